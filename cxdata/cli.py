@@ -1,0 +1,181 @@
+"""The command line: ``python -m cxdata COMMAND …`` (SPEC §8).
+
+Each command is a few lines over a ``cxdata`` function. Output is a readable summary, or JSON
+with ``--json``. Exit 0 on success; 2 on bad input, with one line on stderr naming the problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from collections.abc import Sequence
+
+from cxdata import ingest, store
+from cxdata.errors import InputError
+
+EXAMPLES = """\
+examples:
+  python -m cxdata import exports/october.csv --kind survey
+  python -m cxdata import nps_wave.csv --kind relationship --wave 2025Q1 --wave-date 2025-03-31
+  python -m cxdata import tickets.csv --kind transactional --source zendesk --json
+  python -m cxdata import export.csv --kind survey --map score="How likely…" --dayfirst
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        help="database file (default: $CXDATA_DB, else data/cx.db)",
+    )
+    common.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    parser = argparse.ArgumentParser(
+        prog="python -m cxdata",
+        description="CX Compass: import and analyse customer-experience data.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    imp = commands.add_parser(
+        "import",
+        parents=[common],
+        help="import a CSV export (survey, transactional or relationship data)",
+        description=(
+            "Import a CSV export into the database. Encoding, delimiter, decimal comma and "
+            "Qualtrics / SurveyMonkey header rows are detected; columns are matched to fields "
+            "by name. Rows that cannot be read are reported with their row number and reason; "
+            "the rest are imported. Importing the same file again changes nothing."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
+    )
+    imp.add_argument("file", metavar="FILE", help="the CSV file")
+    imp.add_argument(
+        "--kind",
+        choices=store.KINDS,
+        help="what the rows are: touchpoint survey responses, operational interactions, or "
+        "relationship survey responses (guessed from the columns when omitted)",
+    )
+    imp.add_argument(
+        "--source",
+        default="default",
+        metavar="NAME",
+        help="label for where the file comes from; ids are unique within a source "
+        "(default: %(default)s)",
+    )
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="use COLUMN for FIELD (repeatable); FIELD= with no column leaves a field unmapped",
+    )
+    imp.add_argument("--wave", metavar="LABEL", help="wave label for every row, e.g. 2025Q1")
+    imp.add_argument(
+        "--wave-date",
+        metavar="YYYY-MM-DD",
+        help="date for every row of a file that has no date column",
+    )
+    imp.add_argument(
+        "--dayfirst",
+        action="store_true",
+        default=None,
+        help="read ambiguous dates such as 03/04/2025 as day-first (3 April)",
+    )
+    imp.set_defaults(run=_cmd_import)
+    return parser
+
+
+def _parse_map(items: Sequence[str]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"--map '{item}' should look like FIELD=COLUMN, e.g. score=NPS.")
+        fld, column = item.split("=", 1)
+        out[fld.strip()] = column.strip() or None
+    return out
+
+
+def _cmd_import(args: argparse.Namespace) -> dict:
+    path = ingest.read_path(args.file)
+    db = store.connect(args.db)
+    report = ingest.import_file(
+        db,
+        path,
+        args.kind,
+        source=args.source,
+        mapping=_parse_map(args.map),
+        wave=args.wave,
+        wave_date=args.wave_date,
+        dayfirst=args.dayfirst,
+    )
+    return report.to_dict()
+
+
+def _print_import(result: dict) -> None:
+    if result["already_imported"]:
+        print(f"{result['file']}: {result['assumptions'][0]}")
+        return
+    print(
+        f"Imported {result['file']} as {result['kind']} data (dataset {result['dataset_id']}, "
+        f"source '{result['source']}')."
+    )
+    lines = [
+        ("rows read", result["rows"]),
+        ("accepted", result["accepted"]),
+        ("  new", result["inserted"]),
+        ("  updated", result["updated"]),
+        ("  repeated id in file (later row kept)", result["duplicates_in_file"]),
+        ("rejected", result["rejected"]),
+        ("blank", result["blank"]),
+        ("test / preview / spam skipped", result["skipped"]),
+    ]
+    for label, n in lines:
+        print(f"  {label:<40} {n:>10,}")
+    print("Columns used:")
+    for fld, column in result["mapping"].items():
+        print(f"  {fld:<26} ← {column}")
+    for heading, items in (
+        ("Assumptions:", result["assumptions"]),
+        ("Warnings:", result["warnings"]),
+    ):
+        if items:
+            print(heading)
+            for item in items:
+                print(f"  - {item}")
+    if result["rejected_rows"]:
+        shown = result["rejected_rows"][:20]
+        print(f"Rejected rows (first {len(shown)} of {result['rejected']:,}):")
+        for r in shown:
+            print(f"  row {r['row']} (line {r['line']}): {r['reason']}")
+
+
+PRINTERS = {"import": _print_import}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.run(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:
+        print(
+            f"error: the database could not be used ({exc}); nothing was changed.", file=sys.stderr
+        )
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was changed.", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    else:
+        PRINTERS[args.command](result)
+    return 0

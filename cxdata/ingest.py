@@ -1,0 +1,906 @@
+"""Import a CSV export into the store (SPEC §3): detect, map, validate, write atomically.
+
+The file is read twice in chunks, so memory stays bounded however long it is:
+
+1. *Profile*: which column holds valid 0–10 scores, which day/month order makes every date
+   valid, which extra columns are numeric, where quoted line breaks shift line numbers.
+2. *Write*: parse each chunk with those decisions and upsert the accepted rows, all inside one
+   ``BEGIN IMMEDIATE`` transaction, so an import lands whole or not at all.
+
+Usage::
+
+    db = store.connect("data/cx.db")
+    report = import_file(db, "export.csv", "survey")
+    print(report.accepted, report.rejected, report.assumptions)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+
+from cxdata import mapping as fields
+from cxdata import store, values
+from cxdata.errors import InputError
+from cxdata.sniff import FileFormat, open_text, sniff
+
+CHUNK_ROWS = 200_000
+REPORTED_REJECTIONS = 100
+# Rows may carry a few more fields than the header (trailing delimiters); more are refused.
+_SPARE_FIELDS = 8
+# Qualtrics "Status" / "Response Type" values that are not real responses: preview, test, spam.
+# Numeric codes from Qualtrics' data-export documentation ("Response Type" values).
+_QUALTRICS_SKIP_CODES = {"1", "2", "8", "9", "12", "17"}
+_QUALTRICS_SKIP_WORDS = ("preview", "test", "spam")
+
+# Imports at least this large (and at least half the table) rebuild indexes once at the end.
+_DEFER_INDEXES_ROWS = 50_000
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did, row by row in aggregate (SPEC §8 ``import`` JSON shape)."""
+
+    dataset_id: int | None
+    file: str
+    kind: str
+    source: str
+    rows: int = 0
+    accepted: int = 0
+    inserted: int = 0
+    updated: int = 0
+    rejected: int = 0
+    blank: int = 0
+    skipped: int = 0
+    duplicates_in_file: int = 0
+    already_imported: bool = False
+    mapping: dict[str, str] = field(default_factory=dict)
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rejected_rows: list[dict] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+    file_format: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Plan:
+    """Per-file decisions: which column feeds which field, and how to read it."""
+
+    fmt: FileFormat
+    kind: str
+    columns: list[str]  # unique display names, one per file column
+    width: int  # fields read per row (header columns + spare)
+    field_cols: dict[str, int]  # canonical field → column index
+    extras: dict[int, str]  # column index → stored extra column name
+    extra_numeric: dict[int, bool] = field(default_factory=dict)
+    month_first: bool = True
+    decimal_comma: bool = False
+    status_col: int | None = None
+    wave: str | None = None
+    wave_date: str | None = None
+    assumptions: list[str] = field(default_factory=list)
+    newlines: dict[int, int] = field(default_factory=dict)  # row index → extra physical lines
+    rows: int = 0
+
+    def line_of(self, row_index: int) -> int:
+        """Physical line (1-based) on which data row ``row_index`` (0-based) starts."""
+        shift = sum(n for r, n in self.newlines.items() if r < row_index)
+        return self.fmt.header_lines + row_index + 1 + shift
+
+
+def import_file(
+    db: sqlite_utils.Database,
+    path: str | os.PathLike,
+    kind: str | None = None,
+    *,
+    source: str = "default",
+    mapping: dict[str, str | None] | None = None,
+    wave: str | None = None,
+    wave_date: str | None = None,
+    dayfirst: bool | None = None,
+    file_name: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one CSV file of ``kind`` into ``db`` and report what happened.
+
+    Parameters
+    ----------
+    db : the store (see :func:`cxdata.store.connect`).
+    path : the CSV file.
+    kind : ``survey``, ``transactional`` or ``relationship``; guessed from the columns if None.
+    source : label that scopes ids, so two tools that both number from 1 do not collide.
+    mapping : overrides, canonical field → the file's column name (None or "" to unmap).
+    wave, wave_date : label and ``YYYY-MM-DD`` date for a file without dates (a survey wave).
+    dayfirst : force day-first (True) or month-first (False) dates; None decides per file.
+    file_name : the name shown in messages and stored (an upload's own name).
+    progress : called with (fraction done, message) as chunks are processed.
+
+    Raises
+    ------
+    InputError
+        The file cannot be imported (empty, unreadable, a required column missing, no valid
+        row); nothing is written.
+    """
+    progress = progress or (lambda fraction, text: None)
+    fmt = sniff(path, file_name)
+    kind = kind or fields.guess_kind(fmt.headers, fmt.labels, fmt.name)
+    if kind not in fields.FIELDS:
+        raise InputError(f"Unknown kind '{kind}': use survey, transactional or relationship.")
+    source = (source or "default").strip() or "default"
+    report = ImportReport(dataset_id=None, file=fmt.name, kind=kind, source=source)
+    earlier = store.find_dataset(db, fmt.sha256, kind, source)
+    if earlier:
+        return _already_imported(report, earlier)
+    plan = _plan(fmt, kind, mapping or {}, wave, wave_date, dayfirst, chunk_rows, progress)
+    with store.transaction(db) as conn:
+        earlier = store.find_dataset(db, fmt.sha256, kind, source)
+        if earlier:  # another process imported the same file while we profiled it
+            return _already_imported(report, earlier)
+        before = store.count_rows(db, kind)
+        report.mapping = {
+            f: plan.columns[plan.field_cols[f]] for f in fields.FIELDS[kind] if f in plan.field_cols
+        }
+        report.assumptions = fmt.notes + plan.assumptions
+        report.file_format = {**fmt.describe(), "decimal": "," if plan.decimal_comma else "."}
+        report.file_format["columns"] = plan.columns
+        dataset_id = store.insert_dataset(conn, _dataset_record(report, fmt))
+        report.dataset_id = dataset_id
+        report.extra_columns = list(plan.extras.values())
+        _add_extra_columns(db, conn, plan)
+        big = plan.rows >= _DEFER_INDEXES_ROWS and plan.rows >= before // 2
+        with store.indexes_deferred(conn, kind, big):
+            _write(conn, plan, report, dataset_id, source, chunk_rows, progress)
+        if report.accepted == 0:
+            raise InputError(_no_valid_rows(report, plan))
+        report.inserted = store.count_rows(db, kind) - before
+        report.updated = report.accepted - report.duplicates_in_file - report.inserted
+        store.update_dataset(conn, dataset_id, {**_counts(report), "warnings": report.warnings})
+    progress(1.0, f"Imported {report.accepted:,} rows from {fmt.name}")
+    return report
+
+
+def _already_imported(report: ImportReport, earlier: dict) -> ImportReport:
+    report.dataset_id = earlier["id"]
+    report.already_imported = True
+    report.rows = earlier["rows"]
+    report.mapping = earlier["mapping"]
+    report.file_format = earlier["file_format"]
+    report.assumptions = [
+        f"This file was already imported on {earlier['imported_at'][:10]} "
+        f"(dataset {earlier['id']}); nothing was changed."
+    ]
+    return report
+
+
+def _counts(report: ImportReport) -> dict:
+    keys = (
+        "rows",
+        "accepted",
+        "inserted",
+        "updated",
+        "rejected",
+        "blank",
+        "skipped",
+        "duplicates_in_file",
+    )
+    return {k: getattr(report, k) for k in keys}
+
+
+def _dataset_record(report: ImportReport, fmt: FileFormat) -> dict:
+    return {
+        "file_name": fmt.name,
+        "kind": report.kind,
+        "source": report.source,
+        "sha256": fmt.sha256,
+        **_counts(report),
+        "mapping": report.mapping,
+        "assumptions": report.assumptions,
+        "warnings": [],
+        "file_format": report.file_format,
+    }
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Display names made unique ("Score", "Score (2)"); empty ones named by position."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names):
+        name = name or f"Column {i + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+def _chunks(fmt: FileFormat, width: int, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Data rows as DataFrames of raw strings ('' for empty), numbered from 0 across chunks."""
+    with open_text(fmt.path, fmt.encoding) as f:
+        f.read(fmt.data_offset)
+        try:
+            reader = pd.read_csv(
+                f,
+                sep=fmt.delimiter,
+                header=None,
+                names=list(range(width)),
+                index_col=False,
+                dtype=str,
+                na_filter=False,
+                skip_blank_lines=False,
+                quotechar='"',
+                chunksize=chunk_rows,
+                engine="c",
+            )
+            start = 0
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for chunk in reader:
+                    chunk.index = pd.RangeIndex(start, start + len(chunk))
+                    start += len(chunk)
+                    yield chunk.fillna("")
+        except pd.errors.EmptyDataError:
+            return
+        except pd.errors.ParserError as exc:
+            where = re.search(r"line (\d+)", str(exc))
+            line = f" near line {int(where.group(1)) + fmt.header_lines}" if where else ""
+            raise InputError(
+                f"File '{fmt.name}' could not be read as CSV{line}: a row has far more fields "
+                f"than the {width - _SPARE_FIELDS} columns of the header."
+            ) from None
+        except UnicodeDecodeError:
+            raise InputError(
+                f"File '{fmt.name}' mixes text encodings; save it again as UTF-8 CSV."
+            ) from None
+
+
+# --- profiling (pass 1) --------------------------------------------------------------------
+
+
+def _resolve_overrides(
+    overrides: dict[str, str | None], kind: str, columns: list[str], fmt: FileFormat
+) -> dict[str, int | None]:
+    resolved: dict[str, int | None] = {}
+    for fld, column in overrides.items():
+        if fld not in fields.FIELDS[kind]:
+            known = ", ".join(fields.FIELDS[kind])
+            raise InputError(f"'{fld}' is not a field of {kind} data. Fields: {known}.")
+        if column is None or str(column).strip() == "":
+            resolved[fld] = None
+            continue
+        column = str(column).strip()
+        for names in (columns, fmt.headers, fmt.labels):
+            if column in names:
+                resolved[fld] = names.index(column)
+                break
+        else:
+            wanted = fields.normalise(column)
+            matches = [i for i, c in enumerate(columns) if fields.normalise(c) == wanted]
+            if not matches:
+                raise InputError(
+                    f"Column '{column}' (given for {fld}) is not in file '{fmt.name}'. "
+                    f"Its columns are: {', '.join(columns)}."
+                )
+            resolved[fld] = matches[0]
+    return resolved
+
+
+def _plan(
+    fmt: FileFormat,
+    kind: str,
+    overrides: dict[str, str | None],
+    wave: str | None,
+    wave_date: str | None,
+    dayfirst: bool | None,
+    chunk_rows: int,
+    progress: Progress,
+) -> _Plan:
+    columns = _unique(fmt.headers)
+    n = len(columns)
+    forced = _resolve_overrides(overrides, kind, columns, fmt)
+    field_cols = {
+        f: i
+        for f, i in fields.propose_mapping(kind, fmt.headers, fmt.labels).items()
+        if f not in forced
+    }
+    field_cols.update({f: i for f, i in forced.items() if i is not None})
+    taken = set(field_cols.values())
+    kind_fields = fields.FIELDS[kind]
+    date_field = next(f for f, t in kind_fields.items() if t == "date")
+    score_options = (
+        []
+        if "score" in forced
+        else [i for i in fields.score_candidates(kind, fmt.headers, fmt.labels) if i not in taken]
+    )
+    date_options = (
+        []
+        if date_field in forced
+        else [
+            i for i in fields.date_candidates(date_field, fmt.headers, fmt.labels) if i not in taken
+        ]
+    )
+    status_col = None
+    if fmt.layout == "qualtrics":
+        status_col = next((i for i, h in enumerate(fmt.headers) if h.lower() == "status"), None)
+
+    profile = _Profile(n)
+    for chunk in _chunks(fmt, n + _SPARE_FIELDS, chunk_rows):
+        profile.add(chunk, fmt, kind, field_cols, score_options, date_options)
+        progress(0.3 * min(1.0, profile.rows * 60 / max(fmt.size, 1)), "Checking the file…")
+    if profile.rows == 0:
+        raise InputError(f"File '{fmt.name}' has a header but no data rows.")
+
+    plan = _Plan(
+        fmt=fmt,
+        kind=kind,
+        columns=columns,
+        width=n + _SPARE_FIELDS,
+        field_cols=field_cols,
+        extras={},
+        decimal_comma=profile.decimal_comma,
+        status_col=status_col,
+        newlines=profile.newlines,
+        rows=profile.rows,
+    )
+    if "score" in kind_fields and "score" not in field_cols:
+        _choose_score(plan, profile, score_options)
+    if date_field not in field_cols:
+        _choose_date(plan, profile, date_options, date_field)
+    _check_required(plan, date_field, wave, wave_date)
+    if date_field in field_cols:
+        _decide_day_month(plan, profile, date_field, dayfirst)
+    plan.wave = wave.strip() if wave and wave.strip() else None
+    plan.wave_date = _check_wave_date(wave_date, fmt.name) if wave_date else None
+    if date_field not in field_cols:
+        plan.assumptions.append(
+            f"The file has no dates: every row takes the wave date {plan.wave_date}."
+        )
+    _plan_extras(plan, profile)
+    return plan
+
+
+class _Profile:
+    """Column statistics gathered over all chunks in the first pass."""
+
+    def __init__(self, width: int):
+        self.width = width
+        self.rows = 0
+        self.present = np.zeros(width, dtype=np.int64)
+        self.numeric_fail = np.zeros(width, dtype=np.int64)
+        self.score_valid: dict[int, int] = {}
+        self.score_min: dict[int, int] = {}
+        self.score_example: dict[int, str] = {}
+        self.dates: dict[int, dict] = {}
+        self.decimal_comma: bool | None = None
+        self.newlines: dict[int, int] = {}
+
+    def add(self, chunk, fmt, kind, field_cols, score_options, date_options) -> None:
+        self.rows += len(chunk)
+        cleaned = {j: values.clean(chunk[j]) for j in range(self.width)}
+        if self.decimal_comma is None:
+            evidence = 0
+            if fmt.delimiter != ",":
+                evidence = sum(values.looks_decimal_comma(cleaned[j]) for j in cleaned)
+            self.decimal_comma = evidence > 0
+        mapped = set(field_cols.values())
+        for j, s in cleaned.items():
+            present = s.notna()
+            self.present[j] += int(present.sum())
+            # Only unmapped columns need the numeric check (it types extra columns), and a
+            # column that has failed once stays text.
+            if j not in mapped and present.any() and self.numeric_fail[j] == 0:
+                _, failed = values.parse_numbers(s, self.decimal_comma)
+                self.numeric_fail[j] += int(failed.sum())
+        score_cols = list(score_options)
+        if "score" in field_cols:
+            score_cols.append(field_cols["score"])
+        for j in score_cols:
+            scores, bad = values.parse_scores(cleaned[j])
+            self.score_valid[j] = self.score_valid.get(j, 0) + int(scores.notna().sum())
+            if scores.notna().any():
+                low = int(scores.min())
+                self.score_min[j] = min(self.score_min.get(j, low), low)
+            if bad.any() and j not in self.score_example:
+                self.score_example[j] = str(cleaned[j][bad].iloc[0])
+        date_field = next(f for f, t in fields.FIELDS[kind].items() if t == "date")
+        date_cols = list(date_options)
+        if date_field in field_cols:
+            date_cols.append(field_cols[date_field])
+        for j in date_cols:
+            self._add_dates(j, cleaned[j])
+        raw = chunk.astype("string")
+        multiline = [
+            raw[j].str.count("\n")
+            for j in range(self.width)
+            if raw[j].str.contains("\n", regex=False).any()
+        ]
+        if multiline:
+            extra = sum(multiline)
+            for idx, count in extra[extra > 0].items():
+                self.newlines[int(idx)] = int(count)
+
+    def _add_dates(self, j: int, s: pd.Series) -> None:
+        parts = values.split_dates(s)
+        stats = self.dates.setdefault(
+            j, {"present": 0, "iso": 0, "text": 0, "other": 0, "mf": 0, "df": 0, "slash": 0}
+        )
+        other = parts.matched & ~parts.iso
+        stats["present"] += int(s.notna().sum())
+        stats["iso"] += int(parts.iso.sum())
+        stats["text"] += int((~pd.isna(parts.text_dates)).sum())
+        stats["other"] += int(other.sum())
+        stats["mf"] += int((values.valid_under(parts, True) & other).sum())
+        stats["df"] += int((values.valid_under(parts, False) & other).sum())
+        stats["slash"] += int((parts.slash & other).sum())
+
+
+def _choose_score(plan: _Plan, profile: _Profile, options: list[int]) -> None:
+    """The score column: all values valid first, then the most values, then leftmost."""
+    if not options:
+        return
+    scored = []
+    for j in options:
+        present = int(profile.present[j])
+        valid = profile.score_valid.get(j, 0)
+        scored.append((valid == present and present > 0, valid, -j, j))
+    all_valid, valid, _, best = max(scored)
+    if valid == 0:
+        best = options[0]
+    plan.field_cols["score"] = best
+    if len(options) > 1:
+        others = [
+            f"'{plan.columns[j]}'"
+            + (f" (values like '{profile.score_example[j]}')" if j in profile.score_example else "")
+            for j in options
+            if j != best
+        ]
+        plan.assumptions.append(
+            f"Score read from column '{plan.columns[best]}'"
+            + (" (all its values are 0–10 scores)" if all_valid else "")
+            + f"; not used: {', '.join(others)}."
+        )
+    if profile.score_min.get(best, 0) >= 1 and profile.score_valid.get(best, 0) >= 30:
+        plan.assumptions.append(
+            f"No score of 0 occurs in '{plan.columns[best]}': the scale may be 1–10; "
+            "scores are read as they are."
+        )
+
+
+def _choose_date(plan: _Plan, profile: _Profile, options: list[int], date_field: str) -> None:
+    """The first date-like column (by alias preference) whose values are mostly dates."""
+    for j in options:
+        stats = profile.dates.get(j)
+        if not stats or stats["present"] == 0:
+            continue
+        readable = stats["iso"] + stats["text"] + max(stats["mf"], stats["df"])
+        if readable >= 0.5 * stats["present"]:
+            plan.field_cols[date_field] = j
+            if len([o for o in options if profile.dates.get(o, {}).get("present")]) > 1:
+                plan.assumptions.append(f"Dates read from column '{plan.columns[j]}'.")
+            return
+
+
+def _check_required(plan: _Plan, date_field: str, wave: str | None, wave_date: str | None):
+    name = plan.fmt.name
+    listing = ", ".join(plan.columns)
+    for fld in fields.REQUIRED[plan.kind]:
+        if fld in plan.field_cols:
+            continue
+        if fld == date_field and wave_date:
+            continue
+        what = fields.DESCRIPTIONS.get(fld, fld)
+        if fld == date_field:
+            raise InputError(
+                f"File '{name}' has no date column (the {what}). If it is a survey wave "
+                "without dates, give its label and date: --wave 2025Q1 --wave-date 2025-03-31 "
+                "(on the Data page: 'Wave label' and 'Wave date'). Columns found: " + listing + "."
+            )
+        raise InputError(
+            f"File '{name}' has no column for {fld} (the {what}). Columns found: {listing}. "
+            f"Name the column with --map {fld}=COLUMN (or pick it on the Data page)."
+        )
+
+
+def _check_wave_date(text: str, name: str) -> str:
+    parts = values.split_dates(pd.Series([text.strip()], dtype="string"))
+    dates, ok = values.assemble_dates(parts, month_first=False)
+    if not ok[0] or not parts.iso[0]:
+        raise InputError(f"Wave date '{text}' for file '{name}' is not a date like 2025-03-31.")
+    return dates[0][:10]
+
+
+def _decide_day_month(plan: _Plan, profile: _Profile, date_field: str, dayfirst) -> None:
+    j = plan.field_cols[date_field]
+    stats = profile.dates.get(j, {"other": 0})
+    column = plan.columns[j]
+    if dayfirst is not None:
+        plan.month_first = not dayfirst
+        if stats["other"]:
+            order = "day-first (d/m/y)" if dayfirst else "month-first (m/d/y)"
+            plan.assumptions.append(f"Dates in '{column}' read as {order}, as you chose.")
+        return
+    total = stats["other"]
+    if total == 0:
+        return
+    mf, df = stats["mf"], stats["df"]
+    if mf == total and df == total:
+        plan.month_first = stats["slash"] * 2 >= total
+        order = "month-first (m/d/y)" if plan.month_first else "day-first (d/m/y)"
+        usual = "'/' dates" if plan.month_first else "'.' and '-' dates"
+        plan.assumptions.append(
+            f"Every date in '{column}' is valid both day-first and month-first; read as "
+            f"{order}, the usual reading of {usual}. If that is wrong, import again with "
+            "--dayfirst (or tick 'Dates are day-first' on the Data page)."
+        )
+    elif mf == total:
+        plan.month_first = True
+        plan.assumptions.append(f"Dates in '{column}' read as month-first (m/d/y).")
+    elif df == total:
+        plan.month_first = False
+        plan.assumptions.append(f"Dates in '{column}' read as day-first (d/m/y).")
+    else:
+        plan.month_first = mf >= df
+        order = "month-first (m/d/y)" if plan.month_first else "day-first (d/m/y)"
+        plan.assumptions.append(
+            f"Dates in '{column}' read as {order}, the order under which most are valid; "
+            "rows with dates invalid under it are rejected."
+        )
+
+
+_QID = re.compile(r"^(q|qid)\d+([_\-.]\d+)*$", re.IGNORECASE)
+
+
+def _extra_name(plan: _Plan, j: int) -> str:
+    header, label = plan.fmt.headers[j], plan.fmt.labels[j]
+    text = header
+    if plan.fmt.layout == "qualtrics" and _QID.match(header) and label and label != header:
+        text = label.rsplit(" - ", 1)[-1]
+    if plan.fmt.layout == "surveymonkey" and " - " in label:
+        text = label.rsplit(" - ", 1)[-1] if len(label) > 60 else label
+    name = fields.normalise(text)[:60].rstrip("_")
+    return name or f"column_{j + 1}"
+
+
+def _plan_extras(plan: _Plan, profile: _Profile) -> None:
+    """Unmapped columns become extra stored columns; wholly empty ones are listed, not kept."""
+    reserved = set(fields.FIELDS[plan.kind]) | set(store.BOOKKEEPING)
+    used = {i for i in plan.field_cols.values()}
+    if plan.status_col is not None:
+        used.discard(plan.status_col)
+    empty = []
+    taken: set[str] = set()
+    for j in range(len(plan.columns)):
+        if j in used:
+            continue
+        if profile.present[j] == 0:
+            empty.append(plan.columns[j])
+            continue
+        base = _extra_name(plan, j)
+        name, k = base, 1
+        while name in reserved or name in taken:
+            k += 1
+            name = f"{base}_{k}"
+        taken.add(name)
+        plan.extras[j] = name
+        plan.extra_numeric[j] = bool(profile.numeric_fail[j] == 0)
+    if plan.extras:
+        listed = ", ".join(f"'{plan.columns[j]}' as {n}" for j, n in plan.extras.items())
+        plan.assumptions.append(f"Other columns kept as extra columns: {listed}.")
+    if empty:
+        plan.assumptions.append(
+            f"{len(empty)} column(s) empty in every row were not stored: {', '.join(empty)}."
+        )
+
+
+def _add_extra_columns(db: sqlite_utils.Database, conn, plan: _Plan) -> None:
+    existing = set(store.table_columns(db, plan.kind))
+    new = {
+        name: ("REAL" if plan.extra_numeric[j] else "TEXT")
+        for j, name in plan.extras.items()
+        if name not in existing
+    }
+    store.add_columns(conn, plan.kind, new)
+
+
+# --- writing (pass 2) ----------------------------------------------------------------------
+
+
+class _Warnings:
+    """Optional cells stored empty, counted per column with the first row and value."""
+
+    def __init__(self):
+        self.by_column: dict[str, list] = {}
+
+    def add(self, column: str, failed: pd.Series, raw: pd.Series, what: str) -> None:
+        if not failed.any():
+            return
+        first = int(failed.idxmax())
+        entry = self.by_column.setdefault(column, [0, first, str(raw[first]), what])
+        entry[0] += int(failed.sum())
+
+    def messages(self) -> list[str]:
+        return [
+            f"Column '{col}': {n:,} value(s) that are not {what} were stored empty "
+            f"(first at row {row + 1}: '{value}')."
+            for col, (n, row, value, what) in self.by_column.items()
+        ]
+
+
+def _write(
+    conn,
+    plan: _Plan,
+    report: ImportReport,
+    dataset_id: int,
+    source: str,
+    chunk_rows: int,
+    progress: Progress,
+) -> None:
+    kind_fields = fields.FIELDS[plan.kind]
+    key = store.KEY_COLUMN[plan.kind]
+    date_field = next(f for f, t in kind_fields.items() if t == "date")
+    warn = _Warnings()
+    seen = np.empty(0, dtype=np.uint64)
+    rejections: list[tuple] = []
+    n_cols = len(plan.columns)
+    for chunk in _chunks(plan.fmt, plan.width, chunk_rows):
+        raw = chunk
+        blank = (raw.apply(lambda c: c.str.strip() == "")).all(axis=1).to_numpy()
+        report.rows += len(raw)
+        out: dict[str, pd.Series | np.ndarray] = {}
+        problems: list[tuple[np.ndarray, Callable[[int], str]]] = []
+
+        too_wide = np.zeros(len(raw), dtype=bool)
+        for j in range(n_cols, plan.width):
+            too_wide |= (raw[j].str.strip() != "").to_numpy()
+        if too_wide.any():
+            problems.append((too_wide, lambda i, r=raw: _too_wide(r, i, n_cols)))
+
+        skipped = np.zeros(len(raw), dtype=bool)
+        if plan.status_col is not None:
+            status = raw[plan.status_col].str.strip().str.lower()
+            skipped = (
+                status.isin(_QUALTRICS_SKIP_CODES)
+                | status.str.contains("|".join(_QUALTRICS_SKIP_WORDS), regex=True)
+            ).to_numpy(bool) & ~blank
+
+        for fld, j in plan.field_cols.items():
+            kind_of = kind_fields[fld]
+            cell = values.clean(raw[j])
+            column = plan.columns[j]
+            if kind_of == "score":
+                scores, bad = values.parse_scores(cell)
+                out[fld] = scores
+                missing = cell.isna().to_numpy()
+                problems.append((missing, lambda i, c=column: f"no score (column '{c}' is empty)"))
+                problems.append(
+                    (
+                        bad.to_numpy(),
+                        lambda i, c=column, s=cell: (
+                            f"{values.score_problem(str(s[i]))} (column '{c}')"
+                        ),
+                    )
+                )
+            elif kind_of == "date":
+                parts = values.split_dates(cell)
+                dates, ok = values.assemble_dates(parts, plan.month_first)
+                out[fld] = dates
+                missing = cell.isna().to_numpy()
+                problems.append((missing, lambda i, c=column: f"no date (column '{c}' is empty)"))
+                problems.append(
+                    (
+                        ~ok & ~missing,
+                        lambda i, c=column, s=cell: (
+                            f"date '{s[i]}' is not a valid date (column '{c}')"
+                        ),
+                    )
+                )
+            elif kind_of == "number":
+                numbers, failed = values.parse_numbers(cell, plan.decimal_comma)
+                warn.add(column, failed, raw[j], "numbers")
+                out[fld] = numbers
+            elif kind_of == "bool":
+                flags, failed = values.parse_booleans(cell)
+                warn.add(column, failed, raw[j], "yes/no")
+                out[fld] = flags
+            else:
+                out[fld] = cell
+        if date_field not in out:
+            out[date_field] = np.full(len(raw), plan.wave_date, dtype=object)
+        if plan.wave:
+            out["wave"] = pd.Series(plan.wave, index=raw.index, dtype="string")
+        elif plan.kind == "relationship" and "wave" not in out:
+            out["wave"] = _quarter_labels(out[date_field])
+        if kind_fields.get(key) == "id" and plan.kind == "transactional":
+            if key not in out:
+                out[key] = pd.Series(pd.NA, index=raw.index, dtype="string")
+            column = plan.columns[plan.field_cols[key]]
+            problems.append(
+                (
+                    out[key].isna().to_numpy(),
+                    lambda i, c=column: f"no interaction id (column '{c}' is empty)",
+                )
+            )
+        for j, name in plan.extras.items():
+            cell = values.clean(raw[j])
+            if plan.extra_numeric[j]:
+                numbers, _ = values.parse_numbers(cell, plan.decimal_comma)
+                out[name] = numbers
+            else:
+                out[name] = cell
+
+        bad = np.zeros(len(raw), dtype=bool)
+        for mask, _ in problems:
+            bad |= mask
+        bad &= ~blank & ~skipped
+        accepted = ~blank & ~skipped & ~bad
+        report.blank += int(blank.sum())
+        report.skipped += int(skipped.sum())
+        for i in np.flatnonzero(bad):
+            index = int(raw.index[i])
+            reasons = [explain(index) for mask, explain in problems if mask[i]]
+            rejections.append(
+                (
+                    index + 1,
+                    plan.line_of(index),
+                    "; ".join(reasons),
+                    [str(v) for v in raw.iloc[i, :n_cols]],
+                )
+            )
+        report.rejected += int(bad.sum())
+        if accepted.any():
+            seen = _write_rows(
+                conn, plan, out, accepted, raw.index, source, dataset_id, seen, report
+            )
+        done = report.rows / max(plan.rows, 1)
+        progress(0.3 + 0.7 * done, f"Imported {report.rows:,} of {plan.rows:,} rows…")
+    store.insert_rejections(conn, dataset_id, rejections)
+    report.rejected_rows = [
+        {"row": row, "line": line, "reason": reason}
+        for row, line, reason, _ in rejections[:REPORTED_REJECTIONS]
+    ]
+    report.warnings = warn.messages()
+
+
+def _too_wide(raw: pd.DataFrame, i: int, n_cols: int) -> str:
+    row = raw.loc[i]
+    used = max(j for j in range(len(row)) if str(row[j]).strip() != "") + 1
+    return f"row has {used} fields but the header has {n_cols}"
+
+
+def _quarter_labels(dates) -> pd.Series:
+    s = pd.Series(dates, dtype="string")
+    month = pd.to_numeric(s.str.slice(5, 7), errors="coerce")
+    quarter = ((month - 1) // 3 + 1).astype("Int64").astype("string")
+    return s.str.slice(0, 4) + "Q" + quarter
+
+
+def _write_rows(conn, plan, out, accepted, index, source, dataset_id, seen, report):
+    """Upsert the accepted rows of one chunk; returns the updated array of seen row hashes."""
+    key = store.KEY_COLUMN[plan.kind]
+    take = np.flatnonzero(accepted)
+    cols = {name: _subset(v, take) for name, v in out.items()}
+    if key in cols:
+        ids = cols[key].astype("string")
+    else:
+        ids = pd.Series(pd.NA, index=range(len(take)), dtype="string")
+    given = ids.notna().to_numpy()
+    keys = ids.fillna("").to_numpy(object)
+    if not given.all():
+        # Rows without an id get one from their mapped values (never the raw cells, so an
+        # export that gains a column does not re-add its rows); \x1e keeps the two apart.
+        keys[~given] = "\x1e" + _row_basis(cols, key, ~given)
+    hashes = pd.util.hash_array(keys)
+    within = pd.Series(hashes).groupby(hashes).cumcount().to_numpy()
+    prior = np.searchsorted(seen, hashes, "right") - np.searchsorted(seen, hashes, "left")
+    occurrence = within + prior
+    seen = np.sort(np.concatenate([seen, hashes]))
+    report.duplicates_in_file += int((given & (occurrence > 0)).sum())
+    derived = [
+        f"auto-{h:016x}" + (f"-{k}" if k else "")
+        for h, k in zip(hashes[~given].tolist(), occurrence[~given].tolist())
+    ]
+    final_ids = ids.to_numpy(object, na_value=None)
+    final_ids[~given] = derived
+    cols[key] = final_ids
+    names = ["source", key] + [c for c in cols if c != key] + ["dataset_id", "source_row"]
+    data = [np.full(len(take), source, dtype=object), cols[key]]
+    data += [_to_python(cols[c]) for c in cols if c != key]
+    data += [
+        np.full(len(take), dataset_id, dtype=object),
+        (np.asarray(index)[take] + 1).astype(object),
+    ]
+    store.upsert_rows(conn, plan.kind, names, zip(*data))
+    report.accepted += len(take)
+    return seen
+
+
+def _subset(v, take: np.ndarray):
+    if isinstance(v, pd.Series):
+        return v.iloc[take].reset_index(drop=True)
+    return np.asarray(v, dtype=object)[take]
+
+
+def _row_basis(cols: dict, key: str, rows: np.ndarray) -> np.ndarray:
+    """The mapped values of the chosen rows as one string each: the basis of a derived id."""
+    parts = [
+        pd.Series(np.asarray(v, dtype=object)[rows]).astype("string").fillna("")
+        for c, v in sorted(cols.items())
+        if c != key and c in _ID_FIELDS
+    ]
+    basis = parts[0].str.cat(parts[1:], sep="\x1f") if len(parts) > 1 else parts[0]
+    return basis.to_numpy(object)
+
+
+_ID_FIELDS = {f for kind in fields.FIELDS.values() for f in kind}
+
+
+def _to_python(v) -> np.ndarray:
+    if isinstance(v, pd.Series):
+        return v.to_numpy(dtype=object, na_value=None)
+    return np.asarray(v, dtype=object)
+
+
+def _no_valid_rows(report: ImportReport, plan: _Plan) -> str:
+    name = plan.fmt.name
+    if report.rejected_rows:
+        first = report.rejected_rows[0]
+        return (
+            f"File '{name}' has no valid rows ({report.rejected:,} rejected, "
+            f"{report.blank:,} blank, {report.skipped:,} test/preview): "
+            f"row {first['row']}: {first['reason']}."
+        )
+    return (
+        f"File '{name}' has no valid rows: {report.blank:,} blank and {report.skipped:,} "
+        "test/preview/spam rows."
+    )
+
+
+def preview(path: str | os.PathLike, file_name: str | None = None, rows: int = 10) -> dict:
+    """Format, guessed kind, proposed mapping and the first rows, for the Data page."""
+    fmt = sniff(path, file_name)
+    columns = _unique(fmt.headers)
+    first = next(_chunks(fmt, len(columns) + _SPARE_FIELDS, rows), None)
+    sample = pd.DataFrame(columns=columns)
+    if first is not None:
+        sample = first.iloc[:, : len(columns)].set_axis(columns, axis=1)
+    return {
+        "format": fmt.describe(),
+        "columns": columns,
+        "kind": fields.guess_kind(fmt.headers, fmt.labels, fmt.name),
+        "sample": sample,
+        "notes": fmt.notes,
+    }
+
+
+def rejections_frame(db: sqlite_utils.Database, dataset_id: int) -> pd.DataFrame:
+    """All rejected rows of an import as a table: row, line, reason, then the file's columns."""
+    rows = store.dataset_rejections(db, dataset_id)
+    dataset = next((d for d in store.list_datasets(db) if d["id"] == dataset_id), None)
+    columns = (dataset or {}).get("file_format", {}).get("columns", [])
+    records = []
+    for r in rows:
+        cells = dict(zip(columns, r["cells"])) if columns else {}
+        records.append({"row": r["row"], "line": r["line"], "reason": r["reason"], **cells})
+    return pd.DataFrame(records, columns=["row", "line", "reason", *columns])
+
+
+def read_path(path: str | os.PathLike) -> Path:
+    """A CSV path that exists, or an InputError naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"File '{path}' does not exist or is not a file.")
+    return path

@@ -1,0 +1,421 @@
+"""The SQLite store: schema, migrations, connections and the write paths of an import.
+
+One database file holds everything (SPEC §2). It is opened in WAL mode with a busy timeout so the
+app and the command line can use it at the same time. Every import runs in one
+``BEGIN IMMEDIATE`` transaction: all its rows land or none do.
+
+Which database: ``--db PATH`` beats the ``CXDATA_DB`` environment variable, which beats
+``data/cx.db`` (see :func:`database_path`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+DEFAULT_DB = Path("data") / "cx.db"
+ENV_VAR = "CXDATA_DB"
+
+KINDS = ("survey", "transactional", "relationship")
+
+# The column that identifies a row within its kind and source.
+KEY_COLUMN = {
+    "survey": "response_id",
+    "transactional": "interaction_id",
+    "relationship": "response_id",
+}
+
+# Columns every kind table carries for bookkeeping; never used for imported extras.
+BOOKKEEPING = ("id", "source", "dataset_id", "source_row")
+
+_SURVEY = """
+CREATE TABLE survey (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    response_id TEXT NOT NULL,
+    responded_at TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    customer_id TEXT,
+    interaction_id TEXT,
+    channel TEXT,
+    touchpoint TEXT,
+    department TEXT,
+    region TEXT,
+    product TEXT,
+    comment TEXT,
+    wave TEXT,
+    dataset_id INTEGER,
+    source_row INTEGER,
+    UNIQUE (source, response_id)
+);
+CREATE INDEX survey_responded_at ON survey (responded_at);
+CREATE INDEX survey_customer_id ON survey (customer_id);
+CREATE INDEX survey_interaction_id ON survey (interaction_id);
+CREATE INDEX survey_dataset_id ON survey (dataset_id);
+"""
+
+_TRANSACTIONAL = """
+CREATE TABLE transactional (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    interaction_id TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    customer_id TEXT,
+    channel TEXT,
+    department TEXT,
+    region TEXT,
+    handle_time_min REAL,
+    wait_time_min REAL,
+    first_contact_resolution INTEGER,
+    escalated INTEGER,
+    delivery_delay_days REAL,
+    order_value REAL,
+    dataset_id INTEGER,
+    source_row INTEGER,
+    UNIQUE (source, interaction_id)
+);
+CREATE INDEX transactional_occurred_at ON transactional (occurred_at);
+CREATE INDEX transactional_customer_id ON transactional (customer_id);
+CREATE INDEX transactional_interaction_id ON transactional (interaction_id);
+CREATE INDEX transactional_dataset_id ON transactional (dataset_id);
+"""
+
+_RELATIONSHIP = """
+CREATE TABLE relationship (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    response_id TEXT NOT NULL,
+    responded_at TEXT NOT NULL,
+    customer_id TEXT,
+    score INTEGER NOT NULL,
+    wave TEXT,
+    segment TEXT,
+    region TEXT,
+    annual_revenue REAL,
+    comment TEXT,
+    dataset_id INTEGER,
+    source_row INTEGER,
+    UNIQUE (source, response_id)
+);
+CREATE INDEX relationship_responded_at ON relationship (responded_at);
+CREATE INDEX relationship_customer_id ON relationship (customer_id);
+CREATE INDEX relationship_dataset_id ON relationship (dataset_id);
+"""
+
+_APP_TABLES = """
+CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    accepted INTEGER NOT NULL,
+    inserted INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    blank INTEGER NOT NULL,
+    skipped INTEGER NOT NULL,
+    duplicates_in_file INTEGER NOT NULL,
+    mapping TEXT NOT NULL,
+    assumptions TEXT NOT NULL,
+    warnings TEXT NOT NULL,
+    file_format TEXT NOT NULL,
+    imported_at TEXT NOT NULL
+);
+CREATE INDEX datasets_sha256 ON datasets (sha256);
+CREATE TABLE dataset_rejections (
+    dataset_id INTEGER NOT NULL,
+    row INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    cells TEXT NOT NULL
+);
+CREATE INDEX dataset_rejections_dataset_id ON dataset_rejections (dataset_id);
+CREATE TABLE maturity_responses (
+    id INTEGER PRIMARY KEY,
+    assessed_at TEXT NOT NULL,
+    department TEXT NOT NULL,
+    rater TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    score REAL,
+    dataset_id INTEGER,
+    saved_at TEXT,
+    UNIQUE (assessed_at, department, rater, item_id)
+);
+CREATE TABLE initiatives (
+    id INTEGER PRIMARY KEY,
+    scenario TEXT NOT NULL DEFAULT 'base',
+    name TEXT NOT NULL,
+    owner TEXT,
+    problem TEXT,
+    root_cause TEXT,
+    start_month TEXT,
+    ramp_months INTEGER NOT NULL DEFAULT 0,
+    effect_low REAL NOT NULL,
+    effect_likely REAL NOT NULL,
+    effect_high REAL NOT NULL,
+    probability REAL NOT NULL,
+    cost REAL,
+    status TEXT NOT NULL DEFAULT 'idea',
+    shipped_at TEXT
+);
+CREATE TABLE goals (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    baseline REAL NOT NULL,
+    lift REAL NOT NULL,
+    start_month TEXT NOT NULL,
+    horizon_months INTEGER NOT NULL,
+    shape TEXT NOT NULL,
+    n_per_month INTEGER,
+    saved_at TEXT
+);
+CREATE TABLE followups (
+    id INTEGER PRIMARY KEY,
+    survey_id INTEGER NOT NULL UNIQUE,
+    owner_department TEXT,
+    status TEXT NOT NULL DEFAULT 'open',
+    note TEXT,
+    opened_at TEXT NOT NULL,
+    closed_at TEXT
+);
+"""
+
+# Forward migrations: MIGRATIONS[i] takes a database from version i to i + 1.
+# Never edit a released entry; append a new one.
+MIGRATIONS: tuple[str, ...] = (_SURVEY + _TRANSACTIONAL + _RELATIONSHIP + _APP_TABLES,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def database_path(cli_value: str | os.PathLike | None = None) -> Path:
+    """The database file to use: ``--db`` beats ``CXDATA_DB``, which beats ``data/cx.db``."""
+    if cli_value:
+        return Path(cli_value)
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else DEFAULT_DB
+
+
+def quote(name: str) -> str:
+    """An SQL identifier quoted so any header text is safe as a column name."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def connect(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+    The connection is in autocommit mode; writes go through :func:`transaction`.
+    """
+    path = database_path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    # 64 MB of page cache: index inserts during big imports stay in memory.
+    conn.execute("PRAGMA cache_size = -65536")
+    db = sqlite_utils.Database(conn)
+    migrate(db)
+    return db
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The schema version recorded in the database (0 for a new, empty file)."""
+    if not db["schema_version"].exists():
+        return 0
+    row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+    return row[0] or 0
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations this database has not had yet, each in its own transaction."""
+    with transaction(db):
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TEXT)")
+    version = schema_version(db)
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with transaction(db):
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            if schema_version(db) >= target:
+                continue
+            for statement in _statements(MIGRATIONS[target - 1]):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_version VALUES (?, ?)", [target, _now()])
+    return schema_version(db)
+
+
+def _statements(script: str) -> Iterator[str]:
+    for part in script.split(";"):
+        if part.strip():
+            yield part
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """One write transaction: commits on success, rolls back on any exception."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def table_columns(db: sqlite_utils.Database, table: str) -> list[str]:
+    """The column names of ``table`` in order."""
+    return [row[1] for row in db.execute(f"PRAGMA table_info({quote(table)})").fetchall()]
+
+
+def add_columns(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """Add extra columns (name → ``REAL`` or ``TEXT``); call inside the import's transaction."""
+    for name, sql_type in columns.items():
+        conn.execute(f"ALTER TABLE {quote(table)} ADD COLUMN {quote(name)} {sql_type}")
+
+
+@contextmanager
+def indexes_deferred(conn: sqlite3.Connection, table: str, defer: bool) -> Iterator[None]:
+    """Inside an import's transaction: drop ``table``'s secondary indexes and rebuild them after.
+
+    Building an index once over sorted keys is several times faster than a million random
+    inserts into it; worth it when an import is large next to what the table holds. The unique
+    key (source, id) stays, since the upsert needs it. If the import fails, the rollback
+    restores the indexes with everything else.
+    """
+    saved = []
+    if defer:
+        saved = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            [table],
+        ).fetchall()
+        for name, _ in saved:
+            conn.execute(f"DROP INDEX {quote(name)}")
+    yield
+    for _, sql in saved:
+        conn.execute(sql)
+
+
+def count_rows(db: sqlite_utils.Database, table: str) -> int:
+    return db.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]
+
+
+def upsert_rows(
+    conn: sqlite3.Connection, kind: str, columns: Sequence[str], rows: Iterable[Sequence]
+) -> None:
+    """Insert rows of ``kind``; a row whose (source, key) exists replaces the stored values.
+
+    ``columns`` must include ``source`` and the kind's key column. This is the bulk path: one
+    prepared statement through ``executemany`` (about 3× faster than row-by-row inserts).
+    """
+    key = KEY_COLUMN[kind]
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    updates = ", ".join(
+        f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in ("source", key)
+    )
+    sql = (
+        f"INSERT INTO {quote(kind)} ({names}) VALUES ({marks}) "
+        f"ON CONFLICT (source, {quote(key)}) DO UPDATE SET {updates}"
+    )
+    conn.executemany(sql, rows)
+
+
+def find_dataset(db: sqlite_utils.Database, sha256: str, kind: str, source: str) -> dict | None:
+    """The earlier import of the same file content into the same kind and source, if any."""
+    rows = list(
+        db.query(
+            "SELECT * FROM datasets WHERE sha256 = ? AND kind = ? AND source = ? ORDER BY id",
+            [sha256, kind, source],
+        )
+    )
+    return _decode_dataset(rows[0]) if rows else None
+
+
+def insert_dataset(conn: sqlite3.Connection, record: dict) -> int:
+    """Record an import (call inside its transaction); returns the new dataset id."""
+    record = dict(record)
+    for key in ("mapping", "assumptions", "warnings", "file_format"):
+        record[key] = json.dumps(record[key], ensure_ascii=False)
+    record.setdefault("imported_at", _now())
+    names = ", ".join(quote(k) for k in record)
+    marks = ", ".join("?" for _ in record)
+    cur = conn.execute(f"INSERT INTO datasets ({names}) VALUES ({marks})", list(record.values()))
+    return cur.lastrowid
+
+
+def update_dataset(conn: sqlite3.Connection, dataset_id: int, changes: dict) -> None:
+    """Set counts (and lists, stored as JSON) on an import's record, inside its transaction."""
+    encoded = {
+        k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+        for k, v in changes.items()
+    }
+    sets = ", ".join(f"{quote(k)} = ?" for k in encoded)
+    conn.execute(f"UPDATE datasets SET {sets} WHERE id = ?", [*encoded.values(), dataset_id])
+
+
+def insert_rejections(conn: sqlite3.Connection, dataset_id: int, rejections: Iterable) -> None:
+    """Store rejected rows: (row, line, reason, cells as a list of the original texts)."""
+    conn.executemany(
+        "INSERT INTO dataset_rejections (dataset_id, row, line, reason, cells) VALUES (?,?,?,?,?)",
+        (
+            (dataset_id, row, line, reason, json.dumps(cells, ensure_ascii=False))
+            for row, line, reason, cells in rejections
+        ),
+    )
+
+
+def _decode_dataset(row: dict) -> dict:
+    row = dict(row)
+    for key in ("mapping", "assumptions", "warnings", "file_format"):
+        row[key] = json.loads(row[key])
+    return row
+
+
+def list_datasets(db: sqlite_utils.Database) -> list[dict]:
+    """Every import, newest first, with the rows each still owns in its kind's table."""
+    datasets = [_decode_dataset(r) for r in db.query("SELECT * FROM datasets ORDER BY id DESC")]
+    owned: dict[int, int] = {}
+    for kind in KINDS:
+        for dataset_id, n in db.execute(
+            f"SELECT dataset_id, count(*) FROM {quote(kind)} GROUP BY dataset_id"
+        ).fetchall():
+            owned[dataset_id] = n
+    for d in datasets:
+        d["rows_stored"] = owned.get(d["id"], 0)
+    return datasets
+
+
+def dataset_rejections(db: sqlite_utils.Database, dataset_id: int) -> list[dict]:
+    """The rejected rows of one import, in file order, with their original cells."""
+    rows = db.query(
+        "SELECT row, line, reason, cells FROM dataset_rejections WHERE dataset_id = ? ORDER BY row",
+        [dataset_id],
+    )
+    return [{**r, "cells": json.loads(r["cells"])} for r in rows]
+
+
+def delete_dataset(db: sqlite_utils.Database, dataset_id: int) -> int:
+    """Delete an import and the rows it last wrote; returns how many data rows went."""
+    with transaction(db) as conn:
+        row = conn.execute("SELECT kind FROM datasets WHERE id = ?", [dataset_id]).fetchone()
+        if row is None:
+            return 0
+        removed = conn.execute(
+            f"DELETE FROM {quote(row[0])} WHERE dataset_id = ?", [dataset_id]
+        ).rowcount
+        conn.execute("DELETE FROM dataset_rejections WHERE dataset_id = ?", [dataset_id])
+        conn.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
+    return removed

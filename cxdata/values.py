@@ -1,0 +1,272 @@
+"""Vectorised parsing of cell values: missing tokens, scores, dates, numbers and yes/no.
+
+Every parser takes a pandas Series of stripped strings and returns parsed values plus a boolean
+mask of cells that were present but did not parse, so the importer can say which rows failed and
+why without a Python loop over a million rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Cells that mean "no value" everywhere (SPEC §3), compared after stripping, case-insensitive.
+MISSING_TOKENS = frozenset({"", "na", "n/a", "null", "-", "none", "nan", "#n/a"})
+
+_SCORE_RE = r"(?s)^(?P<whole>\d{1,3})(?:[.,](?P<fraction>\d+))?(?:\s*[^\d\s.,].*)?$"
+
+_DATE_RE = (
+    r"^(?P<a>\d{1,4})(?P<s1>[-/.])(?P<b>\d{1,2})(?P<s2>[-/.])(?P<c>\d{1,4})"
+    r"(?:(?:T|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:[.,]\d+)?"
+    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
+    r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+_TRUE = {"1", "yes", "y", "true", "t", "si", "sí", "ja", "oui", "x", "resolved", "1.0"}
+_FALSE = {"0", "no", "n", "false", "f", "nein", "non", "nee", "not resolved", "0.0"}
+
+
+def clean(series: pd.Series) -> pd.Series:
+    """Strip spaces (non-breaking ones too) and turn missing tokens into NA."""
+    s = series.astype("string").str.replace("\xa0", " ", regex=False).str.strip()
+    return s.mask(s.str.lower().isin(MISSING_TOKENS))
+
+
+def parse_scores(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """0–10 scores from cleaned cells: integers and labels like "10 - Extremely likely".
+
+    Returns (scores as nullable Int64, mask of present cells that are not a valid score).
+    A fraction ("7.5"), a number outside 0–10 ("11", "-1") or text ("abc") is invalid; a
+    whole number written with a decimal part of zero ("9.0") is accepted.
+    """
+    parts = pc.extract_regex(_arrow(s), _SCORE_RE)
+    whole = _as_float(parts.field("whole"))
+    fraction = pc.utf8_rtrim(_fill(parts.field("fraction")), "0")
+    ok = ~np.isnan(whole) & (_fill(fraction).to_numpy(zero_copy_only=False) == "") & (whole <= 10)
+    scores = pd.Series(np.where(ok, whole, np.nan), index=s.index, dtype="Float64")
+    return scores.astype("Int64"), s.notna() & ~ok
+
+
+def score_problem(raw: str) -> str:
+    """Why one cell is not a valid score, in words."""
+    number = pd.to_numeric(pd.Series([raw.replace(",", ".")]), errors="coerce")[0]
+    if pd.isna(number):
+        return f"score '{raw}' is not a number from 0 to 10"
+    if number != int(number):
+        return f"score '{raw}' is not a whole number from 0 to 10"
+    return f"score '{raw}' is outside 0–10"
+
+
+@dataclass
+class DateParts:
+    """Date cells split into numbers, before the day/month order is decided."""
+
+    first: np.ndarray  # float arrays, NaN where the cell did not match
+    second: np.ndarray
+    year: np.ndarray
+    iso: np.ndarray  # bool: year-first (ISO) form, order is not in question
+    slash: np.ndarray  # bool: '/' separator (month-first by default when ambiguous)
+    hour: np.ndarray
+    minute: np.ndarray
+    second_of_minute: np.ndarray
+    has_time: np.ndarray
+    offset_min: np.ndarray  # minutes east of UTC; 0 for naive times
+    matched: np.ndarray
+    text_dates: pd.Series  # parsed from month names ("7 March 2025"); NaT elsewhere
+
+
+def split_dates(s: pd.Series) -> DateParts:
+    """Split cleaned date cells into numeric parts (vectorised)."""
+    m = pc.extract_regex(_arrow(s), _DATE_RE)
+    text = {
+        name: _fill(m.field(name)).to_numpy(zero_copy_only=False)
+        for name in ("a", "s1", "s2", "c", "ampm", "tz")
+    }
+    same_sep = (text["s1"] == text["s2"]) & (text["s1"] != "")
+    a = _as_float(m.field("a"))
+    b = _as_float(m.field("b"))
+    c = _as_float(m.field("c"))
+    a_len = _lengths(m.field("a"))
+    c_len = _lengths(m.field("c"))
+    iso = same_sep & (a_len == 4) & (c_len <= 2)
+    dmy = same_sep & (a_len <= 2) & ((c_len == 2) | (c_len == 4))
+    matched = iso | dmy
+    year = np.where(iso, a, c)
+    two_digit = dmy & (c_len == 2)
+    year = np.where(two_digit, np.where(year <= 68, 2000 + year, 1900 + year), year)
+    first = np.where(iso, b, a)  # ISO: month; otherwise the first of day/month
+    second = np.where(iso, c, b)
+    hour = _as_float(m.field("H"))
+    minute = _as_float(m.field("M"))
+    sec = np.nan_to_num(_as_float(m.field("S")))
+    has_time = ~np.isnan(hour)
+    ampm = pc.replace_substring(pc.utf8_lower(_fill(m.field("ampm"))), ".", "")
+    ampm = ampm.to_numpy(zero_copy_only=False)
+    pm = ampm == "pm"
+    am = ampm == "am"
+    bad_12h = (pm | am) & ((hour < 1) | (hour > 12))
+    hour = np.where(pm & (hour < 12), hour + 12, hour)
+    hour = np.where(am & (hour == 12), 0, hour)
+    hour = np.where(bad_12h, np.nan, hour)
+    offset = _offset_minutes(text["tz"])
+    text_dates = pd.Series(pd.NaT, index=s.index, dtype="datetime64[s]")
+    unmatched = s.notna().to_numpy(bool) & ~matched
+    if unmatched.any():
+        text_dates = _month_name_dates(s, unmatched)
+    return DateParts(
+        first=np.where(matched, first, np.nan),
+        second=np.where(matched, second, np.nan),
+        year=np.where(matched, year, np.nan),
+        iso=iso,
+        slash=text["s1"] == "/",
+        hour=hour,
+        minute=minute,
+        second_of_minute=sec,
+        has_time=has_time,
+        offset_min=offset,
+        matched=matched,
+        text_dates=text_dates,
+    )
+
+
+def _offset_minutes(tz: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(tz))
+    for i in np.flatnonzero([t not in ("", "Z", "UTC", "GMT") for t in tz]):
+        t = tz[i].replace(":", "")
+        sign = -1 if t[0] == "-" else 1
+        hours, minutes = int(t[1:3]), int(t[3:5] or 0) if len(t) > 3 else 0
+        out[i] = sign * (hours * 60 + minutes)
+    return out
+
+
+def _month_name_dates(s: pd.Series, unmatched: np.ndarray) -> pd.Series:
+    """Dates written with month names ("Mar 7, 2025", "7 March 2025 10:00"), unambiguous."""
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[s]")
+    candidates = s[unmatched & s.str.contains(r"[A-Za-z]{3}", regex=True).fillna(False)]
+    for value in candidates.unique()[:10_000]:
+        try:
+            parsed = pd.to_datetime(value, format="mixed")
+        except (ValueError, OverflowError, TypeError):
+            continue
+        if parsed.tzinfo is not None:
+            parsed = parsed.tz_convert("UTC").tz_localize(None)
+        out[candidates.index[candidates == value]] = parsed
+    return out
+
+
+def valid_under(parts: DateParts, month_first: bool) -> np.ndarray:
+    """Which matched, non-ISO cells make a real calendar date under one day/month order."""
+    month, day = (parts.first, parts.second) if month_first else (parts.second, parts.first)
+    return _calendar_ok(parts.year, month, day) & parts.matched
+
+
+def _calendar_ok(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    ok = (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1000)
+    month_safe = np.where(ok, month, 1).astype(int)
+    year_safe = np.where(ok, year, 2000).astype(int)
+    leap = (year_safe % 4 == 0) & ((year_safe % 100 != 0) | (year_safe % 400 == 0))
+    days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[month_safe]
+    days = np.where((month_safe == 2) & leap, 29, days)
+    return ok & (day <= days)
+
+
+def assemble_dates(parts: DateParts, month_first: bool) -> tuple[np.ndarray, np.ndarray]:
+    """ISO text (``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM:SS``, UTC when an offset was given).
+
+    Returns (object array of strings or None, bool array of cells that were valid).
+    """
+    iso = parts.iso
+    month = np.where(iso, parts.first, parts.second if not month_first else parts.first)
+    day = np.where(iso, parts.second, parts.first if not month_first else parts.second)
+    ok = _calendar_ok(parts.year, month, day) & parts.matched
+    time_ok = ~parts.has_time | (
+        (parts.hour <= 23) & (parts.minute <= 59) & (parts.second_of_minute <= 59)
+    )
+    ok &= time_ok
+    n = len(ok)
+    stamp = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    if ok.any():
+        y = parts.year[ok].astype(int)
+        mo = month[ok].astype(int)
+        d = day[ok].astype(int)
+        days = (
+            np.array(y - 1970, dtype="datetime64[Y]").astype("datetime64[M]") + (mo - 1)
+        ).astype("datetime64[D]") + (d - 1)
+        secs = (
+            np.nan_to_num(parts.hour[ok]) * 3600
+            + np.nan_to_num(parts.minute[ok]) * 60
+            + np.where(parts.has_time[ok], parts.second_of_minute[ok], 0)
+            - parts.offset_min[ok] * 60
+        ).astype(np.int64)
+        stamp[ok] = days.astype("datetime64[s]") + secs.astype("timedelta64[s]")
+    text_ok = ~ok & ~pd.isna(parts.text_dates).to_numpy(bool)
+    if text_ok.any():
+        stamp[text_ok] = parts.text_dates.to_numpy()[text_ok].astype("datetime64[s]")
+    valid = ok | text_ok
+    has_time = (parts.has_time & ok) | (text_ok & (stamp.astype("datetime64[D]") != stamp))
+    out = np.full(n, None, dtype=object)
+    if valid.any():
+        full = np.char.replace(np.datetime_as_string(stamp[valid], unit="s"), "T", " ")
+        date_only = np.datetime_as_string(stamp[valid], unit="D")
+        out[valid] = np.where(has_time[valid], full, date_only).astype(object)
+    return out, valid
+
+
+def parse_numbers(s: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
+    """Numbers from cleaned cells, with thousands separators; (floats, mask of failures)."""
+    t = pc.replace_substring_regex(_arrow(s), r"[\s\x{202f}\x{2009}]", "")
+    if decimal_comma:
+        thousands = pc.match_substring_regex(t, r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+        t = pc.if_else(thousands, pc.replace_substring(t, ".", ""), t)
+        t = pc.replace_substring(t, ",", ".")
+    else:
+        thousands = pc.match_substring_regex(t, r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+        t = pc.if_else(thousands, pc.replace_substring(t, ",", ""), t)
+    ok = pc.match_substring_regex(t, r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+    ok = _fill(ok, False).to_numpy(zero_copy_only=False)
+    numbers = _as_float(pc.if_else(ok, t, pa.scalar(None, t.type)))
+    present = s.notna().to_numpy(bool)
+    return (
+        pd.Series(numbers, index=s.index, dtype="Float64"),
+        pd.Series(present & ~ok, index=s.index),
+    )
+
+
+def looks_decimal_comma(s: pd.Series) -> int:
+    """Evidence for a decimal comma: cells like ``12,5`` minus cells like ``12.5``."""
+    a = _arrow(s)
+    comma = pc.sum(pc.match_substring_regex(a, r"^-?\d+,\d+$")).as_py() or 0
+    dot = pc.sum(pc.match_substring_regex(a, r"^-?\d+\.\d+$")).as_py() or 0
+    return int(comma) - int(dot)
+
+
+def _arrow(s: pd.Series) -> pa.Array:
+    a = pa.array(s, type=pa.large_string(), from_pandas=True)
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+
+
+def _lengths(a) -> np.ndarray:
+    return pc.utf8_length(_fill(a)).to_numpy(zero_copy_only=False).astype(int)
+
+
+def _fill(a, value=""):
+    return pc.fill_null(a, value)
+
+
+def _as_float(a) -> np.ndarray:
+    """Strings of digits (or null / empty) → float array with NaN for the missing."""
+    a = pc.if_else(pc.equal(_fill(a), ""), pa.scalar(None, a.type), a)
+    return pc.cast(a, pa.float64()).to_numpy(zero_copy_only=False)
+
+
+def parse_booleans(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """1/0 from yes/no, true/false, 1/0, y/n (and a few languages); (values, failures)."""
+    low = s.str.lower()
+    values = pd.Series(pd.NA, index=s.index, dtype="Int64")
+    values[low.isin(_TRUE).fillna(False)] = 1
+    values[low.isin(_FALSE).fillna(False)] = 0
+    return values, s.notna() & values.isna()

@@ -1,0 +1,96 @@
+"""The command line as a user runs it: a subprocess, exit codes, stderr and JSON."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DATA
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, db):
+    return subprocess.run(
+        [sys.executable, "-m", "cxdata", *args, "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_import_json_has_the_spec_keys(tmp_path):
+    result = cli(
+        "import", str(DATA / "bad_values.csv"), "--kind", "survey", "--json", db=tmp_path / "cx.db"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    spec_keys = {
+        "dataset_id",
+        "file",
+        "kind",
+        "source",
+        "rows",
+        "accepted",
+        "updated",
+        "rejected",
+        "blank",
+        "duplicates_in_file",
+        "already_imported",
+        "mapping",
+        "assumptions",
+        "rejected_rows",
+    }
+    assert spec_keys <= set(report)
+    assert (report["rows"], report["accepted"], report["rejected"]) == (7, 1, 6)
+    assert set(report["rejected_rows"][0]) == {"row", "line", "reason"}
+
+
+def test_bad_file_exits_2_with_one_line_and_no_traceback(tmp_path):
+    result = cli(
+        "import", str(DATA / "missing_required.csv"), "--kind", "survey", db=tmp_path / "cx.db"
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "missing_required.csv" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_file_exits_2(tmp_path):
+    result = cli("import", str(tmp_path / "nope.csv"), db=tmp_path / "cx.db")
+    assert result.returncode == 2
+    assert "nope.csv' does not exist" in result.stderr
+
+
+def test_second_import_says_already_imported(tmp_path):
+    db = tmp_path / "cx.db"
+    cli("import", str(DATA / "bom_utf8.csv"), "--kind", "survey", db=db)
+    result = cli("import", str(DATA / "bom_utf8.csv"), "--kind", "survey", db=db)
+    assert result.returncode == 0
+    assert "already imported" in result.stdout
+
+
+def test_wave_options_and_map_flag(tmp_path):
+    result = cli(
+        "import",
+        str(DATA / "no_date_wave.csv"),
+        "--kind",
+        "relationship",
+        "--wave",
+        "2025Q2",
+        "--wave-date",
+        "2025-06-30",
+        "--map",
+        "segment=",
+        "--json",
+        db=tmp_path / "cx.db",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert "segment" not in report["mapping"]
+    assert report["extra_columns"] == ["segment_2"]
+
+
+def test_readable_summary_lists_rejections(tmp_path):
+    result = cli("import", str(DATA / "bad_values.csv"), "--kind", "survey", db=tmp_path / "cx.db")
+    assert "row 1 (line 2): score '11' is outside 0–10" in result.stdout
