@@ -22,8 +22,12 @@ $(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
 
 venv: $(RUNTIME_STAMP)
 
+# Built in a temporary file and moved into place, so a failed build never leaves half a database.
 $(DB): | $(RUNTIME_STAMP)
-	CXDATA_DB=$(DB) $(PY) -m cxdata sample --out sample_data --db $(DB)
+	@mkdir -p $(dir $(DB))
+	@rm -f $(DB).building*
+	$(PY) -m cxdata sample --db $(DB).building
+	mv $(DB).building $(DB)
 
 run: $(RUNTIME_STAMP) $(DB)
 	CXDATA_DB=$(DB) $(PY) -m streamlit run app.py --server.address $(ADDRESS) \

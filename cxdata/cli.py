@@ -10,7 +10,9 @@ import argparse
 import json
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from cxdata import ingest, store
 from cxdata.errors import InputError
@@ -88,6 +90,30 @@ def _parser() -> argparse.ArgumentParser:
         help="read ambiguous dates such as 03/04/2025 as day-first (3 April)",
     )
     imp.set_defaults(run=_cmd_import)
+
+    smp = commands.add_parser(
+        "sample",
+        parents=[common],
+        help="write the sample data (and import it with --db)",
+        description=(
+            "Write a realistic, deterministic sample: 24 months of a telecom's touchpoint "
+            "surveys, linked interactions, quarterly relationship waves, a maturity assessment "
+            "and a portfolio of fixes. With --db the survey, interaction and relationship files "
+            "are also imported. With --rows N only a survey file of N rows is written "
+            "(for benchmarks)."
+        ),
+    )
+    smp.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for the CSV files (default: a "
+        "temporary folder when importing, else sample_data)",
+    )
+    smp.add_argument("--rows", type=int, metavar="N", help="write one survey file of N rows")
+    smp.add_argument(
+        "--seed", type=int, default=7, metavar="S", help="random seed (default: %(default)s)"
+    )
+    smp.set_defaults(run=_cmd_sample)
     return parser
 
 
@@ -115,6 +141,32 @@ def _cmd_import(args: argparse.Namespace) -> dict:
         dayfirst=args.dayfirst,
     )
     return report.to_dict()
+
+
+def _cmd_sample(args: argparse.Namespace) -> dict:
+    from cxdata import sample
+
+    if args.rows is not None and args.rows < 1:
+        raise InputError("--rows must be a positive number of rows.")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(args.out or (tmp if args.db else "sample_data"))
+        paths = sample.write_sample(out, seed=args.seed, rows=args.rows)
+        result = {"files": {kind: str(p) for kind, p in paths.items()}, "imported": []}
+        if args.db:
+            db = store.connect(args.db)
+            reports = sample.import_sample(db, paths)
+            result["imported"] = [r.to_dict() for r in reports]
+        if not args.out:
+            result["files"] = {} if args.db else result["files"]
+    return result
+
+
+def _print_sample(result: dict) -> None:
+    for kind, path in result["files"].items():
+        print(f"wrote {kind:<14} {path}")
+    for r in result["imported"]:
+        state = "already imported" if r["already_imported"] else f"{r['accepted']:,} rows"
+        print(f"imported {r['kind']:<14} {r['file']}: {state}")
 
 
 def _print_import(result: dict) -> None:
@@ -155,7 +207,7 @@ def _print_import(result: dict) -> None:
             print(f"  row {r['row']} (line {r['line']}): {r['reason']}")
 
 
-PRINTERS = {"import": _print_import}
+PRINTERS = {"import": _print_import, "sample": _print_sample}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,7 +32,7 @@ from cxdata import store, values
 from cxdata.errors import InputError
 from cxdata.sniff import FileFormat, open_text, sniff
 
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 100_000
 REPORTED_REJECTIONS = 100
 # Rows may carry a few more fields than the header (trailing delimiters); more are refused.
 _SPARE_FIELDS = 8
@@ -308,6 +308,7 @@ def _plan(
     dayfirst: bool | None,
     chunk_rows: int,
     progress: Progress,
+    require: bool = True,
 ) -> _Plan:
     columns = _unique(fmt.headers)
     n = len(columns)
@@ -360,12 +361,13 @@ def _plan(
         _choose_score(plan, profile, score_options)
     if date_field not in field_cols:
         _choose_date(plan, profile, date_options, date_field)
-    _check_required(plan, date_field, wave, wave_date)
+    if require:
+        _check_required(plan, date_field, wave, wave_date)
     if date_field in field_cols:
         _decide_day_month(plan, profile, date_field, dayfirst)
     plan.wave = wave.strip() if wave and wave.strip() else None
     plan.wave_date = _check_wave_date(wave_date, fmt.name) if wave_date else None
-    if date_field not in field_cols:
+    if date_field not in field_cols and plan.wave_date:
         plan.assumptions.append(
             f"The file has no dates: every row takes the wave date {plan.wave_date}."
         )
@@ -869,20 +871,63 @@ def _no_valid_rows(report: ImportReport, plan: _Plan) -> str:
     )
 
 
-def preview(path: str | os.PathLike, file_name: str | None = None, rows: int = 10) -> dict:
-    """Format, guessed kind, proposed mapping and the first rows, for the Data page."""
+def inspect_file(
+    path: str | os.PathLike,
+    kind: str | None = None,
+    *,
+    mapping: dict[str, str | None] | None = None,
+    dayfirst: bool | None = None,
+    file_name: str | None = None,
+    sample_rows: int = 8,
+    progress: Progress | None = None,
+) -> dict:
+    """What an import of this file would do, without writing anything (the Data page preview).
+
+    Returns a dict with the file's ``format``, guessed or given ``kind``, ``columns``, ``rows``,
+    the ``mapping`` (field → column) the import would use, ``missing`` required fields,
+    ``needs_wave`` (no date column: a wave label and date are needed), ``assumptions``,
+    ``extra_columns`` and the first rows as ``sample`` (a DataFrame of the raw text).
+
+    Raises
+    ------
+    InputError
+        The file is unreadable, empty, or has no data rows.
+    """
     fmt = sniff(path, file_name)
-    columns = _unique(fmt.headers)
-    first = next(_chunks(fmt, len(columns) + _SPARE_FIELDS, rows), None)
-    sample = pd.DataFrame(columns=columns)
+    guessed = kind is None
+    kind = kind or fields.guess_kind(fmt.headers, fmt.labels, fmt.name)
+    plan = _plan(
+        fmt,
+        kind,
+        mapping or {},
+        None,
+        None,
+        dayfirst,
+        CHUNK_ROWS,
+        progress or (lambda fraction, text: None),
+        require=False,
+    )
+    date_field = next(f for f, t in fields.FIELDS[kind].items() if t == "date")
+    missing = [f for f in fields.REQUIRED[kind] if f not in plan.field_cols]
+    first = next(_chunks(fmt, plan.width, sample_rows), None)
+    sample = pd.DataFrame(columns=plan.columns)
     if first is not None:
-        sample = first.iloc[:, : len(columns)].set_axis(columns, axis=1)
+        sample = first.iloc[:, : len(plan.columns)].set_axis(plan.columns, axis=1)
     return {
+        "file": fmt.name,
+        "kind": kind,
+        "kind_guessed": guessed,
         "format": fmt.describe(),
-        "columns": columns,
-        "kind": fields.guess_kind(fmt.headers, fmt.labels, fmt.name),
+        "columns": plan.columns,
+        "rows": plan.rows,
+        "mapping": {
+            f: plan.columns[plan.field_cols[f]] for f in fields.FIELDS[kind] if f in plan.field_cols
+        },
+        "missing": [f for f in missing if f != date_field],
+        "needs_wave": date_field in missing,
+        "assumptions": fmt.notes + plan.assumptions,
+        "extra_columns": list(plan.extras.values()),
         "sample": sample,
-        "notes": fmt.notes,
     }
 
 

@@ -237,9 +237,11 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 def migrate(db: sqlite_utils.Database) -> int:
     """Apply the migrations this database has not had yet, each in its own transaction."""
+    version = schema_version(db)
+    if version >= SCHEMA_VERSION:
+        return version  # the common case: no write lock taken just to open the database
     with transaction(db):
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TEXT)")
-    version = schema_version(db)
     for target in range(version + 1, SCHEMA_VERSION + 1):
         with transaction(db):
             # Re-read under the write lock: another process may have migrated meanwhile.

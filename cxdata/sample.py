@@ -1,0 +1,783 @@
+"""A deterministic, realistic sample: two years of a telecom's customer-experience data.
+
+The story: touchpoint NPS starts near −14 in November 2024 and climbs unevenly (some months flat
+or down) to about +2 by October 2026. Operational KPIs really drive the scores — long waits,
+unresolved first contacts and late deliveries produce detractors — and waits shorten over time.
+Quarterly relationship waves follow the touchpoint experience ever more closely (the link
+tightens from r ≈ 0.2 to r ≈ 0.6). Eleven departments took a maturity assessment twice; Metrics
+& ROI is the weakest domain. A portfolio of fixes covers only part of the +15-point goal.
+
+``write_sample(out_dir)`` writes the CSVs; ``import_sample(db, paths)`` loads the three data
+kinds. Same seed, same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+START = pd.Timestamp("2024-11-01")
+MONTHS = 24
+DEPARTMENTS = (
+    "Sales", "Customer Service", "Contact Center", "Field Service", "Depot Service",
+    "Self Service", "Product Management", "Marketing", "Digital & Innovation",
+    "Fulfillment & Warehouse", "Executive Management",
+)  # fmt: skip
+CHANNELS = ("Phone", "Chat", "Email", "Store", "App", "Web")
+REGIONS = ("North", "South", "East", "West", "Central")
+PRODUCTS = ("Mobile", "Broadband", "TV", "Bundle")
+# touchpoint → (owning department, channels it happens in, share of responses)
+TOUCHPOINTS = {
+    "Billing enquiry": ("Customer Service", ("Phone", "Chat", "Email"), 0.18),
+    "Technical support": ("Contact Center", ("Phone", "Chat"), 0.18),
+    "New order": ("Sales", ("Store", "Web", "Phone"), 0.12),
+    "Delivery": ("Fulfillment & Warehouse", ("Web", "Email"), 0.10),
+    "Field visit": ("Field Service", ("Phone",), 0.09),
+    "Repair": ("Depot Service", ("Store", "Phone"), 0.07),
+    "Account change": ("Self Service", ("App", "Web"), 0.10),
+    "App login": ("Digital & Innovation", ("App",), 0.06),
+    "Plan upgrade": ("Product Management", ("App", "Web", "Store"), 0.04),
+    "Promotion": ("Marketing", ("Email", "Web"), 0.03),
+    "Complaint escalation": ("Executive Management", ("Email", "Phone"), 0.03),
+}
+# Monthly NPS the story aims at (before sampling noise): uneven, with flat and down months.
+TARGET_NPS = (
+    -14, -13, -14, -11, -10, -11, -9, -7, -8, -6, -6, -4,
+    -5, -3, -2, -3, -1, 0, -1, 1, 0, 1, 2, 2,
+)  # fmt: skip
+SMALL_MONTH = 14  # one month (January 2026) with a broken survey link: only a handful of replies
+_EXPERIENCE_SD = 2.2
+
+
+def write_sample(
+    out_dir: str | os.PathLike, *, seed: int = 7, rows: int | None = None
+) -> dict[str, Path]:
+    """Write the sample CSVs into ``out_dir`` and return their paths by kind.
+
+    With ``rows=N`` only a survey file of exactly N rows (``survey_<N>.csv``) is written, for
+    benchmarks; it is produced in chunks so memory stays small.
+
+    Examples
+    --------
+    >>> paths = write_sample("sample_data")  # doctest: +SKIP
+    >>> sorted(paths)  # doctest: +SKIP
+    ['initiatives', 'maturity', 'relationship', 'survey', 'transactional']
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    if rows is not None:
+        path = out / f"survey_{rows}.csv"
+        _write_bulk_survey(path, rows, rng)
+        return {"survey": path}
+    customers = _customers(rng)
+    survey, transactional = _survey_and_interactions(rng, customers)
+    relationship = _relationship(rng, customers, survey)
+    frames = {
+        "survey": survey,
+        "transactional": transactional,
+        "relationship": relationship,
+        "maturity": _maturity(rng),
+        "initiatives": _initiatives(),
+    }
+    paths = {}
+    for kind, frame in frames.items():
+        paths[kind] = out / f"{kind}.csv"
+        frame.to_csv(paths[kind], index=False, lineterminator="\n")
+    return paths
+
+
+def import_sample(db, paths: dict[str, Path]) -> list:
+    """Import the survey, transactional and relationship files (source ``sample``).
+
+    The maturity and initiatives files are written for upload; their importers belong to the
+    Maturity and Milestones pages.
+    """
+    from cxdata import ingest
+
+    return [
+        ingest.import_file(db, paths[kind], kind, source="sample")
+        for kind in ("survey", "transactional", "relationship")
+        if kind in paths
+    ]
+
+
+def load_sample(db, seed: int = 7) -> list:
+    """Write the sample to a temporary folder and import it into ``db``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return import_sample(db, write_sample(tmp, seed=seed))
+
+
+# --- customers and touchpoint surveys ------------------------------------------------------
+
+
+def _customers(rng: np.random.Generator) -> pd.DataFrame:
+    n = 3000
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C{i:05d}" for i in range(1, n + 1)],
+            "region": rng.choice(REGIONS, n, p=[0.25, 0.2, 0.2, 0.2, 0.15]),
+            "segment": rng.choice(
+                ["Consumer", "Small business", "Enterprise"], n, p=[0.7, 0.22, 0.08]
+            ),
+            "product": rng.choice(PRODUCTS, n, p=[0.4, 0.3, 0.1, 0.2]),
+            # Some customers simply like the brand more: a stable personal offset.
+            "warmth": rng.normal(0, 0.9, n),
+            # Heavier users contact us more often.
+            "activity": rng.pareto(2.5, n) + 0.2,
+        }
+    )
+
+
+def _survey_and_interactions(rng, customers):
+    volumes = rng.integers(340, 461, MONTHS)
+    volumes[SMALL_MONTH] = 25
+    month = np.repeat(np.arange(MONTHS), volumes)
+    n = len(month)
+    progress = month / (MONTHS - 1)
+    names = list(TOUCHPOINTS)
+    shares = np.array([TOUCHPOINTS[t][2] for t in names])
+    touch_idx = rng.choice(len(names), n, p=shares / shares.sum())
+    touchpoint = np.array(names)[touch_idx]
+    department = np.array([TOUCHPOINTS[t][0] for t in names])[touch_idx]
+    channel = np.array([rng.choice(TOUCHPOINTS[t][1]) for t in touchpoint])
+    weights = customers["activity"].to_numpy()
+    cust = rng.choice(len(customers), n, p=weights / weights.sum())
+
+    # Operational KPIs first; the score follows from them.
+    assisted = np.isin(channel, ("Phone", "Chat", "Store"))
+    wait = np.where(
+        assisted, rng.lognormal(np.log(9 - 5 * progress), 0.7), rng.lognormal(0, 0.5)
+    ).round(1)
+    fcr = rng.random(n) < 0.6 + 0.16 * progress + np.where(channel == "Chat", 0.06, 0)
+    escalated = (~fcr) & (rng.random(n) < 0.3)
+    handle = rng.lognormal(np.log(8), 0.45, n).round(1)
+    delivers = np.isin(touchpoint, ("Delivery", "New order"))
+    delay = np.where(delivers, rng.poisson(2.2 - 1.3 * progress), np.nan)
+    order_value = np.where(touchpoint == "New order", rng.lognormal(4.3, 0.6, n).round(2), np.nan)
+
+    kpi_effect = (
+        -0.16 * np.minimum(wait, 40)
+        + np.where(fcr, 0.9, -1.3)
+        - np.where(escalated, 0.8, 0)
+        - 0.55 * np.nan_to_num(delay)
+    )
+    segment_effect = (
+        np.select([channel == "Chat", channel == "App"], [0.4 + 1.0 * progress, 0.3], 0)
+        - np.where(department == "Field Service", 0.9 - 0.2 * progress, 0)
+        - np.where(touchpoint == "Billing enquiry", 0.5, 0)
+    )
+    personal = customers["warmth"].to_numpy()[cust]
+    effects = kpi_effect + segment_effect + personal + rng.normal(0, _EXPERIENCE_SD, n)
+    base = _calibrate(month, effects)
+    score = np.clip(np.rint(base[month] + effects), 0, 10).astype(int)
+
+    days = np.array([(START + pd.DateOffset(months=int(m))).days_in_month for m in range(MONTHS)])
+    day_in_month = (rng.random(n) * days[month]).astype(int)
+    month_starts = pd.DatetimeIndex([START + pd.DateOffset(months=m) for m in range(MONTHS)])
+    responded = (
+        month_starts[month]
+        + pd.to_timedelta(day_in_month, unit="D")
+        + pd.to_timedelta(rng.integers(7 * 3600, 22 * 3600, n), unit="s")
+    )
+    responded = pd.DatetimeIndex(responded)
+    occurred = responded - pd.to_timedelta(rng.integers(1800, 4 * 86400, n), unit="s")
+    order = np.argsort(responded.values, kind="stable")
+
+    comments = _comments(rng, score, touchpoint, wait, fcr, delay)
+    ease = np.clip(np.rint(1 + score * 0.38 + rng.normal(0, 0.7, n)), 1, 5).astype(int)
+    knowledge = np.clip(np.rint(1.2 + score * 0.33 + rng.normal(0, 0.8, n)), 1, 5)
+    knowledge = np.where(np.isin(channel, ("App", "Web")), np.nan, knowledge)
+    interaction_id = np.array([f"I{i:06d}" for i in range(1, n + 1)])
+    survey = (
+        pd.DataFrame(
+            {
+                "response_id": [f"S{i:06d}" for i in range(1, n + 1)],
+                "responded_at": responded.strftime("%Y-%m-%d %H:%M:%S"),
+                "score": score,
+                "customer_id": customers["customer_id"].to_numpy()[cust],
+                "interaction_id": interaction_id,
+                "channel": channel,
+                "touchpoint": touchpoint,
+                "department": department,
+                "region": customers["region"].to_numpy()[cust],
+                "product": customers["product"].to_numpy()[cust],
+                "comment": comments,
+                "ease": ease,
+                "agent_knowledge": pd.array(knowledge, dtype="Int64"),
+            }
+        )
+        .iloc[order]
+        .reset_index(drop=True)
+    )
+    surveyed = pd.DataFrame(
+        {
+            "interaction_id": interaction_id,
+            "occurred_at": occurred.strftime("%Y-%m-%d %H:%M:%S"),
+            "customer_id": customers["customer_id"].to_numpy()[cust],
+            "channel": channel,
+            "department": department,
+            "region": customers["region"].to_numpy()[cust],
+            "handle_time_min": handle,
+            "wait_time_min": wait,
+            "first_contact_resolution": np.where(fcr, "yes", "no"),
+            "escalated": np.where(escalated, "yes", "no"),
+            "delivery_delay_days": pd.array(delay, dtype="Int64"),
+            "order_value": order_value,
+        }
+    )
+    unsurveyed = _unsurveyed(rng, surveyed, int(n * 0.3))
+    transactional = (
+        pd.concat([surveyed, unsurveyed], ignore_index=True)
+        .sort_values(["occurred_at", "interaction_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+    return survey, transactional
+
+
+def _calibrate(month, effects) -> np.ndarray:
+    """Per-month base levels that make each month's NPS follow TARGET_NPS (by bisection).
+
+    The month-to-month unevenness is in TARGET_NPS itself; calibrating on the drawn effects
+    keeps sampling noise from burying the story.
+    """
+    base = np.zeros(MONTHS)
+    for m in range(MONTHS):
+        e = effects[month == m]
+        lo, hi = 0.0, 14.0
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            s = np.clip(np.rint(mid + e), 0, 10)
+            nps = 100 * ((s >= 9).mean() - (s <= 6).mean())
+            lo, hi = (mid, hi) if nps < TARGET_NPS[m] else (lo, mid)
+        base[m] = (lo + hi) / 2
+    return base
+
+
+def _unsurveyed(rng, surveyed: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Interactions nobody was surveyed about: resampled rows with new ids and shifted dates."""
+    extra = surveyed.iloc[rng.choice(len(surveyed), k, replace=False)].copy()
+    shift = pd.to_timedelta(rng.integers(-20 * 86400, 20 * 86400, k), unit="s")
+    when = pd.to_datetime(extra["occurred_at"]) + shift
+    when = when.clip(START, START + pd.DateOffset(months=MONTHS) - pd.Timedelta(seconds=1))
+    extra["occurred_at"] = when.dt.strftime("%Y-%m-%d %H:%M:%S")
+    first = len(surveyed) + 1
+    extra["interaction_id"] = [f"I{i:06d}" for i in range(first, first + k)]
+    return extra
+
+
+# --- comments ------------------------------------------------------------------------------
+
+_DETRACTOR = {
+    "billing": [
+        "I was charged twice on my bill this month",
+        "my invoice was wrong again",
+        "the bill went up without any warning",
+        "nobody could explain the extra charge",
+        "I'm still waiting for the refund I was promised",
+    ],
+    "waiting": [
+        "I waited over 40 minutes on hold",
+        "the queue never moved",
+        "I was on hold for ages and then got cut off",
+        "it took three calls to reach anyone",
+        "the callback I was promised never came",
+    ],
+    "delivery": [
+        "the courier was three days late",
+        "my delivery never arrived on the day given",
+        "the parcel was left outside in the rain",
+        "delivery was rescheduled twice",
+        "the router arrived a week late",
+    ],
+    "staff": [
+        "the agent was rude and dismissive",
+        "the technician didn't turn up",
+        "staff kept transferring me to someone else",
+        "the person on the phone didn't listen",
+        "I had to explain my problem to four different people",
+    ],
+    "product": [
+        "the connection keeps dropping every evening",
+        "speeds are nowhere near what I pay for",
+        "the TV box freezes constantly",
+        "coverage at home is poor",
+    ],
+    "digital": [
+        "the app crashed when I tried to pay",
+        "the website logged me out twice",
+        "I couldn't find how to change my plan online",
+        "the chat bot went round in circles",
+    ],
+}
+_PROMOTER = {
+    "staff": [
+        "the agent was really helpful",
+        "the technician was friendly and knew his stuff",
+        "staff went out of their way for me",
+        "the person I spoke to was patient and clear",
+        "the engineer explained everything",
+    ],
+    "speed": [
+        "it was sorted in minutes",
+        "no waiting at all",
+        "fixed on the first call",
+        "quick and painless",
+        "the chat answered straight away",
+    ],
+    "delivery": [
+        "delivery came a day early",
+        "the courier was on time and careful",
+        "set-up was done the same day",
+    ],
+    "product": [
+        "the connection has been rock solid",
+        "great speeds since the upgrade",
+        "the new plan is good value",
+    ],
+    "digital": [
+        "the app made it really easy",
+        "changing my plan online took two minutes",
+        "the website was clear and simple",
+    ],
+    "billing": ["the bill is finally clear", "they refunded me without any fuss"],
+}
+_PASSIVE = [
+    "it was fine, nothing special",
+    "okay but it took longer than it should",
+    "the issue got fixed eventually",
+    "decent service, a bit slow",
+    "no complaints really",
+    "average experience",
+    "it works, but the price is high",
+    "fine once I got through",
+    "the agent was polite but I had to call back",
+    "good enough",
+]
+_OPENERS = {
+    "detractor": ["", "Honestly, ", "Very disappointed: ", "Not happy. ", "Again ", "Terrible. "],
+    "promoter": ["", "Great service, ", "Really impressed: ", "Thank you! ", "Brilliant - "],
+}
+_CLOSERS = {
+    "detractor": [
+        "",
+        ".",
+        ". Thinking of leaving.",
+        ". Please sort this out.",
+        ". Not what I expect from you.",
+        "!",
+    ],
+    "promoter": ["", ".", "!", ". Will recommend.", ". Keep it up."],
+}
+_CONTACT_BITS = [
+    " Call me back on +44 20 7946 0958.",
+    " My number is 555-0134.",
+    " Email me at jane.doe@example.com",
+    " You can reach me at m.jones@example.org.",
+    " Account 4485 2291 7730 in case you need it.",
+]
+
+
+def _comments(rng, score, touchpoint, wait, fcr, delay) -> np.ndarray:
+    n = len(score)
+    out = np.full(n, "", dtype=object)
+    has = rng.random(n) < 0.55
+    for i in np.flatnonzero(has):
+        s = score[i]
+        if s <= 6:
+            topic = _detractor_topic(rng, touchpoint[i], wait[i], fcr[i], delay[i])
+            text = (
+                rng.choice(_OPENERS["detractor"])
+                + rng.choice(_DETRACTOR[topic])
+                + rng.choice(_CLOSERS["detractor"])
+            )
+        elif s <= 8:
+            text = str(rng.choice(_PASSIVE))
+        else:
+            topic = rng.choice(list(_PROMOTER))
+            text = (
+                rng.choice(_OPENERS["promoter"])
+                + rng.choice(_PROMOTER[topic])
+                + rng.choice(_CLOSERS["promoter"])
+            )
+        text = text[0].upper() + text[1:]
+        roll = rng.random()
+        if roll < 0.025:
+            text += rng.choice(_CONTACT_BITS)
+        elif roll < 0.04:
+            text += "\nSecond time this year."
+        elif roll < 0.05:
+            text = f'They said "tomorrow", {text[0].lower()}{text[1:]}'
+        out[i] = text
+    return out
+
+
+def _detractor_topic(rng, touchpoint, wait, fcr, delay) -> str:
+    if touchpoint == "Billing enquiry" and rng.random() < 0.7:
+        return "billing"
+    if not np.isnan(delay) and delay >= 2 and rng.random() < 0.8:
+        return "delivery"
+    if wait > 15 and rng.random() < 0.7:
+        return "waiting"
+    if not fcr and rng.random() < 0.5:
+        return "staff"
+    if touchpoint in ("App login", "Account change") and rng.random() < 0.7:
+        return "digital"
+    return str(rng.choice(["billing", "waiting", "staff", "product", "digital", "delivery"]))
+
+
+# --- relationship waves --------------------------------------------------------------------
+
+
+def _relationship(rng, customers, survey) -> pd.DataFrame:
+    """Quarterly waves; the relationship score tracks recent touchpoint scores more each wave."""
+    when = pd.to_datetime(survey["responded_at"])
+    frames = []
+    quarters = pd.period_range(START, periods=8, freq="Q")
+    link = np.linspace(0.22, 0.68, len(quarters))
+    for w, (quarter, r) in enumerate(zip(quarters, link)):
+        wave_end = quarter.end_time.normalize()
+        field_start = wave_end - pd.Timedelta(days=20)
+        recent = survey[(when > field_start - pd.Timedelta(days=90)) & (when <= field_start)]
+        mean_score = recent.groupby("customer_id")["score"].mean()
+        linked_ids = mean_score.index.to_numpy()
+        k_linked = min(510, len(linked_ids))
+        chosen = rng.choice(linked_ids, k_linked, replace=False)
+        strangers = np.setdiff1d(customers["customer_id"].to_numpy(), survey["customer_id"])
+        if len(strangers) < 90:
+            strangers = np.setdiff1d(customers["customer_id"].to_numpy(), linked_ids)
+        others = rng.choice(strangers, 90, replace=False)
+        x = mean_score.loc[chosen].to_numpy()
+        z = (x - x.mean()) / x.std()
+        rel = r * z + np.sqrt(1 - r**2) * rng.normal(0, 1, k_linked)
+        rel = np.concatenate([rel, rng.normal(0, 1, len(others))])
+        score = np.clip(np.rint(6.9 + 0.35 * w / 7 + 2.3 * rel), 0, 10).astype(int)
+        ids = np.concatenate([chosen, others])
+        info = customers.set_index("customer_id").loc[ids]
+        days = rng.integers(0, 20, len(ids))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "response_id": [f"W{w + 1}-{i:04d}" for i in range(1, len(ids) + 1)],
+                    "responded_at": (field_start + pd.to_timedelta(days, unit="D")).strftime(
+                        "%Y-%m-%d"
+                    ),
+                    "customer_id": ids,
+                    "score": score,
+                    "wave": str(quarter),
+                    "segment": info["segment"].to_numpy(),
+                    "region": info["region"].to_numpy(),
+                    "annual_revenue": np.where(
+                        info["segment"].to_numpy() == "Enterprise",
+                        rng.lognormal(10.5, 0.5, len(ids)),
+                        rng.lognormal(6.8, 0.4, len(ids)),
+                    ).round(-1),
+                    "comment": np.where(
+                        rng.random(len(ids)) < 0.3,
+                        np.where(
+                            score >= 9,
+                            "Reliable and good value",
+                            np.where(score <= 6, "Too many problems this year", "Fine overall"),
+                        ),
+                        "",
+                    ),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- maturity and initiatives --------------------------------------------------------------
+
+_DOMAINS = ("STR", "CUL", "ACC", "VOC", "DES", "MET")
+_DOMAIN_OFFSET = {"STR": 0.2, "CUL": 0.1, "ACC": -0.1, "VOC": 0.3, "DES": 0.0, "MET": -0.7}
+_DEPARTMENT_LEVEL = {
+    "Sales": 1.7,
+    "Customer Service": 2.7,
+    "Contact Center": 2.9,
+    "Field Service": 1.5,
+    "Depot Service": 1.1,
+    "Self Service": 2.0,
+    "Product Management": 1.6,
+    "Marketing": 1.9,
+    "Digital & Innovation": 2.3,
+    "Fulfillment & Warehouse": 1.4,
+    "Executive Management": 1.0,
+}
+
+
+def _maturity(rng) -> pd.DataFrame:
+    records = []
+    for year, lift in (("2025-06-15", 0.0), ("2026-06-15", 0.4)):
+        for dept in DEPARTMENTS:
+            raters = ["Rater A", "Rater B", "Rater C"][
+                : 2 + (dept in ("Contact Center", "Sales", "Marketing"))
+            ]
+            for r, rater in enumerate(raters):
+                for domain in _DOMAINS:
+                    for item in range(1, 5):
+                        level = _DEPARTMENT_LEVEL[dept] + _DOMAIN_OFFSET[domain] + lift
+                        if dept == "Marketing" and domain == "VOC":
+                            level += (-1.2, 1.2, 0.0)[r]  # raters disagree strongly here
+                        score = int(np.clip(np.rint(level + rng.normal(0, 0.5)), 0, 4))
+                        blank = rng.random() < 0.03
+                        records.append(
+                            (year, dept, rater, f"{domain}{item}", "" if blank else score)
+                        )
+    return pd.DataFrame(records, columns=["assessed_at", "department", "rater", "item_id", "score"])
+
+
+def _initiatives() -> pd.DataFrame:
+    rows = [
+        (
+            "First-call billing fix",
+            "Customer Service",
+            "Billing enquiries need two or more calls",
+            "Agents cannot adjust bills > agents lack authority > policy caps credits at 10 > "
+            "policy set for fraud risk in 2015 > never revisited",
+            "2025-02",
+            3,
+            1.0,
+            2.5,
+            4.0,
+            0.8,
+            120000,
+            "shipped",
+            "2025-05-20",
+            "base",
+        ),
+        (
+            "Callback instead of hold queue",
+            "Contact Center",
+            "Long waits on the phone line",
+            "Peaks exceed staffing > rota is fixed weekly > no intraday forecasting > "
+            "forecasting tool not bought > no owner for workforce planning",
+            "2025-04",
+            2,
+            0.5,
+            2.0,
+            3.0,
+            0.75,
+            80000,
+            "shipped",
+            "2025-07-01",
+            "base",
+        ),
+        (
+            "Courier SLA renegotiation",
+            "Fulfillment & Warehouse",
+            "Late deliveries",
+            "Courier misses slots > penalties too low > contract from 2019 > "
+            "procurement owns it, not CX > no delivery KPI in the contract",
+            "2025-09",
+            4,
+            0.5,
+            1.5,
+            2.5,
+            0.6,
+            40000,
+            "in progress",
+            "",
+            "base",
+        ),
+        (
+            "Field technician parts pre-stocking",
+            "Field Service",
+            "Repeat field visits",
+            "Technicians lack parts > vans stocked generically > no link to fault codes > "
+            "dispatch and stores use separate systems > integration never funded",
+            "2025-11",
+            4,
+            0.5,
+            1.5,
+            2.0,
+            0.55,
+            150000,
+            "planned",
+            "",
+            "base",
+        ),
+        (
+            "Self-service password reset",
+            "Digital & Innovation",
+            "Login calls to the contact centre",
+            "Customers locked out > reset needs an agent > identity check is manual > "
+            "no SMS verification > security review pending",
+            "2025-03",
+            1,
+            0.3,
+            0.8,
+            1.2,
+            0.9,
+            25000,
+            "shipped",
+            "2025-04-15",
+            "base",
+        ),
+        (
+            "Plain-language bills",
+            "Product Management",
+            "Customers do not understand their bill",
+            "Bill shows internal codes > template from billing vendor > no customer testing > "
+            "no owner for the bill design > treated as IT output",
+            "2026-01",
+            3,
+            0.3,
+            1.0,
+            2.0,
+            0.7,
+            60000,
+            "in progress",
+            "",
+            "base",
+        ),
+        (
+            "Loyalty price review",
+            "Marketing",
+            "Long-standing customers pay more than new ones",
+            "Price rises hit loyal customers > promotions only for new sign-ups > "
+            "acquisition targets drive offers > retention has no budget > KPIs reward growth",
+            "2026-04",
+            2,
+            0.0,
+            1.0,
+            2.5,
+            0.4,
+            200000,
+            "idea",
+            "",
+            "base",
+        ),
+        (
+            "Monthly CX review in the executive team",
+            "Executive Management",
+            "Fixes stall between departments",
+            "No one arbitrates > CX not on the executive agenda > results reported quarterly > "
+            "no milestone targets > goal set without a plan",
+            "2025-01",
+            0,
+            0.0,
+            0.5,
+            1.0,
+            0.85,
+            5000,
+            "shipped",
+            "2025-01-31",
+            "base",
+        ),
+        (
+            "Chatbot for billing questions",
+            "Digital & Innovation",
+            "Billing calls volume",
+            "Simple questions reach agents > FAQ hard to find > bot vendor not integrated > "
+            "project deprioritised > ownership unclear",
+            "2025-06",
+            3,
+            -1.0,
+            0.5,
+            1.5,
+            0.5,
+            90000,
+            "dropped",
+            "",
+            "base",
+        ),
+        (
+            "Proactive outage texts",
+            "Contact Center",
+            "Calls during network outages",
+            "Customers call to ask about outages > no proactive message > network and CX "
+            "systems not linked > alerts stay inside the NOC > no process owner",
+            "2026-03",
+            2,
+            0.5,
+            1.5,
+            2.5,
+            0.65,
+            35000,
+            "planned",
+            "",
+            "stretch",
+        ),
+        (
+            "Dedicated enterprise desk",
+            "Sales",
+            "Enterprise customers bounce between teams",
+            "No single contact > accounts split by product > org designed around products > "
+            "legacy of mergers > never redesigned",
+            "2026-06",
+            4,
+            0.5,
+            1.5,
+            3.0,
+            0.5,
+            250000,
+            "idea",
+            "",
+            "stretch",
+        ),
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "name",
+            "owner",
+            "problem",
+            "root_cause",
+            "start_month",
+            "ramp_months",
+            "effect_low",
+            "effect_likely",
+            "effect_high",
+            "probability",
+            "cost",
+            "status",
+            "shipped_at",
+            "scenario",
+        ],
+    )
+
+
+# --- benchmark-size survey files -----------------------------------------------------------
+
+
+def _write_bulk_survey(path: Path, rows: int, rng: np.random.Generator) -> None:
+    """A survey file of exactly ``rows`` rows, written in chunks (bounded memory)."""
+    chunk = 200_000
+    total_seconds = int((START + pd.DateOffset(months=MONTHS) - START).total_seconds())
+    names = list(TOUCHPOINTS)
+    phrases = [p for group in _DETRACTOR.values() for p in group] + _PASSIVE
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        for first in range(0, rows, chunk):
+            n = min(chunk, rows - first)
+            when = START + pd.to_timedelta(np.sort(rng.integers(0, total_seconds, n)), unit="s")
+            progress = (when - START) / (total_seconds * pd.Timedelta(seconds=1))
+            latent = 6.2 + 1.6 * np.asarray(progress) + rng.normal(0, 2.6, n)
+            touch = rng.integers(0, len(names), n)
+            frame = pd.DataFrame(
+                {
+                    "response_id": [f"B{i:08d}" for i in range(first + 1, first + n + 1)],
+                    "responded_at": pd.DatetimeIndex(when).strftime("%Y-%m-%d %H:%M:%S"),
+                    "score": np.clip(np.rint(latent), 0, 10).astype(int),
+                    "customer_id": [f"C{i:06d}" for i in rng.integers(1, 200_000, n)],
+                    "interaction_id": [f"BI{i:08d}" for i in range(first + 1, first + n + 1)],
+                    "channel": np.array(CHANNELS)[rng.integers(0, len(CHANNELS), n)],
+                    "touchpoint": np.array(names)[touch],
+                    "department": np.array([TOUCHPOINTS[t][0] for t in names])[touch],
+                    "region": np.array(REGIONS)[rng.integers(0, len(REGIONS), n)],
+                    "product": np.array(PRODUCTS)[rng.integers(0, len(PRODUCTS), n)],
+                    "comment": np.where(
+                        rng.random(n) < 0.4,
+                        np.array(phrases, dtype=object)[rng.integers(0, len(phrases), n)],
+                        "",
+                    ),
+                    "ease": rng.integers(1, 6, n),
+                    "agent_knowledge": rng.integers(1, 6, n),
+                }
+            )
+            frame.to_csv(f, index=False, header=first == 0, lineterminator="\n")

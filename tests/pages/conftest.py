@@ -1,0 +1,28 @@
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def fresh_database(tmp_path, monkeypatch):
+    """Every page test gets its own empty database and empty caches."""
+    monkeypatch.setenv("CXDATA_DB", str(tmp_path / "cx.db"))
+    st.cache_data.clear()
+    yield tmp_path / "cx.db"
+
+
+@pytest.fixture
+def app():
+    """The app, started at its default page."""
+
+    def start(page: str | None = None) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        if page:
+            at.switch_page(page).run()
+        return at
+
+    return start

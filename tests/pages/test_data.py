@@ -1,0 +1,74 @@
+"""The Data page in Streamlit's AppTest: empty state, upload, report, dataset list, delete."""
+
+from cxdata import ingest, store
+from tests.conftest import DATA
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error]
+    parts += [w.value for w in at.warning] + [s.value for s in at.success]
+    parts += [i.value for i in at.info] + [c.value for c in at.caption]
+    parts += [h.value for h in at.subheader] + [h.value for h in at.header]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_empty_database_says_what_to_upload_and_offers_the_sample(app):
+    at = app("pages/data.py")
+    assert not at.exception
+    assert "your database is empty" in texts(at)
+    assert at.button(key="load_sample").label == "Load sample data"
+
+
+def test_upload_with_errors_shows_the_report(app):
+    at = app("pages/data.py")
+    at.file_uploader(key="upload").set_value(
+        ("bad_values.csv", (DATA / "bad_values.csv").read_bytes(), "text/csv")
+    ).run()
+    assert not at.exception
+    import_button = next(b for b in at.button if b.label == "Import")
+    import_button.click().run()
+    shown = texts(at)
+    assert "Imported 1 of 7 rows from bad\\_values.csv" in shown
+    assert [m.value for m in at.metric][:4] == ["1", "1", "0", "6"]
+    assert "Rejected rows" in shown
+    assert len(at.dataframe) >= 2  # the rejected rows and the dataset list
+
+
+def test_missing_score_column_blocks_import_with_advice(app):
+    at = app("pages/data.py")
+    at.file_uploader(key="upload").set_value(
+        ("missing_required.csv", (DATA / "missing_required.csv").read_bytes(), "text/csv")
+    ).run()
+    assert "Choose the column for: 0–10 likelihood-to-recommend score" in texts(at)
+    assert next(b for b in at.button if b.label == "Import").disabled
+
+
+def test_file_without_dates_asks_for_the_wave(app):
+    at = app("pages/data.py")
+    at.file_uploader(key="upload").set_value(
+        ("no_date_wave.csv", (DATA / "no_date_wave.csv").read_bytes(), "text/csv")
+    ).run()
+    assert "no date column" in texts(at)
+    assert [t.label for t in at.text_input][:1] == ["Wave label"] or any(
+        t.label == "Wave label" for t in at.text_input
+    )
+
+
+def test_dataset_list_and_confirmed_delete(app, fresh_database):
+    database = store.connect(fresh_database)
+    ingest.import_file(database, DATA / "bom_utf8.csv", "survey")
+    at = app("pages/data.py")
+    assert "bom_utf8.csv" in at.dataframe[0].value["File"].tolist()
+    at.button(key="delete_ask").click().run()
+    assert "This cannot be undone" in texts(at)
+    at.button(key="delete_yes").click().run()
+    assert store.list_datasets(database) == []
+    assert store.count_rows(database, "survey") == 0
+
+
+def test_load_sample_fills_the_database(app, fresh_database):
+    at = app("pages/data.py")
+    at.button(key="load_sample").click().run()
+    assert not at.exception
+    kinds = {d["kind"] for d in store.list_datasets(store.connect(fresh_database))}
+    assert kinds == {"survey", "transactional", "relationship"}

@@ -1,0 +1,124 @@
+"""The sample story: deterministic, realistic, and telling the story the pages rely on."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxdata import sample, store
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return sample.write_sample(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def survey(files):
+    frame = pd.read_csv(files["survey"])
+    frame["month"] = frame["responded_at"].str[:7]
+    return frame
+
+
+def nps(scores) -> float:
+    scores = np.asarray(scores)
+    return 100 * ((scores >= 9).mean() - (scores <= 6).mean())
+
+
+def test_same_seed_same_bytes(files, tmp_path):
+    again = sample.write_sample(tmp_path, seed=7)
+    assert all(files[k].read_bytes() == again[k].read_bytes() for k in files)
+
+
+def test_other_seed_other_data(files, tmp_path):
+    other = sample.write_sample(tmp_path, seed=8)
+    assert other["survey"].read_bytes() != files["survey"].read_bytes()
+
+
+def test_story_starts_near_minus_14_and_ends_near_plus_2(survey):
+    by_month = survey.groupby("month")["score"].apply(nps)
+    assert len(by_month) == 24
+    assert -17 <= by_month.iloc[0] <= -11
+    last_three = survey[survey["month"].isin(by_month.index[-3:])]["score"]
+    assert -2 <= nps(last_three) <= 6
+
+
+def test_improvement_is_uneven(survey):
+    changes = survey.groupby("month")["score"].apply(nps).diff().dropna()
+    assert (changes <= 0).sum() >= 4
+
+
+def test_one_month_has_fewer_than_30_responses(survey):
+    counts = survey.groupby("month").size()
+    assert (counts < 30).sum() == 1 and counts.drop(counts.idxmin()).min() >= 300
+
+
+def test_all_eleven_departments_appear(survey):
+    assert set(survey["department"]) == set(sample.DEPARTMENTS)
+
+
+def test_comments_vary_and_some_carry_contact_details(survey):
+    comments = survey["comment"].dropna()
+    detractor = comments[survey.loc[comments.index, "score"] <= 6]
+    promoter = comments[survey.loc[comments.index, "score"] >= 9]
+    assert detractor.nunique() >= 40 and promoter.nunique() >= 40
+    assert comments.str.contains("@").sum() >= 10
+    assert comments.str.contains(r"\n").sum() >= 10
+
+
+def test_every_survey_interaction_is_in_transactional(files, survey):
+    interactions = pd.read_csv(files["transactional"])
+    assert set(survey["interaction_id"]) <= set(interactions["interaction_id"])
+    assert len(interactions) >= 1.25 * len(survey)
+
+
+def test_first_contact_resolution_drives_scores(files, survey):
+    joined = survey.merge(pd.read_csv(files["transactional"]), on="interaction_id")
+    means = joined.groupby("first_contact_resolution")["score"].mean()
+    assert means["yes"] - means["no"] >= 1
+
+
+def test_relationship_link_tightens(files, survey):
+    rel = pd.read_csv(files["relationship"], parse_dates=["responded_at"])
+    when = pd.to_datetime(survey["responded_at"])
+    r_by_wave = []
+    for _, wave in rel.groupby("wave"):
+        start = wave["responded_at"].min() - pd.Timedelta(days=90)
+        recent = survey[(when >= start) & (when < wave["responded_at"].min())]
+        means = recent.groupby("customer_id")["score"].mean()
+        linked = wave[wave["customer_id"].isin(means.index)]
+        r_by_wave.append(np.corrcoef(means[linked["customer_id"]], linked["score"])[0, 1])
+    assert np.mean(r_by_wave[-2:]) - np.mean(r_by_wave[:2]) >= 0.2
+
+
+def test_some_relationship_respondents_have_no_touchpoint_responses(files, survey):
+    rel = pd.read_csv(files["relationship"])
+    assert (~rel["customer_id"].isin(survey["customer_id"])).mean() >= 0.1
+
+
+def test_maturity_scores_and_weakest_domain(files):
+    mat = pd.read_csv(files["maturity"])
+    assert mat["score"].dropna().between(0, 4).all()
+    assert mat["department"].nunique() == 11
+    by_domain = mat.groupby(mat["item_id"].str[:3])["score"].mean()
+    assert by_domain.idxmin() == "MET"
+
+
+def test_initiatives_leave_part_of_the_lift_unplanned(files):
+    ini = pd.read_csv(files["initiatives"])
+    assert (ini["effect_low"] <= ini["effect_likely"]).all()
+    assert (ini["effect_likely"] <= ini["effect_high"]).all()
+    base = ini[(ini["scenario"] == "base") & (ini["status"] != "dropped")]
+    assert 5 <= (base["probability"] * base["effect_likely"]).sum() < 15
+
+
+def test_benchmark_size_file_has_exactly_n_rows(tmp_path):
+    paths = sample.write_sample(tmp_path, rows=10_000)
+    frame = pd.read_csv(paths["survey"])
+    assert len(frame) == 10_000 and frame["response_id"].is_unique
+
+
+def test_import_sample_loads_three_kinds(files, tmp_path):
+    db = store.connect(tmp_path / "cx.db")
+    reports = sample.import_sample(db, files)
+    assert [r.kind for r in reports] == ["survey", "transactional", "relationship"]
+    assert all(r.rejected == 0 and r.accepted > 0 for r in reports)

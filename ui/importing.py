@@ -1,0 +1,207 @@
+"""Widgets of the Data page: one uploaded file's preview and mapping, an import report."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from cxdata import ingest, store
+from cxdata.errors import InputError
+from cxdata.export import safe_csv
+from cxdata.mapping import DESCRIPTIONS, FIELDS, REQUIRED
+from ui.common import bullet_list, plain
+
+NOT_USED = "— not used —"
+KIND_LABELS = {
+    "survey": "Touchpoint survey responses",
+    "transactional": "Operational interactions (tickets, calls, orders)",
+    "relationship": "Relationship survey responses",
+}
+_UPLOADS = Path(tempfile.gettempdir()) / "cx-compass-uploads"
+
+
+def saved_upload(upload) -> Path:
+    """The upload's bytes in a private temporary file, named by its id, never by its name."""
+    _UPLOADS.mkdir(exist_ok=True)
+    path = _UPLOADS / f"{upload.file_id}.csv"
+    if not path.exists():
+        path.write_bytes(upload.getvalue())
+    return path
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=64)
+def _inspect(path: str, kind: str | None, overrides: tuple, dayfirst: bool | None, name: str):
+    return ingest.inspect_file(
+        path, kind, mapping=dict(overrides), dayfirst=dayfirst, file_name=name
+    )
+
+
+def upload_panel(upload) -> None:
+    """Preview, mapping editor, options and the Import button for one uploaded file."""
+    key = upload.file_id
+    path = saved_upload(upload)
+    st.subheader(upload.name, divider="gray")
+    try:
+        guessed = _inspect(str(path), None, (), None, upload.name)
+    except InputError as exc:
+        st.error(plain(exc))
+        return
+    kinds = list(KIND_LABELS)
+    kind = st.selectbox(
+        "What is in this file?",
+        kinds,
+        index=kinds.index(guessed["kind"]),
+        format_func=KIND_LABELS.get,
+        key=f"kind_{key}",
+        help="Guessed from the column names; change it if the guess is wrong.",
+    )
+    overrides = _mapping_editor(key, kind, path, upload.name)
+    c1, c2 = st.columns(2)
+    dayfirst = c1.checkbox(
+        "Dates are day-first (03/04/2025 is 3 April)",
+        key=f"dayfirst_{key}",
+        help="Only matters when every date would be valid either way.",
+    )
+    source = c2.text_input(
+        "Source label",
+        value="default",
+        key=f"source_{key}",
+        help="Where the file comes from (e.g. qualtrics, zendesk). Ids are unique per source.",
+    )
+    try:
+        info = _inspect(
+            str(path), kind, tuple(sorted(overrides.items())), dayfirst or None, upload.name
+        )
+    except InputError as exc:
+        st.error(plain(exc))
+        return
+    fmt = info["format"]
+    st.caption(
+        plain(
+            f"{info['rows']:,} rows · {fmt['encoding']} · {fmt['delimiter']}-separated"
+            + (f" · {fmt['layout'].title()} export" if fmt["layout"] != "plain" else "")
+        )
+    )
+    if info["assumptions"]:
+        st.info("**What the import will assume**\n\n" + bullet_list(info["assumptions"]))
+    wave = wave_date = None
+    if info["needs_wave"]:
+        st.warning("This file has no date column. Give the survey wave it belongs to.")
+        w1, w2 = st.columns(2)
+        wave = w1.text_input("Wave label", key=f"wave_{key}", placeholder="2025Q1")
+        picked = w2.date_input("Wave date", value=None, key=f"wave_date_{key}")
+        wave_date = picked.isoformat() if picked else None
+    with st.expander("First rows of the file"):
+        st.dataframe(info["sample"], hide_index=True)
+    blocked = [f for f in info["missing"]] + (
+        ["wave date"] if info["needs_wave"] and not wave_date else []
+    )
+    if info["missing"]:
+        names = ", ".join(DESCRIPTIONS.get(f, f) for f in info["missing"])
+        st.error(plain(f"Choose the column for: {names}."))
+    if st.button("Import", key=f"import_{key}", type="primary", disabled=bool(blocked)):
+        _run_import(key, path, upload.name, kind, overrides, wave, wave_date, dayfirst, source)
+    report = st.session_state.get(f"report_{key}")
+    if report is not None:
+        import_report(report)
+
+
+def _mapping_editor(key: str, kind: str, path: Path, name: str) -> dict[str, str | None]:
+    """A column picker per field, starting from the automatic mapping; returns the overrides."""
+    auto = _inspect(str(path), kind, (), None, name)
+    columns = auto["columns"]
+    options = [NOT_USED, *columns]
+    overrides: dict[str, str | None] = {}
+    with st.expander("Columns used", expanded=bool(auto["missing"] or auto["needs_wave"])):
+        st.caption("Matched from the column names and values. Change any that are wrong.")
+        grid = st.columns(3)
+        for i, fld in enumerate(FIELDS[kind]):
+            current = auto["mapping"].get(fld, NOT_USED)
+            label = fld + (" *" if fld in REQUIRED[kind] else "")
+            chosen = grid[i % 3].selectbox(
+                label,
+                options,
+                index=options.index(current),
+                key=f"map_{key}_{kind}_{fld}",
+                help=DESCRIPTIONS.get(fld),
+            )
+            if chosen != current:
+                overrides[fld] = None if chosen == NOT_USED else chosen
+    return overrides
+
+
+def _run_import(key, path, name, kind, overrides, wave, wave_date, dayfirst, source) -> None:
+    bar = st.progress(0.0, text="Starting…")
+    try:
+        report = ingest.import_file(
+            store.connect(store.database_path()),
+            path,
+            kind,
+            source=source,
+            mapping=overrides,
+            wave=wave or None,
+            wave_date=wave_date,
+            dayfirst=dayfirst or None,
+            file_name=name,
+            progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text),
+        )
+    except InputError as exc:
+        bar.empty()
+        st.session_state.pop(f"report_{key}", None)
+        st.error(plain(exc))
+        return
+    bar.empty()
+    st.session_state[f"report_{key}"] = report
+    st.rerun()  # so the dataset list below shows the new import
+
+
+def import_report(report: ingest.ImportReport) -> None:
+    """The validation report of one import: counts, assumptions, warnings, rejected rows."""
+    if report.already_imported:
+        st.info(plain(report.assumptions[0]))
+        return
+    summary = (
+        f"Imported {report.accepted:,} of {report.rows:,} rows from {report.file}: "
+        f"{report.inserted:,} new, {report.updated:,} updated."
+    )
+    (st.warning if report.rejected else st.success)(plain(summary))
+    cols = st.columns(6)
+    for col, (label, value, tip) in zip(
+        cols,
+        [
+            ("Accepted", report.accepted, "Valid rows written"),
+            ("New", report.inserted, "Rows that were not in the database"),
+            ("Updated", report.updated, "Rows whose id was already stored"),
+            ("Rejected", report.rejected, "Rows with no valid score, date or id"),
+            ("Blank", report.blank, "Rows with every cell empty"),
+            ("Skipped", report.skipped, "Survey preview, test or spam responses"),
+        ],
+    ):
+        col.metric(label, f"{value:,}", help=tip)
+    if report.duplicates_in_file:
+        st.caption(
+            plain(
+                f"{report.duplicates_in_file:,} rows repeated an earlier id in the "
+                "file; the later row was kept."
+            )
+        )
+    if report.warnings:
+        st.warning("**Cells stored empty**\n\n" + bullet_list(report.warnings))
+    if report.rejected_rows:
+        st.markdown(f"**Rejected rows** (first {len(report.rejected_rows)} of {report.rejected:,})")
+        st.dataframe(pd.DataFrame(report.rejected_rows), hide_index=True)
+        rejected_download(report.dataset_id, f"report_{report.dataset_id}")
+
+
+def rejected_download(dataset_id: int, key: str) -> None:
+    frame = ingest.rejections_frame(store.connect(store.database_path()), dataset_id)
+    st.download_button(
+        f"Download all {len(frame):,} rejected rows (CSV)",
+        safe_csv(frame),
+        file_name=f"rejected_rows_dataset_{dataset_id}.csv",
+        mime="text/csv",
+        key=f"dl_{key}",
+    )
