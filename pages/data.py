@@ -61,7 +61,13 @@ else:
             "Rows stored now": [d["rows_stored"] for d in datasets],
         }
     )
-    st.dataframe(table, hide_index=True, key="datasets_table")
+    counts = st.column_config.NumberColumn(format="localized")
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="datasets_table",
+        column_config={c: counts for c in ("Rows read", "Accepted", "Rejected", "Rows stored now")},
+    )
     by_id = {d["id"]: d for d in datasets}
     chosen = st.selectbox(
         "Dataset",

@@ -307,3 +307,54 @@ def test_wholly_empty_columns_are_listed_not_stored(db, write_csv):
     report = ingest.import_file(db, path, "survey")
     assert "unused" not in rows(db)[0]
     assert any("empty in every row were not stored: Unused" in a for a in report.assumptions)
+
+
+# Survey-tool exports as they come (layouts: tests/data/README.md).
+
+
+@pytest.mark.parametrize("name", ["qualtrics_export.csv", "qualtrics_export_numeric.csv"])
+def test_qualtrics_export_skips_preview_and_test_responses(db, name):
+    report = imp(db, name)
+    assert report.file_format["layout"] == "qualtrics"
+    assert (report.rows, report.accepted, report.skipped, report.rejected) == (12, 9, 2, 1)
+
+
+def test_qualtrics_export_maps_by_field_id_and_question_text(db):
+    report = imp(db, "qualtrics_export.csv")
+    assert report.mapping == {
+        "response_id": "ResponseId",
+        "responded_at": "RecordedDate",
+        "score": "Q1",
+        "customer_id": "ExternalReference",
+        "comment": "Q2",
+    }
+
+
+def test_qualtrics_matrix_rows_become_named_extra_columns(db):
+    report = imp(db, "qualtrics_export.csv")
+    assert {"ease_of_contact", "agent_knowledge"} <= set(report.extra_columns)
+    first = rows(db)[0]
+    assert (first["ease_of_contact"], first["agent_knowledge"]) == (5.0, 5.0)
+
+
+def test_qualtrics_multiline_question_text_counts_in_line_numbers(db):
+    report = imp(db, "qualtrics_export.csv")
+    assert report.rejected_rows == [
+        {"row": 7, "line": 12, "reason": "no score (column 'Q1' is empty)"}
+    ]
+
+
+def test_surveymonkey_export_reads_two_header_rows(db):
+    report = imp(db, "surveymonkey_export.csv")
+    assert report.file_format["layout"] == "surveymonkey"
+    assert (report.accepted, report.rejected) == (7, 1)
+    assert report.mapping["responded_at"] == "End Date"
+    assert report.mapping["score"].startswith("How likely is it that you would recommend")
+    assert report.mapping["comment"] == "Anything else you would like to tell us?"
+
+
+def test_surveymonkey_answer_option_columns_keep_their_option(db):
+    report = imp(db, "surveymonkey_export.csv")
+    assert "which_channel_did_you_use_phone" in report.extra_columns
+    assert rows(db)[3]["which_channel_did_you_use_other_please_specify"] == "In the shop"
+    assert rows(db)[0]["responded_at"] == "2025-03-04 09:17:01"
