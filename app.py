@@ -2,9 +2,27 @@
 
 import streamlit as st
 
+from cxdata import store
+from ui.common import db, run_navigation
+
 st.set_page_config(page_title="CX Compass", page_icon=":material/explore:", layout="wide")
 
+# A new user with an empty database lands on the Data page, which says what to upload.
+has_data = store.count_rows(db(), "survey") > 0
 pages = [
-    st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
+    st.Page(
+        "pages/trends.py",
+        title="NPS trends",
+        icon=":material/monitoring:",
+        url_path="trends",
+        default=has_data,
+    ),
+    st.Page(
+        "pages/data.py",
+        title="Data",
+        icon=":material/upload_file:",
+        url_path="data",
+        default=not has_data,
+    ),
 ]
-st.navigation(pages).run()
+run_navigation(pages)

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from cxdata import ingest, store
+from cxdata import ingest, nps, store
 from cxdata.errors import InputError
 
 EXAMPLES = """\
@@ -114,6 +114,62 @@ def _parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=7, metavar="S", help="random seed (default: %(default)s)"
     )
     smp.set_defaults(run=_cmd_sample)
+
+    npc = commands.add_parser(
+        "nps",
+        parents=[common],
+        help="NPS with confidence intervals, by period, wave or column",
+        description=(
+            "Net Promoter Score with n and a confidence interval per group, the change from "
+            "the previous period and its p-value. Reads the database, or FILE (imported into "
+            "a temporary database first, with the same rules as 'import')."
+        ),
+    )
+    npc.add_argument("file", nargs="?", metavar="FILE", help="a CSV export (optional)")
+    npc.add_argument("--kind", choices=("survey", "relationship"), default="survey")
+    npc.add_argument(
+        "--by",
+        default="month",
+        metavar="PERIOD|wave|COLUMN",
+        help="day, week, month, quarter, year, wave, or any column (default: %(default)s)",
+    )
+    npc.add_argument(
+        "--segment", metavar="COLUMN", help="one row per value of COLUMN and period, e.g. channel"
+    )
+    npc.add_argument(
+        "--ci",
+        choices=nps.METHODS,
+        default="adjusted-wald",
+        help="interval method (default: %(default)s)",
+    )
+    npc.add_argument(
+        "--level", type=float, default=0.95, help="confidence level (default: %(default)s)"
+    )
+    npc.add_argument("--from", dest="date_from", metavar="DATE", help="first day, YYYY-MM-DD")
+    npc.add_argument("--to", dest="date_to", metavar="DATE", help="last day, YYYY-MM-DD")
+    npc.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE",
+        help="keep only rows where COLUMN equals VALUE (repeatable)",
+    )
+    npc.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="column mapping for FILE, as in 'import'",
+    )
+    npc.add_argument("--wave", metavar="LABEL", help="wave label for FILE without dates")
+    npc.add_argument("--wave-date", metavar="YYYY-MM-DD", help="date for FILE without dates")
+    npc.add_argument(
+        "--dayfirst",
+        action="store_true",
+        default=None,
+        help="read ambiguous dates in FILE as day-first",
+    )
+    npc.set_defaults(run=_cmd_nps)
     return parser
 
 
@@ -169,6 +225,85 @@ def _print_sample(result: dict) -> None:
         print(f"imported {r['kind']:<14} {r['file']}: {state}")
 
 
+def _database_or_file(args: argparse.Namespace, tmp: str):
+    """The database, or FILE imported into a temporary one."""
+    if not args.file:
+        return store.connect(args.db)
+    db = store.connect(Path(tmp) / "file.db")
+    ingest.import_file(
+        db,
+        ingest.read_path(args.file),
+        args.kind,
+        mapping=_parse_map(args.map),
+        wave=args.wave,
+        wave_date=args.wave_date,
+        dayfirst=args.dayfirst,
+    )
+    return db
+
+
+def _parse_where(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"--where '{item}' should look like COLUMN=VALUE, e.g. channel=Chat.")
+        column, value = item.split("=", 1)
+        pairs.append((column.strip(), value.strip()))
+    return tuple(pairs)
+
+
+def _cmd_nps(args: argparse.Namespace) -> dict:
+    query = nps.Query(
+        kind=args.kind,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        where=_parse_where(args.where),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        db = _database_or_file(args, tmp)
+        table = nps.trend(db, args.by, query, args.segment, method=args.ci, level=args.level)
+        whole = nps.overall(db, query, method=args.ci, level=args.level)
+        db.conn.close()
+    groups = [nps.group_dict(row, segment=bool(args.segment)) for _, row in table.iterrows()]
+    return {
+        "method": args.ci,
+        "level": args.level,
+        "by": args.by,
+        "overall": whole,
+        "groups": groups,
+    }
+
+
+def _fmt(x, spec="+.1f") -> str:
+    return "–" if x is None else format(x, spec)
+
+
+def _print_nps(result: dict) -> None:
+    o = result["overall"]
+    pct = round(result["level"] * 100)
+    print(
+        f"NPS {_fmt(o['nps'])} (n = {o['n']:,}, {pct} % CI {_fmt(o['ci_low'])} to "
+        f"{_fmt(o['ci_high'])}, {result['method']})"
+    )
+    if not result["groups"]:
+        print("No responses match.")
+        return
+    seg = "segment" in result["groups"][0]
+    head = (f"{'segment':<16}" if seg else "") + (
+        f"{result['by']:<12}{'n':>7}{'NPS':>8}{'CI low':>8}{'CI high':>8}{'change':>8}"
+        f"{'p':>8}  flags"
+    )
+    print(head)
+    for g in result["groups"]:
+        flags = "hidden (n < 5)" if g["hidden"] else ("low n" if g["low_n"] else "")
+        print(
+            (f"{g['segment'][:15]:<16}" if seg else "")
+            + f"{g['group'][:11]:<12}{g['n']:>7,}{_fmt(g['nps']):>8}{_fmt(g['ci_low']):>8}"
+            f"{_fmt(g['ci_high']):>8}{_fmt(g['change']):>8}{_fmt(g['p_value'], '.3f'):>8}"
+            f"  {flags}"
+        )
+
+
 def _print_import(result: dict) -> None:
     if result["already_imported"]:
         print(f"{result['file']}: {result['assumptions'][0]}")
@@ -207,7 +342,7 @@ def _print_import(result: dict) -> None:
             print(f"  row {r['row']} (line {r['line']}): {r['reason']}")
 
 
-PRINTERS = {"import": _print_import, "sample": _print_sample}
+PRINTERS = {"import": _print_import, "sample": _print_sample, "nps": _print_nps}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -226,8 +361,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; nothing was changed.", file=sys.stderr)
         return 130
-    if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
-    else:
-        PRINTERS[args.command](result)
+    try:
+        if args.json:
+            print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+        else:
+            PRINTERS[args.command](result)
+    except BrokenPipeError:  # e.g. piped into `head`: stop quietly
+        sys.stderr.close()
     return 0

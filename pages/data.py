@@ -4,9 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from cxdata import store
-from ui.common import db, plain
+from ui.common import db, page_setup, plain
 from ui.importing import rejected_download, upload_panel
 
+page_setup()
 st.title("Data")
 database = db()
 datasets = store.list_datasets(database)

@@ -94,3 +94,77 @@ def test_wave_options_and_map_flag(tmp_path):
 def test_readable_summary_lists_rejections(tmp_path):
     result = cli("import", str(DATA / "bad_values.csv"), "--kind", "survey", db=tmp_path / "cx.db")
     assert "row 1 (line 2): score '11' is outside 0–10" in result.stdout
+
+
+def test_nps_on_an_export_with_no_id_column_by_year(tmp_path):
+    result = cli(
+        "nps",
+        str(DATA / "two_score_columns.csv"),
+        "--by",
+        "year",
+        "--json",
+        db=tmp_path / "unused.db",
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) >= {"method", "level", "overall", "groups"}
+    (group,) = out["groups"]
+    assert (group["group"], group["n"], group["hidden"], group["nps"]) == ("2018", 4, True, None)
+    assert not (tmp_path / "unused.db").exists()
+
+
+def test_nps_by_wave_after_import_with_wave(tmp_path):
+    db = tmp_path / "cx.db"
+    for label, date in (("2025Q1", "2025-03-31"), ("2025Q2", "2025-06-30")):
+        # Two waves: same score mix, different customers (so the files differ, as real ones do).
+        path = tmp_path / f"{label}.csv"
+        rows = [f"{label}-c{i},{i % 11}" for i in range(40)]
+        path.write_text("customer_id,score\n" + "\n".join(rows) + "\n")
+        assert (
+            cli(
+                "import",
+                str(path),
+                "--kind",
+                "relationship",
+                "--wave",
+                label,
+                "--wave-date",
+                date,
+                db=db,
+            ).returncode
+            == 0
+        )
+    out = json.loads(cli("nps", "--kind", "relationship", "--by", "wave", "--json", db=db).stdout)
+    assert [g["group"] for g in out["groups"]] == ["2025Q1", "2025Q2"]
+    assert out["groups"][1]["change"] == 0.0
+
+
+def test_nps_segment_and_where(tmp_path):
+    db = tmp_path / "cx.db"
+    cli("import", str(DATA / "missing_tokens.csv"), "--kind", "survey", db=db)
+    out = json.loads(
+        cli(
+            "nps",
+            "--by",
+            "month",
+            "--segment",
+            "channel",
+            "--where",
+            "channel=Chat",
+            "--ci",
+            "wald",
+            "--level",
+            "0.9",
+            "--json",
+            db=db,
+        ).stdout
+    )
+    assert out["method"] == "wald" and out["level"] == 0.9
+    assert [(g["segment"], g["n"]) for g in out["groups"]] == [("Chat", 1)]
+
+
+def test_nps_bad_where_exits_2(tmp_path):
+    db = tmp_path / "cx.db"
+    cli("import", str(DATA / "bom_utf8.csv"), "--kind", "survey", db=db)
+    result = cli("nps", "--where", "nope=1", db=db)
+    assert result.returncode == 2 and "--where column 'nope'" in result.stderr

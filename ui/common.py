@@ -3,11 +3,45 @@
 from __future__ import annotations
 
 import re
+import threading
+
+import streamlit as st
 
 from cxdata import store
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]#|<>~$])")
 _LINE_START_MARKERS = re.compile(r"^(\s*)([-+]|\d+[.)])(?=\s)", re.MULTILINE)
+
+
+_routing = threading.local()
+
+
+def run_navigation(pages: list) -> None:
+    """Run the chosen page through ``st.navigation`` (app.py's last line)."""
+    _routing.active = True
+    st.session_state["_app_has_run"] = True
+    try:
+        st.navigation(pages).run()
+    finally:
+        _routing.active = False
+
+
+def page_setup() -> None:
+    """Call first in every page file: makes a deep link work on a freshly started server.
+
+    Until app.py has called ``st.navigation`` once, Streamlit runs a new server's sessions in
+    its older "pages/ folder" mode, so a first visit to e.g. /trends would open
+    pages/trends.py on its own (file-name sidebar, no wide layout) and keep every later session
+    in that mode. A page opened that way leaves the mode and re-runs, which sends the link
+    through app.py to the same page (pages share their URL path with their file name).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    opened_directly = not getattr(_routing, "active", False)
+    first_run = "_app_has_run" not in st.session_state
+    if opened_directly and first_run and getattr(PagesManager, "uses_pages_directory", None):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def db():
@@ -33,3 +67,36 @@ def _escape_marker(m: re.Match) -> str:
 
 def bullet_list(items: list[str]) -> str:
     return "\n".join(f"- {plain(item)}" for item in items)
+
+
+def data_version(database) -> tuple:
+    """Changes whenever an import or delete changes the data: a cache key for loaders."""
+    row = database.execute("SELECT max(id), count(*), max(imported_at) FROM datasets").fetchone()
+    return tuple(row)
+
+
+def chart_downloads(chart, frame, name: str, key: str) -> None:
+    """PNG (rendered offline, only when clicked) and CSV downloads for one chart."""
+    import vl_convert
+
+    from cxdata.export import safe_csv
+
+    row = st.container(horizontal=True)
+    row.download_button(
+        "PNG",
+        lambda: vl_convert.vegalite_to_png(chart.to_json(), scale=2),
+        file_name=f"{name}.png",
+        mime="image/png",
+        key=f"png_{key}",
+        icon=":material/image:",
+        on_click="ignore",
+    )
+    row.download_button(
+        "CSV",
+        safe_csv(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+        icon=":material/download:",
+        on_click="ignore",
+    )

@@ -105,3 +105,25 @@ def shot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def _sample_database(tmp_path_factory) -> Path:
+    from cxdata import sample, store
+
+    folder = tmp_path_factory.mktemp("sample")
+    database = store.connect(folder / "cx.db")
+    sample.import_sample(database, sample.write_sample(folder / "csv"))
+    database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.conn.close()
+    return folder / "cx.db"
+
+
+@pytest.fixture
+def sample_database(_sample_database, tmp_path) -> Path:
+    """A private copy of the sample database (built once per test session)."""
+    import shutil
+
+    copy = tmp_path / "sample.db"
+    shutil.copyfile(_sample_database, copy)
+    return copy

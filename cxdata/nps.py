@@ -1,0 +1,441 @@
+"""Net Promoter Score with honest statistics: counts, intervals, significance, trends.
+
+NPS on a 0–10 score: detractors 0–6, passives 7–8, promoters 9–10; NPS = 100·(P − D)/n on the
+−100…100 scale. Intervals (SPEC §4):
+
+- Wald: var = p_P + p_D − (p_P − p_D)², se = √(var / n).
+- Adjusted Wald (default; Rocks 2016, "Interval Estimation for the Net Promoter Score"): add
+  0.75 to detractors, 1.5 to passives and 0.75 to promoters (n + 3) and centre the interval on
+  that adjusted NPS, clipped to [−100, 100].
+- Two groups: a two-sample z test with se = √(var₁/n₁ + var₂/n₂) from the Wald variances
+  (adjusted-Wald ones when a Wald variance is 0, e.g. all promoters).
+
+Aggregation is SQL ``GROUP BY`` on the store (counts per day and segment), then rolled up to
+weeks, months, quarters or years in pandas; no raw rows are loaded.
+
+Examples
+--------
+>>> round(nps_value(20, 30, 50), 1)
+30.0
+>>> [round(x, 2) for x in nps_interval(20, 30, 50)]
+[14.05, 44.2]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxdata import store
+from cxdata.errors import InputError
+
+METHODS = ("adjusted-wald", "wald")
+PERIODS = ("day", "week", "month", "quarter", "year")
+LOW_N = 30
+HIDE_N = 5
+SEGMENTS = ("channel", "touchpoint", "department", "region", "product")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Below ``low_n`` responses a value is flagged "low n"; below ``hide_n`` it is hidden."""
+
+    low_n: int = LOW_N
+    hide_n: int = HIDE_N
+
+
+def _z(level: float) -> float:
+    if not 0 < level < 1:
+        raise InputError(f"Confidence level {level} must be between 0 and 1 (e.g. 0.95).")
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def nps_value(detractors, passives, promoters):
+    """NPS on −100…100 (NaN when n = 0). Works on numbers or numpy arrays."""
+    d, pa, p = (np.asarray(x, dtype=float) for x in (detractors, passives, promoters))
+    n = d + pa + p
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 100 * (p - d) / n
+
+
+def _variance(d, pa, p):
+    n = d + pa + p
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_p, share_d = p / n, d / n
+        return share_p + share_d - (share_p - share_d) ** 2, n
+
+
+def nps_interval(detractors, passives, promoters, method="adjusted-wald", level=0.95):
+    """(low, high) confidence interval of NPS on −100…100; arrays in, arrays out.
+
+    >>> [round(x, 4) for x in nps_interval(20, 30, 50, method="wald")]
+    [14.6922, 45.3078]
+    """
+    if method not in METHODS:
+        raise InputError(f"Unknown interval method '{method}': use {' or '.join(METHODS)}.")
+    d, pa, p = (np.asarray(x, dtype=float) for x in (detractors, passives, promoters))
+    if method == "adjusted-wald":
+        d, pa, p = d + 0.75, pa + 1.5, p + 0.75
+    var, n = _variance(d, pa, p)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = (p - d) / n
+        half = _z(level) * np.sqrt(var / n)
+    low = np.clip(centre - half, -1, 1) * 100
+    high = np.clip(centre + half, -1, 1) * 100
+    if low.ndim == 0:
+        return float(low), float(high)
+    return low, high
+
+
+def nps_difference_test(first, second):
+    """Two-sample z test of NPS(second) − NPS(first); each a (D, Pa, P) triple or arrays.
+
+    Returns (difference on −100…100, standard error on −100…100, two-sided p-value).
+    """
+    (d1, pa1, p1), (d2, pa2, p2) = (
+        [np.asarray(x, dtype=float) for x in group] for group in (first, second)
+    )
+    var1, n1 = _variance(d1, pa1, p1)
+    var2, n2 = _variance(d2, pa2, p2)
+    adj1, _ = _variance(d1 + 0.75, pa1 + 1.5, p1 + 0.75)
+    adj2, _ = _variance(d2 + 0.75, pa2 + 1.5, p2 + 0.75)
+    var1 = np.where(var1 == 0, adj1, var1)
+    var2 = np.where(var2 == 0, adj2, var2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(var1 / n1 + var2 / n2)
+        delta = (p2 - d2) / n2 - (p1 - d1) / n1
+        p_value = 2 * stats.norm.sf(np.abs(delta / se))
+    out = (delta * 100, se * 100, p_value)
+    if np.ndim(delta) == 0:
+        return tuple(float(x) for x in out)
+    return out
+
+
+def counts_of(scores) -> tuple[int, int, int]:
+    """(detractors, passives, promoters) of an array of 0–10 scores (NaN ignored)."""
+    s = np.asarray(scores, dtype=float)
+    s = s[~np.isnan(s)]
+    return int((s <= 6).sum()), int(((s >= 7) & (s <= 8)).sum()), int((s >= 9).sum())
+
+
+# --- trends --------------------------------------------------------------------------------
+
+
+def period_label(dates: pd.Series, by: str) -> pd.Series:
+    """Group labels for ISO date text: day 2025-03-07, week 2025-W10, month 2025-03,
+    quarter 2025Q1, year 2025."""
+    text = dates.astype(str)
+    if by == "day":
+        return text.str.slice(0, 10)
+    if by == "month":
+        return text.str.slice(0, 7)
+    if by == "year":
+        return text.str.slice(0, 4)
+    if by == "quarter":
+        month = text.str.slice(5, 7).astype(int)
+        return text.str.slice(0, 4) + "Q" + ((month - 1) // 3 + 1).astype(str)
+    if by == "week":
+        iso = pd.to_datetime(text.str.slice(0, 10)).dt.isocalendar()
+        return iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
+    raise InputError(f"Unknown period '{by}': use {', '.join(PERIODS)}, wave or a column name.")
+
+
+def summarise(
+    counts: pd.DataFrame,
+    keys: list[str],
+    *,
+    method: str = "adjusted-wald",
+    level: float = 0.95,
+    thresholds: Thresholds = Thresholds(),
+    compare_with_previous: bool = True,
+) -> pd.DataFrame:
+    """From rows of (keys…, detractors, passives, promoters) to the NPS table of SPEC §8.
+
+    Adds n, nps, ci_low, ci_high, low_n, hidden, and — along the last key, within the
+    other keys — change and p_value against the previous row (None for the first).
+    """
+    out = (
+        counts.groupby(keys, sort=True, dropna=False)[["detractors", "passives", "promoters"]]
+        .sum()
+        .reset_index()
+    )
+    out["n"] = out[["detractors", "passives", "promoters"]].sum(axis=1).astype(int)
+    out["nps"] = nps_value(out["detractors"], out["passives"], out["promoters"])
+    low, high = nps_interval(
+        out["detractors"], out["passives"], out["promoters"], method=method, level=level
+    )
+    out["ci_low"], out["ci_high"] = low, high
+    out["low_n"] = out["n"] < thresholds.low_n
+    out["hidden"] = out["n"] < thresholds.hide_n
+    out["change"] = np.nan
+    out["p_value"] = np.nan
+    if compare_with_previous and len(out) > 1:
+        outer = keys[:-1]
+        previous = (
+            out.groupby(outer, dropna=False)[["detractors", "passives", "promoters"]].shift(1)
+            if outer
+            else out[["detractors", "passives", "promoters"]].shift(1)
+        )
+        has_prev = previous["detractors"].notna() & ~out["hidden"]
+        shown_prev = has_prev & (previous.sum(axis=1) >= thresholds.hide_n)
+        delta, _, p_value = nps_difference_test(
+            (previous["detractors"], previous["passives"], previous["promoters"]),
+            (out["detractors"], out["passives"], out["promoters"]),
+        )
+        out["change"] = np.where(shown_prev, delta, np.nan)
+        out["p_value"] = np.where(shown_prev, p_value, np.nan)
+    for column in ("nps", "ci_low", "ci_high"):
+        out.loc[out["hidden"], column] = np.nan
+    out["significant"] = out["p_value"] < (1 - level)
+    return out
+
+
+def rolling(
+    table: pd.DataFrame,
+    window: int = 3,
+    keys: list[str] | None = None,
+    method: str = "adjusted-wald",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Rolling NPS over ``window`` periods with counts pooled (SPEC §7's 3-month NPS)."""
+    keys = keys or []
+    parts = []
+    groups = table.groupby(keys, dropna=False) if keys else [((), table)]
+    for _, part in groups:
+        pooled = part[["detractors", "passives", "promoters"]].rolling(window, min_periods=window)
+        part = part.copy()
+        summed = pooled.sum()
+        part["rolling_n"] = summed.sum(axis=1)
+        part["rolling_nps"] = nps_value(
+            summed["detractors"], summed["passives"], summed["promoters"]
+        )
+        low, high = nps_interval(
+            summed["detractors"],
+            summed["passives"],
+            summed["promoters"],
+            method=method,
+            level=level,
+        )
+        part["rolling_ci_low"], part["rolling_ci_high"] = low, high
+        parts.append(part)
+    return pd.concat(parts) if parts else table
+
+
+@dataclass
+class Query:
+    """Which responses: kind, date range (inclusive ISO dates) and column = value filters."""
+
+    kind: str = "survey"
+    date_from: str | None = None
+    date_to: str | None = None
+    where: tuple[tuple[str, str], ...] = ()
+
+
+def _where_sql(db, query: Query) -> tuple[str, list]:
+    columns = set(store.table_columns(db, query.kind))
+    clauses, params = [], []
+    if query.date_from:
+        clauses.append("responded_at >= ?")
+        params.append(query.date_from)
+    if query.date_to:
+        clauses.append("responded_at < ?")
+        params.append(_day_after(query.date_to))
+    for column, value in query.where:
+        if column not in columns:
+            raise InputError(
+                f"--where column '{column}' is not in the {query.kind} data. "
+                f"Columns: {', '.join(sorted(columns))}."
+            )
+        clauses.append(f"{store.quote(column)} = ?")
+        params.append(value)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _day_after(text: str) -> str:
+    try:
+        return (pd.Timestamp(text[:10]) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    except ValueError:
+        raise InputError(f"'{text}' is not a date like 2025-03-31.") from None
+
+
+def daily_counts(db, query: Query, segment: str | None = None) -> pd.DataFrame:
+    """Detractor / passive / promoter counts per day (and segment value): one SQL GROUP BY."""
+    if query.kind not in ("survey", "relationship"):
+        raise InputError("NPS is computed on survey or relationship data.")
+    where, params = _where_sql(db, query)
+    seg = ""
+    if segment:
+        if segment not in store.table_columns(db, query.kind):
+            raise InputError(f"Segment column '{segment}' is not in the {query.kind} data.")
+        seg = f", coalesce({store.quote(segment)}, '(none)') AS segment"
+    sql = (
+        f"SELECT substr(responded_at, 1, 10) AS day{seg}, "
+        "sum(score <= 6) AS detractors, sum(score BETWEEN 7 AND 8) AS passives, "
+        f"sum(score >= 9) AS promoters FROM {store.quote(query.kind)}{where} "
+        f"GROUP BY day{', segment' if segment else ''}"
+    )
+    frame = pd.DataFrame(list(db.query(sql, params)))
+    if frame.empty:
+        return pd.DataFrame(
+            columns=[
+                "day",
+                *(["segment"] if segment else []),
+                "detractors",
+                "passives",
+                "promoters",
+            ]
+        )
+    return frame
+
+
+def group_counts(db, query: Query, column: str, segment: str | None = None) -> pd.DataFrame:
+    """Counts per value of any column (e.g. wave, channel): one SQL GROUP BY."""
+    if column not in store.table_columns(db, query.kind):
+        raise InputError(f"Column '{column}' is not in the {query.kind} data.")
+    where, params = _where_sql(db, query)
+    seg = f", coalesce({store.quote(segment)}, '(none)') AS segment" if segment else ""
+    sql = (
+        f"SELECT coalesce({store.quote(column)}, '(none)') AS grp{seg}, "
+        "sum(score <= 6) AS detractors, sum(score BETWEEN 7 AND 8) AS passives, "
+        f"sum(score >= 9) AS promoters, min(responded_at) AS first_at "
+        f"FROM {store.quote(query.kind)}{where} GROUP BY grp{', segment' if segment else ''}"
+    )
+    return pd.DataFrame(list(db.query(sql, params)))
+
+
+def trend(
+    db,
+    by: str = "month",
+    query: Query | None = None,
+    segment: str | None = None,
+    *,
+    method: str = "adjusted-wald",
+    level: float = 0.95,
+    thresholds: Thresholds = Thresholds(),
+) -> pd.DataFrame:
+    """NPS per period (or per wave / column value), optionally per segment, with intervals.
+
+    ``by`` is a period (day, week, month, quarter, year), ``wave``, or any column. Time periods
+    and waves are compared with the previous group; plain columns are not (no time order).
+    """
+    query = query or Query()
+    if by in PERIODS:
+        counts = daily_counts(db, query, segment)
+        if counts.empty:
+            return _empty(segment)
+        counts["group"] = period_label(counts["day"], by)
+        keys = (["segment"] if segment else []) + ["group"]
+        return summarise(counts, keys, method=method, level=level, thresholds=thresholds)
+    counts = group_counts(db, query, by, segment)
+    if counts.empty:
+        return _empty(segment)
+    counts = counts.rename(columns={"grp": "group"})
+    ordered = by == "wave"
+    if ordered:  # waves in time order, by their first response
+        first = counts.groupby("group")["first_at"].min().sort_values()
+        counts["group"] = pd.Categorical(
+            counts["group"], categories=list(first.index), ordered=True
+        )
+    keys = (["segment"] if segment else []) + ["group"]
+    out = summarise(
+        counts,
+        keys,
+        method=method,
+        level=level,
+        thresholds=thresholds,
+        compare_with_previous=ordered,
+    )
+    out["group"] = out["group"].astype(str)
+    return out
+
+
+def _empty(segment: str | None) -> pd.DataFrame:
+    columns = [
+        "group",
+        "detractors",
+        "passives",
+        "promoters",
+        "n",
+        "nps",
+        "ci_low",
+        "ci_high",
+        "low_n",
+        "hidden",
+        "change",
+        "p_value",
+        "significant",
+    ]
+    return pd.DataFrame(columns=(["segment"] if segment else []) + columns)
+
+
+def overall(
+    db,
+    query: Query | None = None,
+    *,
+    method="adjusted-wald",
+    level=0.95,
+    thresholds: Thresholds = Thresholds(),
+) -> dict:
+    """NPS of everything the query selects, as one group dict."""
+    counts = daily_counts(db, query or Query())
+    totals = counts[["detractors", "passives", "promoters"]].sum()
+    frame = pd.DataFrame([{"group": "all", **{k: int(v) for k, v in totals.items()}}])
+    row = summarise(
+        frame,
+        ["group"],
+        method=method,
+        level=level,
+        thresholds=thresholds,
+        compare_with_previous=False,
+    ).iloc[0]
+    return group_dict(row)
+
+
+def group_dict(row: pd.Series, segment: bool = False) -> dict:
+    """One row of a trend table as the JSON group of SPEC §8 (None for missing numbers)."""
+
+    def num(x):
+        return None if pd.isna(x) else round(float(x), 4)
+
+    out = {"group": str(row["group"])}
+    if segment:
+        out["segment"] = str(row["segment"])
+    out.update(
+        {
+            "n": int(row["n"]),
+            "detractors": int(row["detractors"]),
+            "passives": int(row["passives"]),
+            "promoters": int(row["promoters"]),
+            "nps": num(row["nps"]),
+            "ci_low": num(row["ci_low"]),
+            "ci_high": num(row["ci_high"]),
+            "low_n": bool(row["low_n"]),
+            "hidden": bool(row["hidden"]),
+            "change": num(row["change"]),
+            "p_value": num(row["p_value"]),
+        }
+    )
+    return out
+
+
+def csat_top2box(ratings, level: float = 0.95) -> dict:
+    """CSAT as the top-2-box share (4 or 5 on a 1–5 scale) with a Wilson interval, in %."""
+    r = np.asarray(ratings, dtype=float)
+    r = r[~np.isnan(r)]
+    n = len(r)
+    if n == 0:
+        return {"n": 0, "csat": None, "ci_low": None, "ci_high": None}
+    k = int((r >= 4).sum())
+    z = _z(level)
+    share = k / n
+    centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return {
+        "n": n,
+        "csat": 100 * share,
+        "ci_low": 100 * (centre - half),
+        "ci_high": 100 * (centre + half),
+    }

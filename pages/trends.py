@@ -1,0 +1,80 @@
+"""NPS trends: the score over time with honest intervals, segments, verbatims, follow-ups."""
+
+import streamlit as st
+
+from cxdata import charts, store
+from ui.common import chart_downloads, data_version, db, page_setup, plain
+from ui.trends import (
+    SEGMENT_COLUMNS,
+    controls,
+    followup_section,
+    load_trend,
+    low_n_note,
+    partial_note,
+    segment_table,
+    verbatims_section,
+)
+
+page_setup()
+st.title("NPS trends")
+database = db()
+if store.count_rows(database, "survey") == 0:
+    st.info(
+        "No touchpoint survey responses yet. Upload an export on the Data page, or load "
+        "the sample data there."
+    )
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    st.stop()
+
+period, query, segment = controls(database)
+path, version = str(store.database_path()), data_version(database)
+table = load_trend(path, version, period, query, None)
+if table.empty:
+    st.info("No responses match these filters.")
+    st.stop()
+
+latest = table.iloc[-1]
+if not latest["hidden"]:
+    st.markdown(
+        plain(
+            f"Latest {period} ({latest['group']}{partial_note(database, query, period)}): "
+            f"NPS {latest['nps']:+.1f} (95 % CI {latest['ci_low']:+.1f} to "
+            f"{latest['ci_high']:+.1f}, n = {latest['n']:,})"
+        )
+    )
+trend_chart = charts.nps_trend_chart(table, title=f"NPS by {period}, with 95 % interval")
+st.altair_chart(trend_chart, width="stretch", key="trend_chart")
+st.caption(
+    "Band: 95 % adjusted-Wald interval. Dashed: rolling 3-period NPS (counts pooled). "
+    "Diamonds mark a significant change from the previous period (p < 0.05); "
+    "triangles mark periods with fewer than 30 responses."
+)
+low_n_note(table)
+chart_downloads(trend_chart, table, f"nps_by_{period}", "trend")
+
+left, right = st.columns([1, 1])
+with left:
+    composition = charts.composition_chart(table)
+    st.altair_chart(composition, width="stretch", key="composition_chart")
+    chart_downloads(
+        composition,
+        table[["group", "n", "promoters", "passives", "detractors"]],
+        f"composition_by_{period}",
+        "composition",
+    )
+with right:
+    if segment:
+        seg = segment_table(load_trend(path, version, period, query, segment))
+        st.markdown("**" + plain(f"By {segment}, {seg.attrs.get('period', '')}") + "**")
+        st.dataframe(seg, hide_index=True, key="segment_table", column_config=SEGMENT_COLUMNS)
+        st.caption(
+            "Change and p compare with the previous period of the same segment. "
+            "Low n: fewer than 30 responses; fewer than 5 are hidden."
+        )
+    else:
+        st.caption(
+            "Choose a segment above to compare channels, touchpoints, departments or regions."
+        )
+
+verbatims_section(database, query)
+followup_section(database)

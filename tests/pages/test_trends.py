@@ -1,0 +1,84 @@
+"""The NPS trends page in AppTest, on the sample story."""
+
+import json
+
+import pytest
+
+from cxdata import followups, sample, store
+
+
+@pytest.fixture
+def sample_db(fresh_database, tmp_path):
+    database = store.connect(fresh_database)
+    sample.import_sample(database, sample.write_sample(tmp_path / "csv"))
+    return database
+
+
+def chart_specs(at):
+    return [json.loads(c.proto.spec) for c in at.get("arrow_vega_lite_chart")]
+
+
+def test_empty_database_points_to_the_data_page(app):
+    at = app("pages/trends.py")
+    assert not at.exception
+    assert "No touchpoint survey responses yet" in at.info[0].value
+
+
+def test_monthly_trend_with_interval_and_low_n_flag(app, sample_db):
+    at = app("pages/trends.py")
+    assert not at.exception
+    assert "2026-01 (n = 25)" in at.warning[0].value
+    assert at.query_params["period"] == ["month"] or at.query_params["period"] == "month"
+
+
+def test_quarterly_period_updates_the_url_and_segment_table(app, sample_db):
+    at = app("pages/trends.py")
+    at.selectbox(key="period").set_value("quarter").run()
+    assert not at.exception
+    params = at.query_params["period"]
+    assert (params[0] if isinstance(params, list) else params) == "quarter"
+    assert any("By channel, 2026Q4" in m.value for m in at.markdown)
+    assert "to 31 Oct 2026" in " ".join(m.value for m in at.markdown)
+
+
+def test_query_params_restore_the_view(app, sample_db):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["period"] = "year"
+    at.query_params["segment"] = "region"
+    at.run()
+    assert at.selectbox(key="period").value == "year"
+    assert any("By region" in m.value for m in at.markdown)
+
+
+def test_verbatims_are_masked_by_default(app, sample_db):
+    at = app("pages/trends.py")
+    at.text_input(key="verbatim_search").set_value("example.com").run()
+    shown = at.dataframe[1].value["Comment"].tolist()
+    assert shown and all("@" not in c for c in shown)
+    at.toggle(key="verbatim_unmask").set_value(True).run()
+    assert any("@" in c for c in at.dataframe[1].value["Comment"].tolist())
+
+
+def test_resolving_a_followup_records_owner_and_time_to_close(sample_db):
+    detractor = sample_db.execute(
+        "SELECT id FROM survey WHERE score <= 6 ORDER BY responded_at DESC LIMIT 1"
+    ).fetchone()[0]
+    followups.save_followups(
+        sample_db,
+        [
+            {
+                "survey_id": detractor,
+                "owner_department": "Sales",
+                "status": "resolved",
+                "note": "called back",
+            }
+        ],
+    )
+    stats = followups.followup_stats(sample_db, month=None)
+    assert stats["median_days_to_close"] is not None
+    (row,) = sample_db.query("SELECT * FROM followups")
+    assert (row["status"], row["owner_department"]) == ("resolved", "Sales")

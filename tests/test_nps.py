@@ -1,0 +1,140 @@
+"""NPS statistics against published known answers (SPEC §4) and the store-backed trends."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxdata import ingest, nps
+
+
+# Known answers, on the −1…1 scale, from SPEC §4. Their source: Rocks, B. (2016), "Interval
+# Estimation for the 'Net Promoter Score'", The American Statistician 70(4): Wald and adjusted
+# Wald (add 3/4, 3/2, 3/4; n + 3) intervals; values recomputed independently with scipy.
+@pytest.mark.parametrize(
+    ("counts", "method", "low", "high"),
+    [
+        ((20, 30, 50), "wald", 0.1469219, 0.4530781),
+        ((20, 30, 50), "adjusted-wald", 0.1405113, 0.4420130),
+        ((150, 250, 600), "adjusted-wald", 0.4028427, 0.4944654),
+        ((0, 0, 10), "adjusted-wald", 0.4750355, 1.0),
+    ],
+)
+def test_interval_known_answers(counts, method, low, high):
+    got = nps.nps_interval(*counts, method=method)
+    assert got == pytest.approx((low * 100, high * 100), abs=1e-5)
+
+
+def test_adjusted_wald_clips_at_100():
+    assert nps.nps_interval(0, 0, 10)[1] == 100.0
+
+
+def test_nps_value_known_answer():
+    assert nps.nps_value(20, 30, 50) == pytest.approx(30.0)
+    assert nps.nps_value(150, 250, 600) == pytest.approx(45.0)
+
+
+def test_two_sample_known_answer():
+    # SPEC §4: (20,30,50) vs (30,30,40): Δ = .20, se = .1140175 (Wald), p = .0794106.
+    delta, se, p = nps.nps_difference_test((30, 30, 40), (20, 30, 50))
+    assert (delta, se, p) == pytest.approx((20.0, 11.40175, 0.0794106), abs=1e-5)
+
+
+def test_two_sample_uses_adjusted_variance_when_wald_is_zero():
+    delta, se, p = nps.nps_difference_test((0, 0, 10), (0, 0, 10))
+    assert delta == 0 and se > 0 and p == pytest.approx(1.0)
+
+
+def test_wider_level_gives_wider_interval():
+    narrow = nps.nps_interval(20, 30, 50, level=0.90)
+    wide = nps.nps_interval(20, 30, 50, level=0.99)
+    assert wide[0] < narrow[0] and wide[1] > narrow[1]
+
+
+def test_unknown_method_is_an_input_error():
+    with pytest.raises(nps.InputError, match="Unknown interval method"):
+        nps.nps_interval(1, 1, 1, method="bayes")
+
+
+@pytest.mark.parametrize(
+    ("by", "label"),
+    [
+        ("day", "2025-03-07"),
+        ("week", "2025-W10"),
+        ("month", "2025-03"),
+        ("quarter", "2025Q1"),
+        ("year", "2025"),
+    ],
+)
+def test_period_labels(by, label):
+    assert nps.period_label(pd.Series(["2025-03-07 10:00:00"]), by).iloc[0] == label
+
+
+def test_csat_top_2_box_with_wilson_interval():
+    # 8 of 10 in the top two boxes; Wilson 95 % interval [0.4902, 0.9433] (Wilson 1927).
+    result = nps.csat_top2box([5, 5, 4, 4, 4, 4, 5, 4, 2, 1])
+    assert result["csat"] == pytest.approx(80.0)
+    assert (result["ci_low"], result["ci_high"]) == pytest.approx((49.02, 94.33), abs=0.01)
+
+
+@pytest.fixture
+def loaded(db, write_csv):
+    rows = ["date,score,channel"]
+    for month, scores in (
+        ("2025-01", [0] * 20 + [8] * 30 + [10] * 50),
+        ("2025-02", [0] * 30 + [8] * 30 + [10] * 40),
+        ("2025-03", [10, 10, 3]),
+    ):
+        rows += [
+            f"{month}-{(i % 28) + 1:02d},{s},{'Chat' if i % 2 else 'Phone'}"
+            for i, s in enumerate(scores)
+        ]
+    ingest.import_file(db, write_csv("t.csv", "\n".join(rows) + "\n"), "survey")
+    return db
+
+
+def test_monthly_trend_counts_and_change(loaded):
+    table = nps.trend(loaded, "month")
+    assert table["group"].tolist() == ["2025-01", "2025-02", "2025-03"]
+    assert table["n"].tolist() == [100, 100, 3]
+    assert table.loc[1, "change"] == pytest.approx(-20.0)
+    assert table.loc[1, "p_value"] == pytest.approx(0.0794106, abs=1e-6)
+
+
+def test_tiny_groups_are_hidden_but_keep_n(loaded):
+    last = nps.trend(loaded, "month").iloc[-1]
+    assert last["hidden"] and last["low_n"] and last["n"] == 3 and np.isnan(last["nps"])
+
+
+def test_thresholds_are_configurable(loaded):
+    last = nps.trend(loaded, "month", thresholds=nps.Thresholds(low_n=2, hide_n=1)).iloc[-1]
+    assert not last["hidden"] and not last["low_n"]
+
+
+def test_segment_trend_compares_within_segment(loaded):
+    table = nps.trend(loaded, "month", segment="channel")
+    assert set(table["segment"]) == {"Chat", "Phone"}
+    first = table.groupby("segment").head(1)
+    assert first["change"].isna().all()
+
+
+def test_where_and_date_range_filter(loaded):
+    q = nps.Query(date_from="2025-02-01", date_to="2025-02-28", where=(("channel", "Chat"),))
+    table = nps.trend(loaded, "month", q)
+    assert table["group"].tolist() == ["2025-02"] and table["n"].tolist() == [50]
+
+
+def test_unknown_where_column_is_an_input_error(loaded):
+    with pytest.raises(nps.InputError, match="--where column 'nope'"):
+        nps.trend(loaded, "month", nps.Query(where=(("nope", "x"),)))
+
+
+def test_rolling_three_period_pools_counts(loaded):
+    table = nps.rolling(nps.trend(loaded, "month"))
+    assert table["rolling_n"].tolist()[-1] == 203
+    pooled = nps.nps_value(20 + 30 + 1, 30 + 30, 50 + 40 + 2)
+    assert table["rolling_nps"].tolist()[-1] == pytest.approx(pooled)
+
+
+def test_by_column_has_no_change(loaded):
+    table = nps.trend(loaded, "channel")
+    assert set(table["group"]) == {"Chat", "Phone"} and table["change"].isna().all()
