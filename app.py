@@ -18,6 +18,12 @@ pages = [
         default=has_data,
     ),
     st.Page(
+        "pages/drivers.py",
+        title="Drivers & correlation",
+        icon=":material/insights:",
+        url_path="drivers",
+    ),
+    st.Page(
         "pages/data.py",
         title="Data",
         icon=":material/upload_file:",

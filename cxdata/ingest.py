@@ -949,3 +949,39 @@ def read_path(path: str | os.PathLike) -> Path:
     if not path.is_file():
         raise InputError(f"File '{path}' does not exist or is not a file.")
     return path
+
+
+def read_table(path: str | os.PathLike, file_name: str | None = None) -> pd.DataFrame:
+    """Any CSV as a plain table (for ``drivers FILE``): encoding, delimiter, survey-tool header
+    rows and missing tokens handled as for imports; a column becomes numbers when every
+    non-missing cell is a number (decimal commas too) or a label with a leading number such as
+    "5 - Very satisfied"; other columns stay text. Duplicate headers are made unique.
+    """
+    fmt = sniff(path, file_name)
+    names = _unique(fmt.headers)
+    width = len(names) + _SPARE_FIELDS
+    chunks = list(_chunks(fmt, width, 200_000))
+    if not chunks:
+        raise InputError(f"File '{fmt.name}' has no data rows.")
+    raw = pd.concat(chunks)
+    raw = raw.loc[~(raw == "").all(axis=1)]
+    overflow = raw.iloc[:, len(names) :].ne("").any(axis=1)
+    if overflow.any():
+        row = int(overflow.idxmax()) + 1
+        raise InputError(
+            f"File '{fmt.name}', row {row} has more cells than the header has columns."
+        )
+    out = {}
+    for j, name in enumerate(names):
+        cells = values.clean(raw[j])
+        decimal_comma = values.looks_decimal_comma(cells) > 0
+        numbers, failed = values.parse_numbers(cells, decimal_comma)
+        if cells.notna().any() and not failed.any():
+            out[name] = numbers.astype(float)
+            continue
+        leading = cells.str.extract(r"^\s*(\d+(?:[.,]\d+)?)\s*[-–:=]\s*\D", expand=False)
+        if cells.notna().any() and leading[cells.notna()].notna().all():
+            out[name] = pd.to_numeric(leading.str.replace(",", "."), errors="coerce")
+            continue
+        out[name] = cells
+    return pd.DataFrame(out).reset_index(drop=True)

@@ -234,7 +234,8 @@ class Query:
     where: tuple[tuple[str, str], ...] = ()
 
 
-def _where_sql(db, query: Query) -> tuple[str, list]:
+def where_sql(db, query: Query) -> tuple[str, list]:
+    """The SQL ``WHERE`` clause (with its parameters) selecting the responses of ``query``."""
     columns = set(store.table_columns(db, query.kind))
     clauses, params = [], []
     if query.date_from:
@@ -265,7 +266,7 @@ def daily_counts(db, query: Query, segment: str | None = None) -> pd.DataFrame:
     """Detractor / passive / promoter counts per day (and segment value): one SQL GROUP BY."""
     if query.kind not in ("survey", "relationship"):
         raise InputError("NPS is computed on survey or relationship data.")
-    where, params = _where_sql(db, query)
+    where, params = where_sql(db, query)
     seg = ""
     if segment:
         if segment not in store.table_columns(db, query.kind):
@@ -295,7 +296,7 @@ def group_counts(db, query: Query, column: str, segment: str | None = None) -> p
     """Counts per value of any column (e.g. wave, channel): one SQL GROUP BY."""
     if column not in store.table_columns(db, query.kind):
         raise InputError(f"Column '{column}' is not in the {query.kind} data.")
-    where, params = _where_sql(db, query)
+    where, params = where_sql(db, query)
     seg = f", coalesce({store.quote(segment)}, '(none)') AS segment" if segment else ""
     sql = (
         f"SELECT coalesce({store.quote(column)}, '(none)') AS grp{seg}, "

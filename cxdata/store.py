@@ -189,9 +189,23 @@ CREATE TABLE followups (
 );
 """
 
+# Version 2: comment themes (an editable keyword dictionary) and the index the linkage of
+# relationship responses to a customer's earlier touchpoint responses walks.
+_THEMES = """
+CREATE TABLE themes (
+    name TEXT PRIMARY KEY,
+    keywords TEXT NOT NULL,
+    saved_at TEXT
+);
+CREATE INDEX survey_customer_responded ON survey (customer_id, responded_at);
+"""
+
 # Forward migrations: MIGRATIONS[i] takes a database from version i to i + 1.
 # Never edit a released entry; append a new one.
-MIGRATIONS: tuple[str, ...] = (_SURVEY + _TRANSACTIONAL + _RELATIONSHIP + _APP_TABLES,)
+MIGRATIONS: tuple[str, ...] = (
+    _SURVEY + _TRANSACTIONAL + _RELATIONSHIP + _APP_TABLES,
+    _THEMES,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

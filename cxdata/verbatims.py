@@ -49,7 +49,7 @@ def verbatims(
 ) -> pd.DataFrame:
     """Comments newest first with their score and segments; ``search`` is case-insensitive."""
     query = query or nps.Query()
-    where, params = nps._where_sql(db, query)
+    where, params = nps.where_sql(db, query)
     clauses = [where[len(" WHERE ") :]] if where else []
     clauses.append("comment IS NOT NULL AND trim(comment) != ''")
     if search.strip():

@@ -24,3 +24,31 @@ def write_csv(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def sample_file(tmp_path_factory) -> Path:
+    """The sample story as a database file, built once per test session (about 3 s)."""
+    from cxdata import sample
+
+    folder = tmp_path_factory.mktemp("sample")
+    database = store.connect(folder / "cx.db")
+    sample.import_sample(database, sample.write_sample(folder / "csv"))
+    database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.conn.close()
+    return folder / "cx.db"
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    import shutil
+
+    shutil.copyfile(source, target)
+    return target
+
+
+@pytest.fixture
+def sample_db(sample_file, tmp_path):
+    """A private, writable copy of the sample database."""
+    database = store.connect(copy_database(sample_file, tmp_path / "sample.db"))
+    yield database
+    database.conn.close()

@@ -42,3 +42,87 @@ def test_composition_chart_is_stacked_to_100_percent():
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["y"]["stack"] == "normalize"
     assert spec["encoding"]["color"]["scale"]["domain"] == ["promoters", "passives", "detractors"]
+
+
+def drivers_table():
+    return pd.DataFrame(
+        {
+            "driver": ["ease", "wait", "fcr"],
+            "n": [100, 100, 90],
+            "spearman_rho": [0.7, -0.3, 0.4],
+            "spearman_low": [0.6, -0.45, 0.2],
+            "spearman_high": [0.8, -0.1, 0.55],
+            "pearson_r": [0.7, -0.3, 0.4],
+            "mean": [3.5, 5.0, 0.7],
+            "raw_weight": [0.3, 0.05, float("nan")],
+            "rescaled_pct": [85.7, 14.3, float("nan")],
+            "rescaled_low": [80.0, 10.0, float("nan")],
+            "rescaled_high": [90.0, 20.0, float("nan")],
+        }
+    )
+
+
+def test_driver_weights_chart_has_bars_and_interval_rules_for_weighted_drivers():
+    spec = charts.driver_weights_chart(drivers_table()).to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "rule"]
+    assert spec["layer"][1]["encoding"]["x2"]["field"] == "rescaled_high"
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["driver"] for r in rows] == ["ease", "wait"]
+
+
+def test_correlation_chart_colours_negative_drivers_and_keeps_n_in_the_tooltip():
+    spec = charts.correlation_chart(drivers_table()).to_dict()
+    points = spec["layer"][2]
+    assert points["encoding"]["x"]["field"] == "spearman_rho"
+    assert "n" in {t["field"] for t in points["encoding"]["tooltip"]}
+    rows = [r for rows in spec["datasets"].values() for r in rows if "direction" in r]
+    assert {r["driver"]: r["direction"] for r in rows} == {
+        "ease": "raises",
+        "wait": "lowers",
+        "fcr": "raises",
+    }
+
+
+def test_importance_performance_quadrants():
+    spec = charts.importance_performance_chart(drivers_table()).to_dict()
+    rows = [r for rows in spec["datasets"].values() for r in rows if "quadrant" in r]
+    assert {r["driver"]: r["quadrant"] for r in rows} == {"ease": "fix first", "wait": "maintain"}
+
+
+def test_link_trend_chart_band_is_the_fisher_interval():
+    table = pd.DataFrame(
+        {
+            "period": ["2025Q1", "2025Q2"],
+            "customers": [100, 120],
+            "unlinked": [5, 7],
+            "pearson_r": [0.2, 0.5],
+            "pearson_low": [0.0, 0.35],
+            "pearson_high": [0.38, 0.62],
+            "spearman_rho": [0.2, 0.5],
+        }
+    )
+    spec = charts.link_trend_chart(table).to_dict()
+    band, line = spec["layer"]
+    assert (band["encoding"]["y"]["field"], band["encoding"]["y2"]["field"]) == (
+        "pearson_low",
+        "pearson_high",
+    )
+    assert {"customers", "unlinked"} <= {t["field"] for t in line["encoding"]["tooltip"]}
+
+
+def test_nps_by_group_chart_drops_hidden_groups():
+    frame = nps.summarise(
+        pd.DataFrame(
+            {
+                "bucket": ["no", "yes"],
+                "detractors": [20, 1],
+                "passives": [10, 1],
+                "promoters": [10, 1],
+            }
+        ),
+        ["bucket"],
+        compare_with_previous=False,
+    )
+    spec = charts.nps_by_group_chart(frame).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["bucket"] for r in rows] == ["no"]

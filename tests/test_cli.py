@@ -168,3 +168,113 @@ def test_nps_bad_where_exits_2(tmp_path):
     cli("import", str(DATA / "bom_utf8.csv"), "--kind", "survey", db=db)
     result = cli("nps", "--where", "nope=1", db=db)
     assert result.returncode == 2 and "--where column 'nope'" in result.stderr
+
+
+def test_correlate_json_shape_on_the_sample(sample_file, tmp_path):
+    out = cli("correlate", "--json", db=sample_file)
+    assert out.returncode == 0, out.stderr
+    periods = json.loads(out.stdout)["periods"]
+    keys = {
+        "period",
+        "customers",
+        "unlinked",
+        "pearson_r",
+        "pearson_ci",
+        "spearman_rho",
+        "spearman_ci",
+    }
+    assert periods and all(keys <= set(p) for p in periods)
+    assert periods[-1]["pearson_r"] > periods[0]["pearson_r"]
+
+
+def test_correlate_from_two_files(tmp_path):
+    survey = tmp_path / "s.csv"
+    rel = tmp_path / "r.csv"
+    survey.write_text(
+        "customer_id,date,score\n" + "".join(f"c{i},2025-03-01,{i % 11}\n" for i in range(40))
+    )
+    rel.write_text(
+        "customer_id,date,score\n" + "".join(f"c{i},2025-03-20,{i % 11}\n" for i in range(40))
+    )
+    out = cli(
+        "correlate",
+        "--survey",
+        str(survey),
+        "--relationship",
+        str(rel),
+        "--json",
+        db=tmp_path / "unused.db",
+    )
+    assert out.returncode == 0, out.stderr
+    (period,) = json.loads(out.stdout)["periods"]
+    assert period["customers"] == 40 and period["pearson_r"] == 1.0
+    assert not (tmp_path / "unused.db").exists()
+
+
+def test_drivers_on_a_plain_table_with_a_text_target(tmp_path):
+    path = DATA / "attribute_ratings_0_5.csv"
+    refused = cli("drivers", str(path), "--target", "Overall satisfaction", db=tmp_path / "x.db")
+    assert refused.returncode == 2 and "--positive" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    out = cli(
+        "drivers",
+        str(path),
+        "--target",
+        "Overall satisfaction",
+        "--positive",
+        "Satisfied",
+        "--json",
+        db=tmp_path / "x.db",
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert {"target", "n", "r2", "drivers"} <= set(result)
+    first = result["drivers"][0]
+    assert first["driver"] == "Problem resolved"
+    keys = {
+        "driver",
+        "n",
+        "spearman_rho",
+        "pearson_r",
+        "raw_weight",
+        "rescaled_pct",
+        "rescaled_ci",
+        "mean",
+    }
+    assert keys <= set(first)
+
+
+def test_drivers_mtcars_matches_the_known_answer(tmp_path):
+    out = cli(
+        "drivers",
+        str(DATA / "mtcars.csv"),
+        "--target",
+        "mpg",
+        "--drivers",
+        "cyl,disp,hp,gear",
+        "--json",
+        db=tmp_path / "x.db",
+    )
+    result = json.loads(out.stdout)
+    # SPEC §4 known answer (R's rwa on mtcars); JSON rounds to 4 decimals.
+    assert abs(result["r2"] - 0.7791896) < 1e-6
+    weights = {d["driver"]: d["rescaled_pct"] for d in result["drivers"]}
+    expected = {"cyl": 29.32, "disp": 28.51, "hp": 29.80, "gear": 12.37}
+    assert all(abs(weights[k] - v) < 0.005 for k, v in expected.items())
+
+
+def test_drivers_on_the_database_with_kpis(sample_file):
+    out = cli(
+        "drivers",
+        "--target",
+        "promoter",
+        "--drivers",
+        "first_contact_resolution,wait_time_min",
+        "--bootstrap",
+        "20",
+        "--json",
+        db=sample_file,
+    )
+    assert out.returncode == 0, out.stderr
+    names = [d["driver"] for d in json.loads(out.stdout)["drivers"]]
+    assert names == ["first_contact_resolution", "wait_time_min"]

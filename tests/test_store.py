@@ -51,9 +51,29 @@ def test_migrate_twice_changes_nothing(db):
     assert db.execute("SELECT count(*) FROM schema_version").fetchone()[0] == store.SCHEMA_VERSION
 
 
+def test_a_version_1_database_migrates_forward_keeping_its_rows(tmp_path, write_csv):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER, applied_at TEXT)")
+    conn.executescript(store.MIGRATIONS[0])
+    conn.execute("INSERT INTO schema_version VALUES (1, '2026-01-01 00:00:00')")
+    conn.execute(
+        "INSERT INTO survey (source, response_id, responded_at, score) "
+        "VALUES ('default', 'r1', '2026-01-02', 9)"
+    )
+    conn.commit()
+    conn.close()
+    db = store.connect(path)
+    assert store.schema_version(db) == store.SCHEMA_VERSION
+    assert db["themes"].exists()
+    assert db.execute("SELECT response_id, score FROM survey").fetchall() == [("r1", 9)]
+
+
 def test_dates_and_customer_are_indexed(db):
     indexed = {tuple(i.columns) for i in db["survey"].indexes}
-    assert {("responded_at",), ("customer_id",)} <= indexed
+    assert {("responded_at",), ("customer_id",), ("customer_id", "responded_at")} <= indexed
 
 
 def test_same_file_twice_adds_nothing_and_says_so(db):

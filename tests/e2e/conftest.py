@@ -107,23 +107,9 @@ def shot(page, name: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def _sample_database(tmp_path_factory) -> Path:
-    from cxdata import sample, store
-
-    folder = tmp_path_factory.mktemp("sample")
-    database = store.connect(folder / "cx.db")
-    sample.import_sample(database, sample.write_sample(folder / "csv"))
-    database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    database.conn.close()
-    return folder / "cx.db"
-
-
 @pytest.fixture
-def sample_database(_sample_database, tmp_path) -> Path:
+def sample_database(sample_file, tmp_path) -> Path:
     """A private copy of the sample database (built once per test session)."""
-    import shutil
+    from tests.conftest import copy_database
 
-    copy = tmp_path / "sample.db"
-    shutil.copyfile(_sample_database, copy)
-    return copy
+    return copy_database(sample_file, tmp_path / "sample.db")

@@ -26,3 +26,12 @@ def app():
         return at
 
     return start
+
+
+@pytest.fixture
+def sample_db(sample_file, fresh_database):
+    """The app's database (CXDATA_DB) holding the sample story."""
+    from cxdata import store
+    from tests.conftest import copy_database
+
+    return store.connect(copy_database(sample_file, fresh_database))

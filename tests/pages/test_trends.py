@@ -2,16 +2,7 @@
 
 import json
 
-import pytest
-
-from cxdata import followups, sample, store
-
-
-@pytest.fixture
-def sample_db(fresh_database, tmp_path):
-    database = store.connect(fresh_database)
-    sample.import_sample(database, sample.write_sample(tmp_path / "csv"))
-    return database
+from cxdata import followups
 
 
 def chart_specs(at):

@@ -1,0 +1,139 @@
+"""Comment themes: an editable keyword dictionary, and what each theme says about the score.
+
+A comment mentions a theme when one of its words starts with one of the theme's keywords
+(case-insensitive): ``bill`` finds "bill", "billing" and "Bills", and ``app`` finds "app" and
+"apps" but not "happy". A keyword of several words ("on hold") matches that phrase.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from cxdata import nps, store
+from cxdata.errors import InputError
+
+DEFAULT_THEMES: dict[str, list[str]] = {
+    "billing": ["bill", "invoice", "charge", "overcharg", "price", "refund", "payment", "fee"],
+    "waiting": ["wait", "hold", "queue", "slow", "took ages", "callback", "call back"],
+    "delivery": ["deliver", "courier", "parcel", "shipping", "arriv", "dispatch"],
+    "staff": ["staff", "agent", "rude", "polite", "friendly", "helpful", "engineer", "technician"],
+    "product": ["speed", "signal", "connection", "coverage", "outage", "broadband", "device"],
+    "digital": ["app", "website", "online", "login", "log in", "password", "portal"],
+}
+
+
+def theme_pattern(keywords: list[str]) -> re.Pattern:
+    """One regular expression matching any keyword at the start of a word."""
+    words = [re.escape(k.strip().casefold()) for k in keywords if k.strip()]
+    if not words:
+        raise InputError("A theme needs at least one keyword.")
+    return re.compile(r"\b(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")")
+
+
+def load_themes(db) -> dict[str, list[str]]:
+    """The saved themes, or the defaults when none have been saved."""
+    rows = db.execute("SELECT name, keywords FROM themes ORDER BY name").fetchall()
+    if not rows:
+        return {name: list(words) for name, words in DEFAULT_THEMES.items()}
+    return {name: json.loads(words) for name, words in rows}
+
+
+def parse_keywords(text: str) -> list[str]:
+    """``"bill, invoice ,charge"`` → ``["bill", "invoice", "charge"]`` (lower case, no repeats)."""
+    return list(dict.fromkeys(w.strip().casefold() for w in str(text).split(",") if w.strip()))
+
+
+def save_themes(db, themes: dict[str, list[str]]) -> None:
+    """Replace the theme dictionary (one transaction). Names must be unique and non-empty."""
+    clean: dict[str, list[str]] = {}
+    for name, words in themes.items():
+        label = str(name).strip()
+        if not label:
+            raise InputError("Every theme needs a name.")
+        if label.casefold() in {n.casefold() for n in clean}:
+            raise InputError(f"The theme '{label}' appears twice.")
+        words = [w for w in (k.strip().casefold() for k in words) if w]
+        if not words:
+            raise InputError(f"The theme '{label}' has no keywords.")
+        theme_pattern(words)
+        clean[label] = words
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    with store.transaction(db) as conn:
+        conn.execute("DELETE FROM themes")
+        conn.executemany(
+            "INSERT INTO themes (name, keywords, saved_at) VALUES (?, ?, ?)",
+            [(n, json.dumps(w), now) for n, w in clean.items()],
+        )
+
+
+def theme_flags(comments: pd.Series, themes: dict[str, list[str]]) -> pd.DataFrame:
+    """1/0 per theme for each comment (missing comments stay missing)."""
+    text = comments.astype("string").str.casefold()
+    out = {}
+    for name, words in themes.items():
+        hit = text.str.contains(theme_pattern(words), regex=True)
+        out[f"theme:{name}"] = hit.astype("Float64").astype(float)
+    return pd.DataFrame(out, index=comments.index)
+
+
+def theme_summary(
+    db, themes: dict[str, list[str]], query: nps.Query | None = None, level: float = 0.95
+) -> pd.DataFrame:
+    """Per theme: how often detractors and promoters mention it, and the NPS of the comments
+    that do, with n and interval.
+
+    One pass over the comments in SQL: a function gives each comment a bit per theme, and the
+    score bands are counted per bit pattern. Columns: ``theme``, ``mentions``,
+    ``share_detractors``, ``share_promoters`` (of the commenting detractors / promoters),
+    ``detractors``, ``passives``, ``promoters``, ``n``, ``nps``, ``ci_low``, ``ci_high``,
+    ``low_n``, ``hidden``.
+    """
+    query = query or nps.Query()
+    names = list(themes)
+    patterns = [theme_pattern(themes[n]) for n in names]
+
+    def mask(comment):
+        if not comment:
+            return 0
+        text = comment.casefold()
+        return sum(1 << i for i, p in enumerate(patterns) if p.search(text))
+
+    db.conn.create_function("cx_theme_mask", 1, mask, deterministic=True)
+    where, params = nps.where_sql(db, query)
+    extra = "comment IS NOT NULL AND trim(comment) != ''"
+    where = f"{where} AND {extra}" if where else f" WHERE {extra}"
+    rows = db.execute(
+        "SELECT cx_theme_mask(comment) AS m, sum(score <= 6), sum(score BETWEEN 7 AND 8), "
+        f"sum(score >= 9) FROM {store.quote(query.kind)}{where} GROUP BY m",
+        params,
+    ).fetchall()
+    counts = pd.DataFrame(rows, columns=["mask", "detractors", "passives", "promoters"])
+    total_d = int(counts["detractors"].sum()) if len(counts) else 0
+    total_p = int(counts["promoters"].sum()) if len(counts) else 0
+    per_theme = []
+    for i, name in enumerate(names):
+        hit = counts[(counts["mask"].astype(int) & (1 << i)) > 0]
+        per_theme.append(
+            {
+                "theme": name,
+                "detractors": int(hit["detractors"].sum()),
+                "passives": int(hit["passives"].sum()),
+                "promoters": int(hit["promoters"].sum()),
+            }
+        )
+    frame = pd.DataFrame(per_theme, columns=["theme", "detractors", "passives", "promoters"])
+    if frame.empty:
+        return frame
+    summary = nps.summarise(frame, ["theme"], level=level, compare_with_previous=False)
+    summary = summary.set_index("theme").loc[names].reset_index()
+    summary.insert(1, "mentions", summary["n"])
+    summary.insert(2, "share_detractors", summary["detractors"] / total_d if total_d else np.nan)
+    summary.insert(3, "share_promoters", summary["promoters"] / total_p if total_p else np.nan)
+    summary.attrs["commenting_detractors"] = total_d
+    summary.attrs["commenting_promoters"] = total_p
+    return summary.drop(columns=["change", "p_value", "significant"])

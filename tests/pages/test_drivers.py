@@ -1,0 +1,66 @@
+"""The Drivers & correlation page in AppTest."""
+
+import json
+
+from cxdata import themes
+
+
+def specs(at):
+    charts = at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")
+    return [json.loads(c.proto.spec) for c in charts]
+
+
+def test_empty_database_points_to_the_data_page(app):
+    at = app("pages/drivers.py")
+    assert not at.exception
+    assert "No touchpoint survey responses yet" in at.info[0].value
+
+
+def test_sample_shows_link_drivers_kpis_and_themes(app, sample_db):
+    at = app("pages/drivers.py")
+    assert not at.exception
+    headers = [h.value for h in at.header]
+    assert headers == [
+        "Is the link tightening?",
+        "What drives the score?",
+        "Operational KPIs and the score",
+        "Comment themes",
+    ]
+    text = " ".join(m.value for m in at.markdown)
+    assert "a significant change" in text and "2024Q4" in text
+    titles = [s.get("title") for s in specs(at)]
+    assert "Driver importance (relative weights)" in titles
+    assert at.multiselect(key="drivers").value[:2] == ["ease", "agent_knowledge"]
+
+
+def test_kpi_choice_is_kept_in_the_url(app, sample_db):
+    at = app("pages/drivers.py")
+    at.selectbox(key="kpi").set_value("delivery_delay_days").run()
+    assert not at.exception
+    kpi = at.query_params["kpi"]
+    assert (kpi[0] if isinstance(kpi, list) else kpi) == "delivery_delay_days"
+    assert "NPS by delivery_delay_days" in [s.get("title") for s in specs(at)]
+
+
+def test_query_params_restore_target_and_drivers(sample_db):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["target"] = "promoter"
+    at.query_params["drivers"] = "wait_time_min,theme:billing"
+    at.switch_page("pages/drivers.py").run()
+    assert not at.exception
+    assert at.selectbox(key="target").value == "promoter"
+    assert at.multiselect(key="drivers").value == ["wait_time_min", "theme:billing"]
+
+
+def test_saving_the_theme_dictionary(app, sample_db):
+    at = app("pages/drivers.py")
+    themes.save_themes(sample_db, {"money": ["bill", "charge"]})
+    at.run()
+    assert not at.exception
+    editor = at.dataframe[-1].value
+    assert editor.values.tolist() == [["money", "bill, charge"]]
+    assert "Themes can also be drivers" in at.caption[-1].value

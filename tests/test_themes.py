@@ -1,0 +1,57 @@
+"""Comment themes: keyword matching, the stored dictionary, and theme statistics."""
+
+import pandas as pd
+import pytest
+
+from cxdata import ingest, themes
+from cxdata.errors import InputError
+
+
+def test_keywords_match_at_the_start_of_words():
+    flags = themes.theme_flags(
+        pd.Series(["My BILLING is wrong", "so happy", "the app crashed", "rebill", None]),
+        {"billing": ["bill"], "digital": ["app"]},
+    )
+    assert flags["theme:billing"].tolist()[:4] == [1, 0, 0, 0]
+    assert flags["theme:digital"].tolist()[:4] == [0, 0, 1, 0]
+    assert flags.iloc[4].isna().all()
+
+
+def test_defaults_until_saved_then_round_trip(db):
+    assert themes.load_themes(db) == themes.DEFAULT_THEMES
+    themes.save_themes(db, {"Network": ["signal", " Outage "]})
+    assert themes.load_themes(db) == {"Network": ["signal", "outage"]}
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"": ["x"]}, "needs a name"),
+        ({"a": [" "]}, "no keywords"),
+        ({"A": ["x"], "a": ["y"]}, "twice"),
+    ],
+)
+def test_bad_dictionaries_are_refused_and_nothing_changes(db, bad, message):
+    themes.save_themes(db, {"kept": ["k"]})
+    with pytest.raises(InputError, match=message):
+        themes.save_themes(db, bad)
+    assert themes.load_themes(db) == {"kept": ["k"]}
+
+
+def test_parse_keywords():
+    assert themes.parse_keywords("Bill, invoice ,, bill") == ["bill", "invoice"]
+
+
+def test_theme_summary_shares_and_nps(db, write_csv):
+    csv = (
+        "date,score,comment\n"
+        "2025-01-01,2,Bill was wrong\n2025-01-01,1,billing again\n2025-01-01,3,slow courier\n"
+        "2025-01-01,10,fair bill\n2025-01-01,9,great staff\n2025-01-01,8,\n"
+    )
+    ingest.import_file(db, write_csv("c.csv", csv), "survey")
+    summary = themes.theme_summary(db, {"billing": ["bill"], "delivery": ["courier"]})
+    billing = summary.set_index("theme").loc["billing"]
+    assert (billing["mentions"], billing["detractors"], billing["promoters"]) == (3, 2, 1)
+    assert billing["share_detractors"] == pytest.approx(2 / 3)
+    assert billing["share_promoters"] == pytest.approx(1 / 2)
+    assert billing["hidden"]  # three comments: too few to show an NPS
