@@ -5,7 +5,13 @@ import streamlit as st
 
 from cxdata import store
 from ui.common import db, page_setup
-from ui.drivers import driver_section, kpi_section, link_section, theme_section
+from ui.drivers import (
+    driver_section,
+    kpi_section,
+    link_section,
+    table_section,
+    theme_section,
+)
 
 page_setup()
 st.title("Drivers & correlation")
@@ -13,12 +19,12 @@ database = db()
 if store.count_rows(database, "survey") == 0:
     st.info(
         "No touchpoint survey responses yet. Upload an export on the Data page, or load the "
-        "sample data there."
+        "sample data there. A ratings table can be analysed below without importing it."
     )
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
-    st.stop()
-
-link_section(database)
-driver_section(database)
-kpi_section(database)
-theme_section(database)
+else:
+    link_section(database)
+    driver_section(database)
+    kpi_section(database)
+    theme_section(database)
+table_section()

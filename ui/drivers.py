@@ -317,3 +317,84 @@ def theme_section(database) -> None:
         )
     )
     chart_downloads(by_theme, summary, "comment_themes", "themes")
+
+
+def table_section() -> None:
+    """Drivers in any table: e.g. a ratings export with a satisfied / not satisfied target."""
+    st.header("Drivers in any table")
+    st.caption(
+        "Upload any CSV with one row per respondent — for example attribute ratings on a 0–5 "
+        "scale and an overall verdict — to rank what drives the verdict. Nothing is stored."
+    )
+    upload = st.file_uploader("Table (CSV)", type=["csv", "txt"], key="table_upload")
+    if upload is None:
+        return
+    try:
+        table = _read_upload(upload.name, upload.getvalue())
+    except InputError as exc:
+        st.error(plain(str(exc)))
+        return
+    columns = list(table.columns)
+    c1, c2 = st.columns([1, 1])
+    target = c1.selectbox("Target column", columns, index=len(columns) - 1, key="table_target")
+    positive = None
+    if not pd.api.types.is_float_dtype(table[target]):
+        values = sorted(table[target].dropna().astype(str).unique())
+        if len(values) != 2:
+            st.error(
+                plain(
+                    f"'{target}' has {len(values)} different text values; a text target needs "
+                    "exactly two (e.g. Satisfied / Neutral or dissatisfied)."
+                )
+            )
+            return
+        positive = c2.selectbox(
+            "Counts as the good outcome",
+            values,
+            index=None,
+            placeholder="Choose the good outcome",
+            key="table_positive",
+        )
+        if positive is None:
+            st.info(plain(f"Which value of '{target}' is the good outcome?"))
+            return
+    options = [c for c in columns if c != target and pd.api.types.is_float_dtype(table[c])]
+    chosen = st.multiselect(
+        "Drivers", options, default=drivers.table_drivers(table, target), key="table_drivers"
+    )
+    if not chosen:
+        st.info("Choose at least one numeric column as a driver.")
+        return
+    frame = table.copy()
+    try:
+        frame[target] = drivers.code_target(frame[target], positive, target)
+        result = drivers.driver_table(frame, target, chosen, rng=np.random.default_rng(1))
+    except InputError as exc:
+        st.error(plain(str(exc)))
+        return
+    r2 = "–" if result.r2 is None else f"{result.r2:.2f}"
+    st.markdown(plain(f"R² = {r2} on {result.n:,} rows with every value."))
+    left, right = st.columns(2)
+    with left:
+        weights = charts.driver_weights_chart(result.table)
+        st.altair_chart(weights, width="stretch", key="table_weights_chart")
+    with right:
+        quadrant = charts.importance_performance_chart(result.table)
+        st.altair_chart(quadrant, width="stretch", key="table_ipa_chart")
+    for note in result.notes:
+        st.caption(plain(note))
+    st.dataframe(result.table, hide_index=True, column_config=DRIVER_COLUMNS, key="table_result")
+    chart_downloads(weights, result.table, f"drivers_of_{target}", "table_weights")
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the table…")
+def _read_upload(name: str, data: bytes) -> pd.DataFrame:
+    import tempfile
+    from pathlib import Path
+
+    from cxdata import ingest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "table.csv"
+        path.write_bytes(data)
+        return ingest.read_table(path, name)

@@ -25,6 +25,7 @@ def test_sample_shows_link_drivers_kpis_and_themes(app, sample_db):
         "What drives the score?",
         "Operational KPIs and the score",
         "Comment themes",
+        "Drivers in any table",
     ]
     text = " ".join(m.value for m in at.markdown)
     assert "a significant change" in text and "2024Q4" in text
@@ -63,4 +64,19 @@ def test_saving_the_theme_dictionary(app, sample_db):
     assert not at.exception
     editor = at.dataframe[-1].value
     assert editor.values.tolist() == [["money", "bill, charge"]]
-    assert "Themes can also be drivers" in at.caption[-1].value
+    assert any("Themes can also be drivers" in c.value for c in at.caption)
+
+
+def test_any_table_upload_ranks_drivers_of_a_text_verdict(app):
+    from tests.conftest import DATA
+
+    at = app("pages/drivers.py")  # works with an empty database too
+    data = (DATA / "attribute_ratings_0_5.csv").read_bytes()
+    at.file_uploader(key="table_upload").set_value(("ratings.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert at.selectbox(key="table_target").value == "Overall satisfaction"
+    assert at.selectbox(key="table_positive").options == ["Neutral or dissatisfied", "Satisfied"]
+    at.selectbox(key="table_positive").set_value("Satisfied").run()
+    assert len(at.multiselect(key="table_drivers").value) == 14
+    result = at.dataframe[-1].value
+    assert result["driver"].tolist()[:2] == ["Problem resolved", "Speed of delivery"]
