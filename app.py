@@ -24,6 +24,12 @@ pages = [
         url_path="drivers",
     ),
     st.Page(
+        "pages/maturity.py",
+        title="Maturity",
+        icon=":material/stairs:",
+        url_path="maturity",
+    ),
+    st.Page(
         "pages/data.py",
         title="Data",
         icon=":material/upload_file:",

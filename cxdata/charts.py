@@ -376,3 +376,174 @@ def theme_share_chart(summary: pd.DataFrame) -> alt.Chart:
         )
         .properties(title="Who mentions each theme", height=alt.Step(14, **{"for": "offset"}))
     )
+
+
+# --- maturity ------------------------------------------------------------------------------
+
+STAGE_COLOURS = ["#d73027", "#fc8d59", "#fee090", "#91bfdb", "#4575b4"]  # RdYlBu, 5 classes
+
+
+def maturity_heatmap(results: pd.DataFrame, *, order: list[str] | None = None) -> alt.Chart:
+    """Departments × domains, each cell coloured by stage and labelled with its 0–4 score.
+    ``results`` is :func:`cxdata.maturity.results_frame` for one date (departments only, plus
+    the organisation and overall rows if wanted)."""
+    data = results.copy()
+    data["label"] = [
+        "insufficient" if insufficient else ("–" if pd.isna(s) else f"{s:.2f}")
+        for s, insufficient in zip(data["score"], data["insufficient"])
+    ]
+    data["flag"] = data["raters_disagree"].map({True: "raters disagree", False: ""})
+    columns = [*dict.fromkeys(data["domain_name"])]
+    y = alt.Y(
+        "unit:N",
+        title=None,
+        sort=order or list(dict.fromkeys(data["unit"])),
+        axis=alt.Axis(labelLimit=220),
+    )
+    x = alt.X("domain_name:N", title=None, sort=columns, axis=alt.Axis(orient="top", labelAngle=0))
+    tooltip = [
+        alt.Tooltip("unit:N", title="Department"),
+        alt.Tooltip("domain_name:N", title="Domain"),
+        alt.Tooltip("score:Q", title="Score (0–4)", format=".2f"),
+        alt.Tooltip("stage:O", title="Stage"),
+        alt.Tooltip("flag:N", title="Note"),
+    ]
+    cells = (
+        alt.Chart(data)
+        .mark_rect(stroke="white", strokeWidth=2)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "stage:O",
+                title="Stage",
+                scale=alt.Scale(domain=[1, 2, 3, 4, 5], range=STAGE_COLOURS),
+                legend=alt.Legend(orient="bottom", labelExpr=_STAGE_LABELS, labelLimit=120),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(fontSize=13)
+        .encode(
+            x=x,
+            y=y,
+            text="label:N",
+            tooltip=tooltip,
+            color=alt.condition(
+                "datum.stage == 1 || datum.stage == 5", alt.value("white"), alt.value(NEUTRAL)
+            ),
+        )
+    )
+    flags = (
+        alt.Chart(data[data["raters_disagree"]])
+        .mark_text(text="◆", dx=24, dy=-8, fontSize=10, color=NEUTRAL)
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    return alt.layer(cells, text, flags).properties(
+        title="Maturity by department and domain (0–4)", height=alt.Step(34), width=640
+    )
+
+
+_STAGE_LABELS = (
+    "{'1': '1 Ad hoc', '2': '2 Emerging', '3': '3 Defined', '4': '4 Managed', "
+    "'5': '5 Embedded'}[datum.label]"
+)
+
+
+def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> alt.Chart:
+    """A radar (spider) chart of 0–4 domain scores: one closed outline per series.
+    ``profiles`` has ``series``, ``domain``, ``score``; domains keep their order."""
+    import numpy as np
+
+    domains = list(dict.fromkeys(profiles["domain"]))
+    angle = {d: 2 * np.pi * i / len(domains) for i, d in enumerate(domains)}
+
+    def xy(frame, radius_col):
+        theta = frame["domain"].map(angle)
+        return frame.assign(
+            x=(frame[radius_col] * np.sin(theta)).round(4),
+            y=(frame[radius_col] * np.cos(theta)).round(4),
+        )
+
+    outline = xy(profiles.dropna(subset=["score"]), "score")
+    outline["order"] = outline["domain"].map(lambda d: domains.index(d))
+    closing = outline.sort_values("order").groupby("series").head(1).assign(order=len(domains))
+    outline = pd.concat([outline, closing], ignore_index=True)
+    rings = pd.DataFrame(
+        [(r, d, i) for r in (1, 2, 3, 4) for i, d in enumerate([*domains, domains[0]])],
+        columns=["ring", "domain", "order"],
+    ).assign(radius=lambda f: f["ring"])
+    rings = xy(rings, "radius")
+    labels = xy(pd.DataFrame({"domain": domains, "radius": 4.6}), "radius")
+    scale = alt.Scale(domain=[-4.9, 4.9])
+    none = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
+    grid = (
+        alt.Chart(rings)
+        .mark_line(color="#dddddd", strokeWidth=1)
+        .encode(
+            x=alt.X("x:Q", scale=scale, axis=none),
+            y=alt.Y("y:Q", scale=scale, axis=none),
+            detail="ring:N",
+            order="order:Q",
+        )
+    )
+    text = (
+        alt.Chart(labels)
+        .mark_text(fontSize=12, color=NEUTRAL)
+        .encode(x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale), text="domain:N")
+    )
+    series = list(dict.fromkeys(profiles["series"]))
+    lines = (
+        alt.Chart(outline)
+        .mark_line(strokeWidth=2.5, point=True)
+        .encode(
+            x=alt.X("x:Q", scale=scale),
+            y=alt.Y("y:Q", scale=scale),
+            order="order:Q",
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=series, range=[PROMOTER, PASSIVE, DETRACTOR][: len(series)]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("series:N", title="Who"),
+                alt.Tooltip("domain:N", title="Domain"),
+                alt.Tooltip("score:Q", title="Score (0–4)", format=".2f"),
+            ],
+        )
+    )
+    return alt.layer(grid, text, lines).properties(width=size, height=size)
+
+
+def maturity_history_chart(results: pd.DataFrame, *, height: int = 300) -> alt.Chart:
+    """Overall (thick, dark) and domain scores across assessment dates, for one unit."""
+    data = results.dropna(subset=["score"])
+    x = alt.X("assessed_at:O", title=None, axis=alt.Axis(labelAngle=0))
+    y = alt.Y("score:Q", title="Score (0–4)", scale=alt.Scale(domain=[0, 4]))
+    tooltip = [
+        alt.Tooltip("assessed_at:N", title="Assessed"),
+        alt.Tooltip("domain_name:N", title="Domain"),
+        alt.Tooltip("score:Q", title="Score", format=".2f"),
+        alt.Tooltip("stage:O", title="Stage"),
+    ]
+    domains = (
+        alt.Chart(data[data["domain"] != "overall"])
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=y,
+            tooltip=tooltip,
+            color=alt.Color("domain_name:N", title=None, legend=alt.Legend(orient="bottom")),
+        )
+    )
+    overall = (
+        alt.Chart(data[data["domain"] == "overall"])
+        .mark_line(point=True, color=NEUTRAL, strokeWidth=4)
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    return alt.layer(domains, overall).properties(
+        title="Maturity over time (thick line: overall)", height=height
+    )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cxdata import correlation, drivers, ingest, nps, store
+from cxdata import correlation, drivers, ingest, maturity, nps, store
 from cxdata.errors import InputError
 
 EXAMPLES = """\
@@ -253,6 +253,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     drv.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     drv.set_defaults(run=_cmd_drivers)
+
+    mat = commands.add_parser(
+        "maturity",
+        parents=[common],
+        help="CX maturity by department and for the organisation (stages 1-5)",
+        description=(
+            "Score a CX maturity assessment: each department's six domain scores (0-4), its "
+            "weighted overall score and stage, and the organisation's, where the weakest "
+            "domain and the weakest department cap the stage. FILE is a long "
+            "(assessed_at, department, rater, item_id, score) or wide (assessed_at, "
+            "department, rater, STR1, STR2, ...) CSV; without FILE, the stored assessments. "
+            "The latest assessment date is scored unless --date is given."
+        ),
+    )
+    mat.add_argument("file", nargs="?", metavar="FILE", help="a maturity CSV (optional)")
+    mat.add_argument(
+        "--by",
+        choices=("department",),
+        default="department",
+        help="unit of the breakdown (default: %(default)s)",
+    )
+    mat.add_argument("--date", metavar="YYYY-MM-DD", help="which assessment date to score")
+    mat.add_argument(
+        "--import",
+        dest="store_file",
+        action="store_true",
+        help="also store FILE's answers in the database",
+    )
+    mat.set_defaults(run=_cmd_maturity)
     return parser
 
 
@@ -304,7 +333,8 @@ def _print_sample(result: dict) -> None:
     for kind, path in result["files"].items():
         print(f"wrote {kind:<14} {path}")
     for r in result["imported"]:
-        state = "already imported" if r["already_imported"] else f"{r['accepted']:,} rows"
+        count = f"{r['answers']:,} answers" if "answers" in r else f"{r['accepted']:,} rows"
+        state = "already imported" if r["already_imported"] else count
         print(f"imported {r['kind']:<14} {r['file']}: {state}")
 
 
@@ -445,6 +475,60 @@ def _cmd_drivers(args: argparse.Namespace) -> dict:
     return result.to_dict()
 
 
+def _cmd_maturity(args: argparse.Namespace) -> dict:
+    rejected: list = []
+    if args.file:
+        path = ingest.read_path(args.file)
+        if args.store_file:
+            db = store.connect(args.db)
+            report = maturity.import_responses(db, path)
+            responses = maturity.load_responses(db)
+            db.conn.close()
+        else:
+            responses, report = maturity.read_responses(path)
+        rejected = report.rejected
+    else:
+        db = store.connect(args.db)
+        responses = maturity.load_responses(db)
+        db.conn.close()
+    dates = sorted(responses["assessed_at"].dropna().unique())
+    if not dates:
+        raise InputError("There are no maturity answers to score.")
+    date = args.date or dates[-1]
+    if date not in dates:
+        raise InputError(f"No assessment on {date}; dates: {', '.join(dates)}.")
+    result = maturity.score_assessment(responses[responses["assessed_at"] == date], date)
+    out = result.to_dict()
+    out["assessment_dates"] = dates
+    out["next_steps"] = maturity.next_steps(result.organisation)
+    out["rejected_rows"] = rejected[:100]
+    return out
+
+
+def _print_maturity(result: dict) -> None:
+    codes = list(maturity.instrument())
+    org = result["organisation"]
+    capped = f", capped by {org['capped_by']}" if org["capped_by"] else ""
+    print(
+        f"Maturity on {result['assessed_at']}: organisation stage {org['stage']} "
+        f"({org['stage_name']}){capped}; overall {_fmt(org['overall'], '.2f')}"
+    )
+    print(f"{'department':<26}" + "".join(f"{c:>6}" for c in codes) + "  overall  stage")
+    for name, m in [("Organisation", org), *result["departments"].items()]:
+        cells = "".join(
+            f"{'insuf' if c in m['insufficient'] else _fmt(m['domains'][c], '.2f'):>6}"
+            for c in codes
+        )
+        flag = f"  capped by {m['capped_by']}" if m["capped_by"] else ""
+        print(f"{name[:25]:<26}{cells}{_fmt(m['overall'], '.2f'):>9}{m['stage'] or '–':>7}{flag}")
+    for step in result["next_steps"]:
+        print(f"next for {step['name']} (stage {step['stage']}):")
+        for practice in step["practices"]:
+            print(f"  - {practice}")
+    for r in result["rejected_rows"]:
+        print(f"rejected row {r['row']} (line {r['line']}): {r['reason']}")
+
+
 def _print_drivers(result: dict) -> None:
     r2 = "–" if result["r2"] is None else f"{result['r2']:.3f}"
     print(f"Drivers of {result['target']}: R² = {r2} on {result['n']:,} complete rows")
@@ -537,6 +621,7 @@ PRINTERS = {
     "nps": _print_nps,
     "correlate": _print_correlate,
     "drivers": _print_drivers,
+    "maturity": _print_maturity,
 }
 
 

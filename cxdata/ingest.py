@@ -951,12 +951,22 @@ def read_path(path: str | os.PathLike) -> Path:
     return path
 
 
-def read_table(path: str | os.PathLike, file_name: str | None = None) -> pd.DataFrame:
-    """Any CSV as a plain table (for ``drivers FILE``): encoding, delimiter, survey-tool header
-    rows and missing tokens handled as for imports; a column becomes numbers when every
-    non-missing cell is a number (decimal commas too) or a label with a leading number such as
-    "5 - Very satisfied"; other columns stay text. Duplicate headers are made unique.
-    """
+@dataclass
+class RawTable:
+    """A CSV's data rows as cleaned text (index: 1-based data row number), blank rows out."""
+
+    fmt: FileFormat
+    cells: pd.DataFrame  # columns named by the (unique) headers; NA for missing cells
+    blank: int  # rows with every cell empty
+
+    def line_of(self, row: int) -> int:
+        """The physical line of a data row (exact when no cell holds a line break)."""
+        return self.fmt.header_lines + row
+
+
+def read_raw(path: str | os.PathLike, file_name: str | None = None) -> RawTable:
+    """Any CSV's rows as cleaned text, with the importer's encoding, delimiter, survey-tool
+    header and missing-token handling; for the smaller app tables (maturity, initiatives)."""
     fmt = sniff(path, file_name)
     names = _unique(fmt.headers)
     width = len(names) + _SPARE_FIELDS
@@ -964,16 +974,31 @@ def read_table(path: str | os.PathLike, file_name: str | None = None) -> pd.Data
     if not chunks:
         raise InputError(f"File '{fmt.name}' has no data rows.")
     raw = pd.concat(chunks)
-    raw = raw.loc[~(raw == "").all(axis=1)]
+    raw.index = raw.index + 1
+    empty = (raw == "").all(axis=1)
+    raw = raw.loc[~empty]
     overflow = raw.iloc[:, len(names) :].ne("").any(axis=1)
     if overflow.any():
-        row = int(overflow.idxmax()) + 1
+        row = int(overflow.idxmax())
         raise InputError(
             f"File '{fmt.name}', row {row} has more cells than the header has columns."
         )
+    cells = pd.DataFrame({name: values.clean(raw[j]) for j, name in enumerate(names)})
+    if cells.empty:
+        raise InputError(f"File '{fmt.name}' has no data rows.")
+    return RawTable(fmt=fmt, cells=cells, blank=int(empty.sum()))
+
+
+def read_table(path: str | os.PathLike, file_name: str | None = None) -> pd.DataFrame:
+    """Any CSV as a plain table (for ``drivers FILE``): encoding, delimiter, survey-tool header
+    rows and missing tokens handled as for imports; a column becomes numbers when every
+    non-missing cell is a number (decimal commas too) or a label with a leading number such as
+    "5 - Very satisfied"; other columns stay text. Duplicate headers are made unique.
+    """
+    raw = read_raw(path, file_name).cells
     out = {}
-    for j, name in enumerate(names):
-        cells = values.clean(raw[j])
+    for name in raw.columns:
+        cells = raw[name]
         decimal_comma = values.looks_decimal_comma(cells) > 0
         numbers, failed = values.parse_numbers(cells, decimal_comma)
         if cells.notna().any() and not failed.any():

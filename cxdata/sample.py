@@ -19,13 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxdata import maturity
+
 START = pd.Timestamp("2024-11-01")
 MONTHS = 24
-DEPARTMENTS = (
-    "Sales", "Customer Service", "Contact Center", "Field Service", "Depot Service",
-    "Self Service", "Product Management", "Marketing", "Digital & Innovation",
-    "Fulfillment & Warehouse", "Executive Management",
-)  # fmt: skip
+DEPARTMENTS = maturity.DEPARTMENTS
 CHANNELS = ("Phone", "Chat", "Email", "Store", "App", "Web")
 REGIONS = ("North", "South", "East", "West", "Central")
 PRODUCTS = ("Mobile", "Broadband", "TV", "Bundle")
@@ -91,18 +89,18 @@ def write_sample(
 
 
 def import_sample(db, paths: dict[str, Path]) -> list:
-    """Import the survey, transactional and relationship files (source ``sample``).
-
-    The maturity and initiatives files are written for upload; their importers belong to the
-    Maturity and Milestones pages.
-    """
+    """Import the survey, transactional and relationship files (source ``sample``) and the
+    maturity assessment. The initiatives file is written for upload on the Milestones page."""
     from cxdata import ingest
 
-    return [
+    reports = [
         ingest.import_file(db, paths[kind], kind, source="sample")
         for kind in ("survey", "transactional", "relationship")
         if kind in paths
     ]
+    if "maturity" in paths:
+        reports.append(maturity.import_responses(db, paths["maturity"]))
+    return reports
 
 
 def load_sample(db, seed: int = 7) -> list:

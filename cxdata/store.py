@@ -400,13 +400,17 @@ def _decode_dataset(row: dict) -> dict:
     return row
 
 
+# Which table holds the rows of each kind of import.
+DATASET_TABLES = {**{kind: kind for kind in KINDS}, "maturity": "maturity_responses"}
+
+
 def list_datasets(db: sqlite_utils.Database) -> list[dict]:
     """Every import, newest first, with the rows each still owns in its kind's table."""
     datasets = [_decode_dataset(r) for r in db.query("SELECT * FROM datasets ORDER BY id DESC")]
     owned: dict[int, int] = {}
-    for kind in KINDS:
+    for table in DATASET_TABLES.values():
         for dataset_id, n in db.execute(
-            f"SELECT dataset_id, count(*) FROM {quote(kind)} GROUP BY dataset_id"
+            f"SELECT dataset_id, count(*) FROM {quote(table)} GROUP BY dataset_id"
         ).fetchall():
             owned[dataset_id] = n
     for d in datasets:
@@ -429,8 +433,9 @@ def delete_dataset(db: sqlite_utils.Database, dataset_id: int) -> int:
         row = conn.execute("SELECT kind FROM datasets WHERE id = ?", [dataset_id]).fetchone()
         if row is None:
             return 0
+        table = DATASET_TABLES[row[0]]
         removed = conn.execute(
-            f"DELETE FROM {quote(row[0])} WHERE dataset_id = ?", [dataset_id]
+            f"DELETE FROM {quote(table)} WHERE dataset_id = ?", [dataset_id]
         ).rowcount
         conn.execute("DELETE FROM dataset_rejections WHERE dataset_id = ?", [dataset_id])
         conn.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])

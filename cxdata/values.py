@@ -270,3 +270,32 @@ def parse_booleans(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     values[low.isin(_TRUE).fillna(False)] = 1
     values[low.isin(_FALSE).fillna(False)] = 0
     return values, s.notna() & values.isna()
+
+
+def parse_dates(cells: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Series, str | None]:
+    """Cleaned date cells → ISO text (None where invalid), with the per-file day/month rule of
+    the importer: the order under which every date is valid; when both are, month-first for
+    ``/`` and day-first for ``.`` and ``-``. Returns the dates and the assumption made, if any.
+    """
+    parts = split_dates(cells)
+    non_iso = parts.matched & ~parts.iso
+    assumption = None
+    if dayfirst is not None:
+        month_first = not dayfirst
+    elif not non_iso.any():
+        month_first = True
+    else:
+        ok_mf = valid_under(parts, True)[non_iso].all()
+        ok_df = valid_under(parts, False)[non_iso].all()
+        if ok_mf and ok_df:
+            month_first = bool(parts.slash[non_iso].mean() >= 0.5)
+            assumption = "dates read as " + ("month-first" if month_first else "day-first")
+        else:
+            month_first = bool(
+                ok_mf
+                or not ok_df
+                and valid_under(parts, True)[non_iso].mean()
+                >= valid_under(parts, False)[non_iso].mean()
+            )
+    out, valid = assemble_dates(parts, month_first)
+    return pd.Series(np.where(valid, out, None), index=cells.index, dtype=object), assumption

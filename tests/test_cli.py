@@ -278,3 +278,29 @@ def test_drivers_on_the_database_with_kpis(sample_file):
     assert out.returncode == 0, out.stderr
     names = [d["driver"] for d in json.loads(out.stdout)["drivers"]]
     assert names == ["first_contact_resolution", "wait_time_min"]
+
+
+def test_maturity_json_shape_and_cap(tmp_path):
+    path = tmp_path / "m.csv"
+    items = [f"{c}{i}" for c in ("STR", "CUL", "ACC", "VOC", "DES", "MET") for i in range(1, 5)]
+    scores = ["3.5"] * 20 + ["0.5"] * 4
+    path.write_text(
+        "assessed_at,department,rater," + ",".join(items) + "\n"
+        "2026-06-15,Sales,A," + ",".join(scores) + "\n"
+    )
+    out = cli("maturity", str(path), "--json", db=tmp_path / "unused.db")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    sales = result["departments"]["Sales"]
+    keys = {"domains", "overall", "stage", "stage_name", "weakest", "capped_by"}
+    assert keys <= set(sales) and keys <= set(result["organisation"])
+    assert (sales["stage"], sales["stage_name"], sales["capped_by"]) == (2, "Emerging", "MET")
+    assert sales["overall"] == 2.9
+    assert not (tmp_path / "unused.db").exists()
+
+
+def test_maturity_on_the_sample_database(sample_file):
+    out = cli("maturity", "--json", db=sample_file)
+    result = json.loads(out.stdout)
+    assert result["assessed_at"] == "2026-06-15" and len(result["departments"]) == 11
+    assert result["assessment_dates"] == ["2025-06-15", "2026-06-15"]

@@ -117,8 +117,9 @@ def test_benchmark_size_file_has_exactly_n_rows(tmp_path):
     assert len(frame) == 10_000 and frame["response_id"].is_unique
 
 
-def test_import_sample_loads_three_kinds(files, tmp_path):
+def test_import_sample_loads_three_kinds_and_the_assessment(files, tmp_path):
     db = store.connect(tmp_path / "cx.db")
     reports = sample.import_sample(db, files)
-    assert [r.kind for r in reports] == ["survey", "transactional", "relationship"]
-    assert all(r.rejected == 0 and r.accepted > 0 for r in reports)
+    assert [r.kind for r in reports] == ["survey", "transactional", "relationship", "maturity"]
+    assert all(r.accepted > 0 for r in reports)
+    assert all(r.rejected == 0 for r in reports[:3]) and reports[3].rejected == []

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cxdata import followups, nps, sample, store, verbatims
+from cxdata import followups, maturity, nps, store, verbatims
 from cxdata.export import safe_csv
 from cxdata.formatting import natural_date, natural_datetimes
 from ui.common import data_version, plain
@@ -277,7 +277,7 @@ def followup_section(database) -> None:
             "comment": st.column_config.TextColumn("Comment (masked)", width="large"),
             "department": st.column_config.TextColumn("Touchpoint department"),
             "owner_department": st.column_config.SelectboxColumn(
-                "Owner", options=list(sample.DEPARTMENTS), required=True
+                "Owner", options=list(maturity.DEPARTMENTS), required=True
             ),
             "status": st.column_config.SelectboxColumn(
                 "Status", options=list(followups.STATUSES), required=True

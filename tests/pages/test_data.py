@@ -71,4 +71,4 @@ def test_load_sample_fills_the_database(app, fresh_database):
     at.button(key="load_sample").click().run()
     assert not at.exception
     kinds = {d["kind"] for d in store.list_datasets(store.connect(fresh_database))}
-    assert kinds == {"survey", "transactional", "relationship"}
+    assert kinds == {"survey", "transactional", "relationship", "maturity"}

@@ -1,0 +1,567 @@
+"""CX maturity: the instrument, department-by-department scoring, stages and next steps.
+
+Scoring (SPEC §6), for one assessment date:
+
+- a rater's domain score is the mean of the rater's answered items in that domain;
+- a department's domain score is the mean of its raters' domain scores, and "insufficient"
+  when the department answered fewer than half of the domain's items present in the
+  assessment (an item counts as answered when any of the department's raters answered it);
+- the organisation's domain score is the mean of the departments' domain scores, each
+  department counting once however many raters it had;
+- overall is the weighted mean of the scored domains, weights renormalised;
+- scores are rounded to two decimals before stages are read;
+- a department's stage is at most one above the stage of its lowest domain; the
+  organisation's is also at most one above its lowest department's stage: the weakest link
+  caps the whole.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxdata import store, values
+from cxdata.errors import InputError
+
+INSTRUMENT_FILE = Path(__file__).parent / "data" / "maturity_instrument.json"
+DEPARTMENTS = (
+    "Sales", "Customer Service", "Contact Center", "Field Service", "Depot Service",
+    "Self Service", "Product Management", "Marketing", "Digital & Innovation",
+    "Fulfillment & Warehouse", "Executive Management",
+)  # fmt: skip
+STAGE_NAMES = {1: "Ad hoc", 2: "Emerging", 3: "Defined", 4: "Managed", 5: "Embedded"}
+_UPPER_BOUNDS = ((0.8, 1), (1.6, 2), (2.4, 3), (3.2, 4))
+DISAGREEMENT = 1.5  # rater spread (max − min of rater means in a domain) flagged at or above
+
+
+@dataclass(frozen=True)
+class Domain:
+    code: str
+    name: str
+    short: str  # for chart axes
+    weight: float
+    items: tuple[dict, ...]  # {"id", "statement", "anchors": [5 texts]}
+    next_stage: dict[int, tuple[str, ...]]  # stage → practices that lead to the next one
+
+
+@functools.cache
+def instrument() -> dict[str, Domain]:
+    """The six domains, in instrument order, with their items, anchors and next steps."""
+    data = json.loads(INSTRUMENT_FILE.read_text(encoding="utf-8"))
+    out = {}
+    for d in data["domains"]:
+        items = tuple(
+            {"id": f"{d['code']}{i}", "statement": it["statement"], "anchors": it["anchors"]}
+            for i, it in enumerate(d["items"], start=1)
+        )
+        out[d["code"]] = Domain(
+            code=d["code"],
+            name=d["name"],
+            short=d["short"],
+            weight=float(d["weight"]),
+            items=items,
+            next_stage={int(k): tuple(v) for k, v in d["next_stage"].items()},
+        )
+    return out
+
+
+def item_domain(item_id: str) -> str | None:
+    """``"MET3"`` → ``"MET"`` when the instrument has that item, else None."""
+    for code, domain in instrument().items():
+        if any(item["id"] == item_id for item in domain.items):
+            return code
+    return None
+
+
+def stage_of(score: float | None) -> int | None:
+    """The stage (1–5) of a 0–4 score, read after rounding to two decimals.
+
+    >>> stage_of(2.3999999999999995), stage_of(2.39), stage_of(0.79)
+    (4, 3, 1)
+    """
+    if score is None or not np.isfinite(score):
+        return None
+    s = round(float(score), 2)
+    for bound, stage in _UPPER_BOUNDS:
+        if s < bound:
+            return stage
+    return 5
+
+
+# --- scoring -------------------------------------------------------------------------------
+
+
+@dataclass
+class Score:
+    """Maturity of one department or of the organisation at one assessment date."""
+
+    domains: dict[str, float | None]
+    overall: float | None
+    stage: int | None
+    uncapped_stage: int | None  # the stage of the overall score alone
+    weakest: str | None  # the lowest-scoring domain
+    capped_by: str | None  # a domain code, or (organisation) a department name
+    insufficient: list[str] = field(default_factory=list)
+    disagreement: dict[str, float] = field(default_factory=dict)  # domain → rater spread
+    raters: int = 0
+
+    @property
+    def stage_name(self) -> str | None:
+        return STAGE_NAMES.get(self.stage)
+
+    def to_dict(self) -> dict:
+        return {
+            "domains": {k: _round(v) for k, v in self.domains.items()},
+            "overall": _round(self.overall),
+            "stage": self.stage,
+            "stage_name": self.stage_name,
+            "weakest": self.weakest,
+            "capped_by": self.capped_by,
+            "uncapped_stage": self.uncapped_stage,
+            "insufficient": self.insufficient,
+            "raters_disagree": {k: _round(v) for k, v in self.disagreement.items()},
+            "raters": self.raters,
+        }
+
+
+def _round(v):
+    return None if v is None or not np.isfinite(v) else round(float(v), 2)
+
+
+@dataclass
+class Assessment:
+    """One assessment date: the organisation and each department."""
+
+    assessed_at: str
+    organisation: Score
+    departments: dict[str, Score]
+
+    def to_dict(self) -> dict:
+        return {
+            "assessed_at": self.assessed_at,
+            "organisation": self.organisation.to_dict(),
+            "departments": {k: v.to_dict() for k, v in self.departments.items()},
+        }
+
+
+def _overall(domains: dict[str, float | None]) -> float | None:
+    weights = {code: d.weight for code, d in instrument().items()}
+    scored = {k: v for k, v in domains.items() if v is not None}
+    if not scored:
+        return None
+    total = sum(weights[k] for k in scored)
+    return sum(weights[k] * v for k, v in scored.items()) / total
+
+
+def _lowest(domains: dict[str, float | None]) -> str | None:
+    scored = [(round(v, 2), k) for k, v in domains.items() if v is not None]
+    order = list(instrument())
+    return min(scored, key=lambda t: (t[0], order.index(t[1])))[1] if scored else None
+
+
+def _capped(domains: dict[str, float | None]) -> tuple[int | None, int | None, str | None, str]:
+    overall = _overall(domains)
+    uncapped = stage_of(overall)
+    weakest = _lowest(domains)
+    if uncapped is None:
+        return None, None, None, weakest
+    limit = stage_of(domains[weakest]) + 1
+    stage = min(uncapped, limit)
+    return stage, uncapped, (weakest if limit < uncapped else None), weakest
+
+
+def score_assessment(responses: pd.DataFrame, assessed_at: str = "") -> Assessment:
+    """Score one assessment date. ``responses``: department, rater, item_id, score (0–4, NaN
+    when not answered)."""
+    codes = list(instrument())
+    frame = responses.copy()
+    frame["domain"] = frame["item_id"].map(item_domain)
+    frame = frame[frame["domain"].notna()]
+    present = frame.groupby("domain")["item_id"].nunique()
+    answered = frame[frame["score"].notna()]
+    rater_means = answered.groupby(["department", "rater", "domain"])["score"].mean()
+    answered_items = answered.groupby(["department", "domain"])["item_id"].nunique()
+    departments: dict[str, Score] = {}
+    for dept in sorted(frame["department"].unique(), key=_department_order):
+        domains: dict[str, float | None] = {}
+        insufficient, spread = [], {}
+        for code in codes:
+            if code not in present:
+                domains[code] = None
+                continue
+            n_answered = answered_items.get((dept, code), 0)
+            if n_answered < present[code] / 2:
+                domains[code] = None
+                insufficient.append(code)
+                continue
+            by_rater = rater_means.loc[(dept, slice(None), code)]
+            domains[code] = float(by_rater.mean())
+            if len(by_rater) > 1 and by_rater.max() - by_rater.min() >= DISAGREEMENT - 1e-9:
+                spread[code] = float(by_rater.max() - by_rater.min())
+        stage, uncapped, capped_by, weakest = _capped(domains)
+        departments[dept] = Score(
+            domains=domains,
+            overall=_overall(domains),
+            stage=stage,
+            uncapped_stage=uncapped,
+            weakest=weakest,
+            capped_by=capped_by,
+            insufficient=insufficient,
+            disagreement=spread,
+            raters=int(answered.loc[answered["department"] == dept, "rater"].nunique()),
+        )
+    org_domains = {}
+    for code in codes:
+        scores = [d.domains[code] for d in departments.values() if d.domains[code] is not None]
+        org_domains[code] = float(np.mean(scores)) if scores else None
+    stage, uncapped, capped_by, weakest = _capped(org_domains)
+    dept_stages = {k: v.stage for k, v in departments.items() if v.stage is not None}
+    if stage is not None and dept_stages:
+        weakest_dept = min(dept_stages, key=lambda k: (dept_stages[k], _department_order(k)))
+        if dept_stages[weakest_dept] + 1 < stage:
+            stage, capped_by = dept_stages[weakest_dept] + 1, weakest_dept
+    organisation = Score(
+        domains=org_domains,
+        overall=_overall(org_domains),
+        stage=stage,
+        uncapped_stage=uncapped,
+        weakest=weakest,
+        capped_by=capped_by,
+        raters=int(answered[["department", "rater"]].drop_duplicates().shape[0]),
+    )
+    return Assessment(assessed_at, organisation, departments)
+
+
+def _department_order(name: str):
+    return (DEPARTMENTS.index(name), name) if name in DEPARTMENTS else (len(DEPARTMENTS), name)
+
+
+def score_history(responses: pd.DataFrame) -> list[Assessment]:
+    """Every assessment date in ``responses`` (with an ``assessed_at`` column), oldest first."""
+    return [
+        score_assessment(group, str(date))
+        for date, group in responses.groupby("assessed_at", sort=True)
+    ]
+
+
+def results_frame(assessments: list[Assessment]) -> pd.DataFrame:
+    """Long table for download and charts: one row per date, unit (organisation or department)
+    and domain, plus an ``overall`` row per unit with its stage."""
+    rows = []
+    for a in assessments:
+        units = {"Organisation": a.organisation, **a.departments}
+        for unit, score in units.items():
+            for code, value in score.domains.items():
+                rows.append(
+                    {
+                        "assessed_at": a.assessed_at,
+                        "unit": unit,
+                        "domain": code,
+                        "domain_name": instrument()[code].short,
+                        "score": _round(value),
+                        "insufficient": code in score.insufficient,
+                        "raters_disagree": code in score.disagreement,
+                        "stage": stage_of(value),
+                    }
+                )
+            rows.append(
+                {
+                    "assessed_at": a.assessed_at,
+                    "unit": unit,
+                    "domain": "overall",
+                    "domain_name": "Overall",
+                    "score": _round(score.overall),
+                    "insufficient": False,
+                    "raters_disagree": False,
+                    "stage": score.stage,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def next_steps(score: Score, count: int = 2) -> list[dict]:
+    """For the ``count`` weakest scored domains: their stage and the practices that lead to
+    the next stage (none beyond stage 5)."""
+    scored = sorted(
+        ((v, k) for k, v in score.domains.items() if v is not None),
+        key=lambda t: (round(t[0], 2), list(instrument()).index(t[1])),
+    )
+    out = []
+    for value, code in scored[:count]:
+        stage = stage_of(value)
+        domain = instrument()[code]
+        out.append(
+            {
+                "domain": code,
+                "name": domain.name,
+                "score": _round(value),
+                "stage": stage,
+                "stage_name": STAGE_NAMES[stage],
+                "practices": list(domain.next_stage.get(stage, ())),
+            }
+        )
+    return out
+
+
+# --- storage and import --------------------------------------------------------------------
+
+
+def load_responses(db) -> pd.DataFrame:
+    """Every stored maturity answer: assessed_at, department, rater, item_id, score."""
+    rows = db.execute(
+        "SELECT assessed_at, department, rater, item_id, score FROM maturity_responses "
+        "ORDER BY assessed_at, department, rater, item_id"
+    ).fetchall()
+    frame = pd.DataFrame(rows, columns=["assessed_at", "department", "rater", "item_id", "score"])
+    frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype(float)
+    return frame
+
+
+def save_answers(
+    db, assessed_at: str, department: str, rater: str, answers: dict[str, float | None]
+) -> int:
+    """Store one rater's answers (item id → 0–4 or None for not answered), replacing earlier
+    answers to the same items. Returns how many were written."""
+    _check_assessment_keys(assessed_at, department, rater)
+    rows = []
+    for item_id, score in answers.items():
+        if item_domain(item_id) is None:
+            raise InputError(f"'{item_id}' is not an item of the maturity instrument.")
+        if score is not None and not (0 <= float(score) <= 4):
+            raise InputError(f"Scores are 0–4; {item_id} got {score}.")
+        rows.append((assessed_at, department, rater, item_id, score, None, _now()))
+    with store.transaction(db) as conn:
+        _upsert(conn, rows)
+    return len(rows)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _upsert(conn, rows) -> None:
+    conn.executemany(
+        "INSERT INTO maturity_responses "
+        "(assessed_at, department, rater, item_id, score, dataset_id, saved_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (assessed_at, department, rater, item_id) DO UPDATE SET "
+        "score = excluded.score, dataset_id = excluded.dataset_id, saved_at = excluded.saved_at",
+        rows,
+    )
+
+
+def _check_assessment_keys(assessed_at: str, department: str, rater: str) -> None:
+    try:
+        datetime.strptime(assessed_at, "%Y-%m-%d")
+    except (TypeError, ValueError):
+        raise InputError(f"'{assessed_at}' is not a date like 2026-06-15.") from None
+    if department not in DEPARTMENTS:
+        raise InputError(f"'{department}' is not one of the departments: {', '.join(DEPARTMENTS)}.")
+    if not str(rater).strip():
+        raise InputError("Name the rater (a name or a role is enough).")
+
+
+@dataclass
+class MaturityImport:
+    """What a maturity CSV import did (rows are data rows, 1-based)."""
+
+    file: str
+    layout: str  # "long" or "wide"
+    dataset_id: int | None = None
+    rows: int = 0
+    answers: int = 0
+    assessments: list[str] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)  # {"row", "line", "reason"}
+    assumptions: list[str] = field(default_factory=list)
+    already_imported: bool = False
+    kind: str = "maturity"
+
+    @property
+    def accepted(self) -> int:
+        return self.rows - len(self.rejected)
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "dataset_id": self.dataset_id,
+            "file": self.file,
+            "layout": self.layout,
+            "rows": self.rows,
+            "answers": self.answers,
+            "assessments": self.assessments,
+            "rejected": len(self.rejected),
+            "rejected_rows": self.rejected[:100],
+            "assumptions": self.assumptions,
+            "already_imported": self.already_imported,
+        }
+
+
+_KEYS = ("assessed_at", "department", "rater")
+_ALIASES = {
+    "assessed_at": ("assessed_at", "date", "assessment_date", "assessed"),
+    "department": ("department", "dept", "unit"),
+    "rater": ("rater", "respondent", "assessor", "name"),
+    "item_id": ("item_id", "item", "question", "question_id"),
+    "score": ("score", "rating", "answer", "value"),
+}
+
+
+def read_responses(path, file_name: str | None = None) -> tuple[pd.DataFrame, MaturityImport]:
+    """Read a long (``assessed_at, department, rater, item_id, score``) or wide
+    (``assessed_at, department, rater, STR1, STR2, …``) maturity CSV.
+
+    Returns the valid answers (long form; score NaN = not answered, ``row`` = data row) and a
+    report whose ``rejected`` lists each bad row with its reason: unknown item ids, scores
+    outside 0–4, unknown departments, missing date or rater.
+    """
+    from cxdata import ingest
+    from cxdata.mapping import normalise
+
+    raw = ingest.read_raw(path, file_name)
+    by_name = {normalise(str(c)): c for c in raw.cells.columns}
+
+    def find(field_name):
+        return next((by_name[a] for a in _ALIASES[field_name] if a in by_name), None)
+
+    columns = {f: find(f) for f in _ALIASES}
+    missing = [f for f in _KEYS if columns[f] is None]
+    if missing:
+        raise InputError(
+            f"File '{raw.fmt.name}' has no {', '.join(missing)} column: a maturity file needs "
+            "assessed_at, department and rater, then item_id and score (long) or one column "
+            "per item such as STR1, STR2 (wide)."
+        )
+    item_columns = [c for c in raw.cells.columns if _looks_like_item(str(c))]
+    if columns["item_id"] is not None and columns["score"] is not None:
+        layout = "long"
+        long = raw.cells[[columns[f] for f in (*_KEYS, "item_id", "score")]].copy()
+        long.columns = [*_KEYS, "item_id", "score"]
+        long["row"] = long.index
+    elif item_columns:
+        layout = "wide"
+        wide = raw.cells[[columns[f] for f in _KEYS] + item_columns].copy()
+        wide.columns = [*_KEYS, *item_columns]
+        wide["row"] = wide.index
+        long = wide.melt(
+            id_vars=[*_KEYS, "row"],
+            value_vars=item_columns,
+            var_name="item_id",
+            value_name="score",
+        )
+    else:
+        raise InputError(
+            f"File '{raw.fmt.name}' has neither item_id and score columns (long form) nor "
+            "item columns such as STR1, MET4 (wide form)."
+        )
+    report = MaturityImport(file=raw.fmt.name, layout=layout, rows=len(raw.cells))
+    long["item_id"] = long["item_id"].astype("string").str.strip().str.upper()
+    dates, assumption = values.parse_dates(long["assessed_at"])
+    if assumption:
+        report.assumptions.append(assumption)
+    long["assessed_at"] = dates.map(lambda v: v[:10] if isinstance(v, str) else None)
+    numbers = pd.to_numeric(long["score"].astype("string").str.replace(",", "."), errors="coerce")
+    reasons = pd.Series("", index=long.index, dtype=object)
+
+    def flag(mask, text):
+        nonlocal reasons
+        reasons = reasons.where(~(mask & (reasons == "")), text)
+
+    flag(long["assessed_at"].isna(), "no valid assessment date")
+    known = long["department"].isin(DEPARTMENTS)
+    flag(~known, "unknown department")
+    flag(long["rater"].isna(), "no rater")
+    flag(long["item_id"].map(item_domain).isna(), "unknown item id")
+    present = long["score"].notna()
+    flag(present & numbers.isna(), "score is not a number")
+    flag(present & numbers.notna() & ((numbers < 0) | (numbers > 4)), "score outside 0–4")
+    long["score"] = numbers
+    bad = reasons != ""
+    for row, group in long[bad].groupby("row", sort=True):
+        details = "; ".join(
+            f"{r} ({_detail(g, r)})" for r, g in group.groupby(reasons[group.index], sort=False)
+        )
+        report.rejected.append({"row": int(row), "line": raw.line_of(int(row)), "reason": details})
+    bad_rows = set(long.loc[bad, "row"])
+    good = long[~long["row"].isin(bad_rows)]
+    report.answers = int(good["score"].notna().sum())
+    report.assessments = sorted(good["assessed_at"].unique())
+    return good[["assessed_at", "department", "rater", "item_id", "score", "row"]], report
+
+
+def _detail(group: pd.DataFrame, reason: str) -> str:
+    """What in the row was wrong: the department name, or the items concerned."""
+    if reason == "unknown department":
+        return f"'{group['department'].iloc[0]}'"
+    items = group["item_id"].dropna().astype(str).tolist()
+    return ", ".join(items[:5]) + (" …" if len(items) > 5 else "")
+
+
+def _looks_like_item(name: str) -> bool:
+    return item_domain(name.strip().upper()) is not None
+
+
+def import_responses(db, path, file_name: str | None = None) -> MaturityImport:
+    """Import a maturity CSV: one transaction, the same file twice is a no-op that says so,
+    answers to the same (date, department, rater, item) are updated, rows with a problem are
+    reported and nothing of theirs is stored. A file without a single valid row is refused."""
+    from cxdata.sniff import sniff
+
+    fmt = sniff(path, file_name)
+    earlier = store.find_dataset(db, fmt.sha256, "maturity", "default")
+    good, report = read_responses(path, file_name)
+    if earlier:
+        report.dataset_id, report.already_imported = earlier["id"], True
+        return report
+    if good.empty:
+        first = report.rejected[0] if report.rejected else None
+        where = f" First problem: row {first['row']}: {first['reason']}." if first else ""
+        raise InputError(f"File '{report.file}' has no valid maturity answers.{where}")
+    with store.transaction(db) as conn:
+        dataset_id = store.insert_dataset(
+            conn,
+            {
+                "file_name": report.file,
+                "kind": "maturity",
+                "source": "default",
+                "sha256": fmt.sha256,
+                "rows": report.rows,
+                "accepted": report.rows - len(report.rejected),
+                "inserted": report.answers,
+                "updated": 0,
+                "rejected": len(report.rejected),
+                "blank": 0,
+                "skipped": 0,
+                "duplicates_in_file": 0,
+                "mapping": {"layout": report.layout},
+                "assumptions": report.assumptions,
+                "warnings": [],
+                "file_format": fmt.describe(),
+            },
+        )
+        now = _now()
+        _upsert(
+            conn,
+            [
+                (
+                    r.assessed_at,
+                    r.department,
+                    r.rater,
+                    r.item_id,
+                    None if pd.isna(r.score) else float(r.score),
+                    dataset_id,
+                    now,
+                )
+                for r in good.itertuples(index=False)
+            ],
+        )
+        store.insert_rejections(
+            conn, dataset_id, ((r["row"], r["line"], r["reason"], []) for r in report.rejected)
+        )
+    report.dataset_id = dataset_id
+    return report

@@ -1,0 +1,54 @@
+"""The Maturity page in AppTest."""
+
+import json
+
+
+def specs(at):
+    charts = at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")
+    return [json.loads(c.proto.spec) for c in charts]
+
+
+def test_empty_state_offers_questionnaire_and_upload(app):
+    at = app("pages/maturity.py")
+    assert not at.exception
+    assert "No assessment yet" in at.info[0].value
+    assert at.selectbox(key="q_dept").options[0] == "Sales"
+
+
+def test_sample_assessment_headline_heatmap_and_next_steps(app, sample_db):
+    at = app("pages/maturity.py")
+    assert not at.exception
+    assert at.subheader[0].value.startswith("Organisation: stage 3 · Defined")
+    titles = [s.get("title") for s in specs(at)]
+    assert "Maturity by department and domain (0–4)" in titles
+    assert len(at.selectbox(key="dept").options) == 11
+    assert "Raters disagree: Marketing" in at.warning[0].value
+    assert "Next steps" in [h.value for h in at.header]
+
+
+def test_department_choice_is_kept_in_the_url(app, sample_db):
+    at = app("pages/maturity.py")
+    at.selectbox(key="dept").set_value("Executive Management").run()
+    assert not at.exception
+    dept = at.query_params["dept"]
+    assert (dept[0] if isinstance(dept, list) else dept) == "Executive Management"
+    assert any("Executive Management: stage 2" in m.value for m in at.markdown)
+
+
+def test_uploading_a_wide_assessment(app, tmp_path):
+    at = app("pages/maturity.py")
+    header = "assessed_at,department,rater," + ",".join(
+        f"{c}{i}" for c in ("STR", "CUL", "ACC", "VOC", "DES", "MET") for i in range(1, 5)
+    )
+    rows = [
+        "2026-06-15,Sales,Ana," + ",".join(["3"] * 24),
+        "2026-06-15,Legal,Bo," + ",".join(["2"] * 24),
+    ]
+    data = "\n".join([header, *rows]).encode()
+    at.file_uploader(key="maturity_upload").set_value(("wide.csv", data, "text/csv")).run()
+    at.button(key="maturity_import").click().run()
+    assert not at.exception
+    assert "Imported 24 answers (wide form)" in at.success[0].value
+    assert "1 row(s) left out" in at.warning[0].value
+    at.run()
+    assert at.subheader[0].value.startswith("Organisation: stage 4")
