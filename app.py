@@ -30,6 +30,12 @@ pages = [
         url_path="maturity",
     ),
     st.Page(
+        "pages/milestones.py",
+        title="Milestones",
+        icon=":material/flag:",
+        url_path="milestones",
+    ),
+    st.Page(
         "pages/data.py",
         title="Data",
         icon=":material/upload_file:",

@@ -547,3 +547,92 @@ def maturity_history_chart(results: pd.DataFrame, *, height: int = 300) -> alt.C
     return alt.layer(domains, overall).properties(
         title="Maturity over time (thick line: overall)", height=height
     )
+
+
+# --- milestones ----------------------------------------------------------------------------
+
+STATUS_COLOURS = {"behind": DETRACTOR, "on track": NEUTRAL, "ahead": PROMOTER}
+
+
+def milestone_chart(path: pd.DataFrame, status: pd.DataFrame, *, height: int = 320) -> alt.Chart:
+    """The milestone path (dashed) with the actual 3-month rolling NPS, its interval band and
+    each month's status as the marker colour. ``path`` is :func:`milestone_path` (with
+    ``date``); ``status`` is :func:`status_table`."""
+    x = alt.X("date:O", title=None, axis=alt.Axis(labelAngle=-45))
+    milestones = (
+        alt.Chart(path.assign(target=path["target"].round(2)))
+        .mark_line(strokeDash=[6, 4], color=PASSIVE, strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("target:Q", title="NPS"),
+            tooltip=[
+                alt.Tooltip("date:N", title="Month"),
+                alt.Tooltip("target:Q", title="Milestone", format="+.1f"),
+            ],
+        )
+    )
+    layers = [milestones]
+    if not status.empty:
+        data = _rounded(status, 1)
+        tooltip = [
+            alt.Tooltip("date:N", title="Month"),
+            alt.Tooltip("rolling_nps:Q", title="3-month NPS", format="+.1f"),
+            alt.Tooltip("ci_low:Q", title="CI low", format="+.1f"),
+            alt.Tooltip("ci_high:Q", title="CI high", format="+.1f"),
+            alt.Tooltip("milestone:Q", title="Milestone", format="+.1f"),
+            alt.Tooltip("n:Q", title="n (3 months)", format=","),
+            alt.Tooltip("status:N", title="Status"),
+        ]
+        base = alt.Chart(data).encode(x=x)
+        layers += [
+            base.mark_area(opacity=0.3, color=BAND).encode(y="ci_low:Q", y2="ci_high:Q"),
+            base.mark_line(color=NEUTRAL).encode(y="rolling_nps:Q"),
+            base.mark_point(filled=True, size=90).encode(
+                y="rolling_nps:Q",
+                color=alt.Color(
+                    "status:N",
+                    title=None,
+                    scale=alt.Scale(
+                        domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())
+                    ),
+                    legend=alt.Legend(orient="top"),
+                ),
+                tooltip=tooltip,
+            ),
+        ]
+    return alt.layer(*layers).properties(
+        title="3-month NPS against the milestone path (dashed)", height=height
+    )
+
+
+def fan_chart(fan: pd.DataFrame, target: float, *, height: int = 320) -> alt.Chart:
+    """Simulated NPS: 10–90 % bands of the true and the observed score, medians, and the
+    target line."""
+    data = _rounded(fan, 2)
+    x = alt.X("date:O" if "date" in data else "month:O", title=None, axis=alt.Axis(labelAngle=-45))
+    base = alt.Chart(data).encode(x=x)
+    observed = base.mark_area(opacity=0.18, color=PASSIVE).encode(
+        y=alt.Y("observed_p10:Q", title="NPS"), y2="observed_p90:Q"
+    )
+    true = base.mark_area(opacity=0.45, color=BAND).encode(y="true_p10:Q", y2="true_p90:Q")
+    median = base.mark_line(color=PROMOTER, strokeWidth=2.5).encode(
+        y="true_p50:Q",
+        tooltip=[
+            alt.Tooltip("month:Q", title="Month"),
+            alt.Tooltip("true_p10:Q", title="True NPS, 10 %", format="+.1f"),
+            alt.Tooltip("true_p50:Q", title="True NPS, median", format="+.1f"),
+            alt.Tooltip("true_p90:Q", title="True NPS, 90 %", format="+.1f"),
+            alt.Tooltip("observed_p10:Q", title="Observed, 10 %", format="+.1f"),
+            alt.Tooltip("observed_p90:Q", title="Observed, 90 %", format="+.1f"),
+        ],
+    )
+    goal = (
+        alt.Chart(pd.DataFrame({"target": [round(target, 2)]}))
+        .mark_rule(color=DETRACTOR, strokeDash=[4, 4], strokeWidth=2)
+        .encode(y="target:Q")
+    )
+    return alt.layer(observed, true, median, goal).properties(
+        title="Simulated NPS: median, 10–90 % of the true score (blue) and of what surveys "
+        "will show (grey); target in orange",
+        height=height,
+    )

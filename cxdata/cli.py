@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from cxdata import correlation, drivers, ingest, maturity, nps, store
+from cxdata import correlation, drivers, ingest, maturity, milestones, nps, store
 from cxdata.errors import InputError
 
 EXAMPLES = """\
@@ -282,6 +283,58 @@ def _parser() -> argparse.ArgumentParser:
         help="also store FILE's answers in the database",
     )
     mat.set_defaults(run=_cmd_maturity)
+
+    pln = commands.add_parser(
+        "plan",
+        parents=[common],
+        help="milestone path toward a goal and the odds of the portfolio of fixes",
+        description=(
+            "The monthly milestone path from a baseline NPS to baseline + lift, and a Monte "
+            "Carlo of the initiatives: the chance that the true NPS reaches the target at the "
+            "horizon, the chance the 3-month NPS shows it, the lift left unplanned, the fan of "
+            "outcomes, and how many responses a month it takes to see a change. Initiatives "
+            "come from --initiatives FILE, else from the database's stored portfolio."
+        ),
+    )
+    pln.add_argument("--baseline", type=float, required=True, help="NPS at month 0, e.g. -14")
+    pln.add_argument("--lift", type=float, required=True, help="points to gain, e.g. 15")
+    pln.add_argument("--months", type=int, required=True, help="horizon in months, e.g. 30")
+    pln.add_argument("--start", metavar="YYYY-MM", default="", help="calendar month of month 0")
+    pln.add_argument(
+        "--shape",
+        choices=milestones.SHAPES,
+        default="s-curve",
+        help="path shape (default: %(default)s)",
+    )
+    pln.add_argument("--initiatives", metavar="FILE", help="initiatives CSV (SPEC §7 columns)")
+    pln.add_argument(
+        "--scenario",
+        default="base",
+        help="which portfolio (scenario) to simulate (default: %(default)s)",
+    )
+    pln.add_argument(
+        "--n-per-month",
+        type=int,
+        default=400,
+        help="survey responses per month (default: %(default)s)",
+    )
+    pln.add_argument(
+        "--passive-share",
+        type=float,
+        default=milestones.PASSIVE_SHARE,
+        help="share of passives in the baseline mix (default: %(default)s)",
+    )
+    pln.add_argument(
+        "--delta",
+        type=float,
+        default=5.0,
+        help="change in points the power figure is for (default: %(default)s)",
+    )
+    pln.add_argument(
+        "--runs", type=int, default=milestones.RUNS, help="simulated futures (default: %(default)s)"
+    )
+    pln.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
+    pln.set_defaults(run=_cmd_plan)
     return parser
 
 
@@ -529,6 +582,72 @@ def _print_maturity(result: dict) -> None:
         print(f"rejected row {r['row']} (line {r['line']}): {r['reason']}")
 
 
+def _cmd_plan(args: argparse.Namespace) -> dict:
+    goal = milestones.Goal(
+        name=args.scenario,
+        baseline=args.baseline,
+        lift=args.lift,
+        start_month=args.start,
+        horizon=args.months,
+        shape=args.shape,
+        n_per_month=args.n_per_month,
+    ).check()
+    if not 0 <= args.passive_share < 1:
+        raise InputError("--passive-share must be a fraction from 0 to below 1, e.g. 0.3.")
+    if args.initiatives:
+        portfolio, problems = milestones.read_initiatives(ingest.read_path(args.initiatives))
+        if problems:
+            first = problems[0]
+            raise InputError(
+                f"{Path(args.initiatives).name}, row {first['row']}: {first['reason']}."
+            )
+        portfolio = portfolio[portfolio["scenario"] == args.scenario]
+    else:
+        path = store.database_path(args.db)
+        portfolio = pd.DataFrame()
+        if path.exists():  # never create a database just to read an empty portfolio
+            db = store.connect(path)
+            portfolio = milestones.load_initiatives(db, args.scenario)
+            db.conn.close()
+    plan = milestones.simulate(
+        goal,
+        portfolio,
+        runs=args.runs,
+        seed=args.seed,
+        passive_share=args.passive_share,
+        delta=args.delta,
+    )
+    return plan.to_dict() | {"initiatives_used": int(len(portfolio))}
+
+
+def _print_plan(result: dict) -> None:
+    goal = result["goal"]
+    end = result["milestones"][-1]
+    when = end.get("date") or f"month {end['month']}"
+    print(
+        f"Goal: {goal['baseline']:+.0f} → {goal['target']:+.0f} by {when} ({goal['shape']}), "
+        f"{result['initiatives_used']} initiatives, {result['runs']:,} runs (seed {result['seed']})"
+    )
+    print(f"P(true NPS ≥ target at the horizon)       {result['p_goal_true']:.1%}")
+    print(f"P(3-month observed NPS ≥ target)          {result['p_goal_observed']:.1%}")
+    print(
+        f"median simulated lift / unplanned lift    {result['median_lift']:+.1f} / "
+        f"{result['unplanned_lift']:.1f} points"
+    )
+    p = result["power"]
+    print(
+        f"with {p['n_per_month']:,} responses a month the smallest detectable month-to-month "
+        f"change is ±{p['detectable_change']:.1f} points; ±{p['delta']:.0f} needs "
+        f"{p['responses_needed_per_month']:,} a month"
+    )
+    print(f"{'month':>6} {'date':>8} {'milestone':>10} {'true p10':>9} {'p50':>7} {'p90':>7}")
+    for m, f in zip(result["milestones"], result["fan"]):
+        print(
+            f"{m['month']:>6} {m.get('date') or '':>8} {m['target']:>+10.1f} "
+            f"{f['true_p10']:>+9.1f} {f['true_p50']:>+7.1f} {f['true_p90']:>+7.1f}"
+        )
+
+
 def _print_drivers(result: dict) -> None:
     r2 = "–" if result["r2"] is None else f"{result['r2']:.3f}"
     print(f"Drivers of {result['target']}: R² = {r2} on {result['n']:,} complete rows")
@@ -622,6 +741,7 @@ PRINTERS = {
     "correlate": _print_correlate,
     "drivers": _print_drivers,
     "maturity": _print_maturity,
+    "plan": _print_plan,
 }
 
 

@@ -41,10 +41,12 @@ TOUCHPOINTS = {
     "Promotion": ("Marketing", ("Email", "Web"), 0.03),
     "Complaint escalation": ("Executive Management", ("Email", "Phone"), 0.03),
 }
-# Monthly NPS the story aims at (before sampling noise): uneven, with flat and down months.
+# Monthly NPS the story aims at (before sampling noise): a first year of uneven progress, a
+# stall over the winter (behind the milestone path for a few months), then a catch-up once
+# the big fixes ship, ending near +2.
 TARGET_NPS = (
-    -14, -13, -14, -11, -10, -11, -9, -7, -8, -6, -6, -4,
-    -5, -3, -2, -3, -1, 0, -1, 1, 0, 1, 2, 2,
+    -14, -13, -14, -12, -11, -11, -10, -9, -10, -9, -9, -9,
+    -10, -11, -11, -11, -11, -10, -7, -4, -1, 0, 1, 2,
 )  # fmt: skip
 SMALL_MONTH = 14  # one month (January 2026) with a broken survey link: only a handful of replies
 _EXPERIENCE_SD = 2.2
@@ -89,8 +91,8 @@ def write_sample(
 
 
 def import_sample(db, paths: dict[str, Path]) -> list:
-    """Import the survey, transactional and relationship files (source ``sample``) and the
-    maturity assessment. The initiatives file is written for upload on the Milestones page."""
+    """Import the survey, transactional and relationship files (source ``sample``), the
+    maturity assessment and the portfolio of initiatives."""
     from cxdata import ingest
 
     reports = [
@@ -100,6 +102,10 @@ def import_sample(db, paths: dict[str, Path]) -> list:
     ]
     if "maturity" in paths:
         reports.append(maturity.import_responses(db, paths["maturity"]))
+    if "initiatives" in paths:
+        from cxdata import milestones
+
+        milestones.import_initiatives(db, paths["initiatives"])
     return reports
 
 
@@ -540,10 +546,10 @@ def _initiatives() -> pd.DataFrame:
             "policy set for fraud risk in 2015 > never revisited",
             "2025-02",
             3,
-            1.0,
-            2.5,
-            4.0,
-            0.8,
+            1.5,
+            3.5,
+            5.0,
+            0.85,
             120000,
             "shipped",
             "2025-05-20",
@@ -557,10 +563,10 @@ def _initiatives() -> pd.DataFrame:
             "forecasting tool not bought > no owner for workforce planning",
             "2025-04",
             2,
-            0.5,
-            2.0,
+            1.0,
             3.0,
-            0.75,
+            4.0,
+            0.8,
             80000,
             "shipped",
             "2025-07-01",
@@ -574,10 +580,10 @@ def _initiatives() -> pd.DataFrame:
             "procurement owns it, not CX > no delivery KPI in the contract",
             "2025-09",
             4,
-            0.5,
-            1.5,
-            2.5,
-            0.6,
+            1.0,
+            2.0,
+            3.0,
+            0.7,
             40000,
             "in progress",
             "",
@@ -625,9 +631,9 @@ def _initiatives() -> pd.DataFrame:
             "no owner for the bill design > treated as IT output",
             "2026-01",
             3,
-            0.3,
-            1.0,
-            2.0,
+            0.5,
+            1.5,
+            2.5,
             0.7,
             60000,
             "in progress",
@@ -720,7 +726,7 @@ def _initiatives() -> pd.DataFrame:
             "stretch",
         ),
     ]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         rows,
         columns=[
             "name",
@@ -739,6 +745,10 @@ def _initiatives() -> pd.DataFrame:
             "scenario",
         ],
     )
+    # The stretch scenario is the base portfolio plus two bolder fixes.
+    base = frame[(frame["scenario"] == "base") & (frame["status"] != "dropped")]
+    stretch = base.assign(scenario="stretch")
+    return pd.concat([frame, stretch], ignore_index=True)
 
 
 # --- benchmark-size survey files -----------------------------------------------------------

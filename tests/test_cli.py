@@ -304,3 +304,66 @@ def test_maturity_on_the_sample_database(sample_file):
     result = json.loads(out.stdout)
     assert result["assessed_at"] == "2026-06-15" and len(result["departments"]) == 11
     assert result["assessment_dates"] == ["2025-06-15", "2026-06-15"]
+
+
+def test_plan_json_shape(tmp_path):
+    out = cli(
+        "plan",
+        "--baseline",
+        "-14",
+        "--lift",
+        "15",
+        "--months",
+        "30",
+        "--start",
+        "2025-11",
+        "--initiatives",
+        str(ROOT / "sample_data" / "initiatives.csv"),
+        "--runs",
+        "2000",
+        "--json",
+        db=tmp_path / "unused.db",
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert {
+        "milestones",
+        "p_goal_true",
+        "p_goal_observed",
+        "unplanned_lift",
+        "fan",
+        "power",
+    } <= set(result)
+    assert len(result["milestones"]) == 31
+    assert result["milestones"][0] == {"month": 0, "date": "2025-11", "target": -14.0}
+    assert {
+        "month",
+        "true_p10",
+        "true_p50",
+        "true_p90",
+        "observed_p10",
+        "observed_p50",
+        "observed_p90",
+    } <= set(result["fan"][0])
+    assert 0 <= result["p_goal_true"] <= 1 and result["unplanned_lift"] > 0
+    assert not (tmp_path / "unused.db").exists()
+
+
+def test_plan_refuses_a_bad_initiatives_file(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "name,start_month,effect_low,effect_likely,effect_high,probability\nA,2025-03,1,2,3,7\n"
+    )
+    out = cli(
+        "plan",
+        "--baseline",
+        "-14",
+        "--lift",
+        "15",
+        "--months",
+        "30",
+        "--initiatives",
+        str(path),
+        db=tmp_path / "x.db",
+    )
+    assert out.returncode == 2 and "row 1: probability" in out.stderr

@@ -1,0 +1,635 @@
+"""Milestones toward a bold goal: paths, monthly status, the portfolio of fixes, and its odds.
+
+SPEC §7. A goal lifts NPS from a baseline by ``lift`` points over ``horizon`` months along a
+path shape; each month with data gets a status from the 3-month rolling NPS and its interval;
+a Monte Carlo of the initiatives (the portfolio of fixes) gives the odds of reaching the
+target and the lift the portfolio leaves unplanned.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxdata import nps, store
+from cxdata.errors import InputError
+
+SHAPES = ("linear", "front-loaded", "back-loaded", "s-curve")
+STATUSES = ("behind", "on track", "ahead")
+INITIATIVE_STATUSES = ("idea", "planned", "in progress", "shipped", "dropped")
+RUNS = 10_000
+PASSIVE_SHARE = 0.30  # used when there is no data to take the baseline mix from
+
+
+# --- goal and path -------------------------------------------------------------------------
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def path_fraction(x, shape: str) -> np.ndarray:
+    """Share of the lift reached at ``x`` = k/H ∈ [0, 1] for each path shape (SPEC §7).
+
+    >>> round(float(path_fraction(0.25, "s-curve")), 4)
+    0.0701
+    """
+    x = np.asarray(x, dtype=float)
+    if shape == "linear":
+        return x
+    if shape == "front-loaded":
+        return 1 - (1 - x) ** 2
+    if shape == "back-loaded":
+        return x**2
+    if shape == "s-curve":
+        low, high = _sigmoid(-5.0), _sigmoid(5.0)
+        return (_sigmoid(10 * (x - 0.5)) - low) / (high - low)
+    raise InputError(f"Unknown path shape '{shape}': use {', '.join(SHAPES)}.")
+
+
+@dataclass
+class Goal:
+    """A bold goal: from ``baseline`` up by ``lift`` NPS points in ``horizon`` months."""
+
+    name: str = "base"
+    baseline: float = -14.0
+    lift: float = 15.0
+    start_month: str = ""  # YYYY-MM of month 0
+    horizon: int = 30
+    shape: str = "s-curve"
+    n_per_month: int = 400
+
+    @property
+    def target(self) -> float:
+        return self.baseline + self.lift
+
+    def check(self) -> Goal:
+        if self.horizon < 1:
+            raise InputError("The horizon must be at least one month.")
+        if self.shape not in SHAPES:
+            raise InputError(f"Unknown path shape '{self.shape}': use {', '.join(SHAPES)}.")
+        if not -100 <= self.baseline <= 100 or not -100 <= self.target <= 100:
+            raise InputError("Baseline and target must lie between −100 and +100.")
+        if self.n_per_month < 1:
+            raise InputError("Responses per month must be at least 1.")
+        if self.start_month:
+            _month_index(self.start_month)
+        return self
+
+    def month_label(self, offset: int) -> str | None:
+        if not self.start_month:
+            return None
+        return _month_label(_month_index(self.start_month) + offset)
+
+
+def _month_index(text: str) -> int:
+    try:
+        stamp = datetime.strptime(str(text).strip()[:7], "%Y-%m")
+    except ValueError:
+        raise InputError(f"'{text}' is not a month like 2025-03.") from None
+    return stamp.year * 12 + stamp.month - 1
+
+
+def _month_label(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_name(label: str) -> str:
+    """``2027-05`` → ``May 2027``."""
+    index = _month_index(label)
+    return datetime(index // 12, index % 12 + 1, 1).strftime("%b %Y")
+
+
+def milestone_path(goal: Goal) -> pd.DataFrame:
+    """One milestone per month from 0 (the baseline) to the horizon: ``month``, ``target``
+    (and ``date`` YYYY-MM when the goal has a start month)."""
+    goal.check()
+    k = np.arange(goal.horizon + 1)
+    out = pd.DataFrame(
+        {
+            "month": k,
+            "target": goal.baseline + goal.lift * path_fraction(k / goal.horizon, goal.shape),
+        }
+    )
+    if goal.start_month:
+        out.insert(1, "date", [goal.month_label(int(m)) for m in k])
+    return out
+
+
+def save_goal(db, goal: Goal) -> None:
+    """Store (or replace) a goal under its name: several goals are several scenarios."""
+    goal.check()
+    record = asdict(goal)
+    with store.transaction(db) as conn:
+        conn.execute(
+            "INSERT INTO goals (name, baseline, lift, start_month, horizon_months, shape, "
+            "n_per_month, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
+            "SET baseline = excluded.baseline, lift = excluded.lift, start_month = "
+            "excluded.start_month, horizon_months = excluded.horizon_months, shape = "
+            "excluded.shape, n_per_month = excluded.n_per_month, saved_at = excluded.saved_at",
+            [
+                record["name"],
+                goal.baseline,
+                goal.lift,
+                goal.start_month,
+                goal.horizon,
+                goal.shape,
+                goal.n_per_month,
+                _now(),
+            ],
+        )
+
+
+def load_goals(db) -> list[Goal]:
+    rows = db.execute(
+        "SELECT name, baseline, lift, start_month, horizon_months, shape, n_per_month FROM goals "
+        "ORDER BY saved_at DESC, name"
+    ).fetchall()
+    return [Goal(n, b, lift, s, h, shape, npm or 400) for n, b, lift, s, h, shape, npm in rows]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# --- actuals and status --------------------------------------------------------------------
+
+
+def monthly_counts(db) -> pd.DataFrame:
+    """Detractors / passives / promoters per calendar month of touchpoint responses, months
+    without responses filled with zeros (a gap must not pool non-adjacent months)."""
+    table = nps.trend(db, "month", nps.Query())
+    if table.empty:
+        return pd.DataFrame(columns=["month", "detractors", "passives", "promoters"])
+    counts = table[["group", "detractors", "passives", "promoters"]].rename(
+        columns={"group": "month"}
+    )
+    first, last = _month_index(counts["month"].min()), _month_index(counts["month"].max())
+    months = [_month_label(i) for i in range(first, last + 1)]
+    return counts.set_index("month").reindex(months, fill_value=0).reset_index()
+
+
+def default_goal(db, lift: float = 15.0, horizon: int = 30) -> Goal:
+    """A goal starting at the data's first month, baseline = NPS of its first three months,
+    volume = the mean monthly responses (+15 in 30 months by default)."""
+    counts = monthly_counts(db)
+    if counts.empty:
+        return Goal(lift=lift, horizon=horizon)
+    first = counts.head(3)[["detractors", "passives", "promoters"]].sum()
+    baseline = float(nps.nps_value(first["detractors"], first["passives"], first["promoters"]))
+    volume = int(round(counts[["detractors", "passives", "promoters"]].sum(axis=1).mean()))
+    return Goal(
+        baseline=round(baseline),
+        lift=lift,
+        start_month=counts["month"].iloc[0],
+        horizon=horizon,
+        n_per_month=max(volume, 1),
+    )
+
+
+def baseline_passive_share(db, goal: Goal) -> float:
+    """Passives' share in the goal's first three months (the baseline mix), else 0.30."""
+    counts = monthly_counts(db)
+    if counts.empty or not goal.start_month:
+        return PASSIVE_SHARE
+    counts = counts[counts["month"] >= goal.start_month].head(3)
+    total = counts[["detractors", "passives", "promoters"]].to_numpy().sum()
+    return float(counts["passives"].sum() / total) if total else PASSIVE_SHARE
+
+
+def status_table(counts: pd.DataFrame, goal: Goal, level: float = 0.95) -> pd.DataFrame:
+    """Each month with data inside the goal: 3-month rolling NPS (counts pooled over the
+    month and the two before), its interval, the milestone and the status — behind when the
+    interval's upper bound is below the milestone, ahead when its lower bound is above it,
+    else on track. Months 0 and 1 have no full window and no status."""
+    goal.check()
+    if not goal.start_month:
+        raise InputError("Give the goal a start month to compare it with the data.")
+    path = milestone_path(goal).set_index("date")["target"]
+    data = counts.set_index("month")[["detractors", "passives", "promoters"]].astype(int)
+    pooled = data.rolling(3, min_periods=3).sum()
+    rows = []
+    for month in data.index:
+        if month not in path.index:
+            continue
+        d, pa, p = pooled.loc[month]
+        if np.isnan(d) or d + pa + p == 0:
+            continue
+        low, high = nps.nps_interval(d, pa, p, level=level)
+        milestone = float(path.loc[month])
+        status = "behind" if high < milestone else ("ahead" if low > milestone else "on track")
+        rows.append(
+            {
+                "date": month,
+                "month": _month_index(month) - _month_index(goal.start_month),
+                "n": int(d + pa + p),
+                "rolling_nps": float(nps.nps_value(d, pa, p)),
+                "ci_low": float(low),
+                "ci_high": float(high),
+                "milestone": milestone,
+                "status": status,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["date", "month", "n", "rolling_nps", "ci_low", "ci_high", "milestone", "status"],
+    )
+
+
+def current_status(table: pd.DataFrame) -> tuple[str | None, int]:
+    """The latest status and for how many consecutive months it has held."""
+    if table.empty:
+        return None, 0
+    statuses = table["status"].tolist()
+    latest = statuses[-1]
+    held = 0
+    for s in reversed(statuses):
+        if s != latest:
+            break
+        held += 1
+    return latest, held
+
+
+# --- initiatives ---------------------------------------------------------------------------
+
+INITIATIVE_COLUMNS = [
+    "name", "owner", "problem", "root_cause", "start_month", "ramp_months", "effect_low",
+    "effect_likely", "effect_high", "probability", "cost", "status", "shipped_at", "scenario",
+]  # fmt: skip
+_NUMERIC = ["ramp_months", "effect_low", "effect_likely", "effect_high", "probability", "cost"]
+
+
+def check_initiatives(frame: pd.DataFrame, first_row: int = 1) -> tuple[pd.DataFrame, list[dict]]:
+    """Validate initiatives; returns the good rows (typed) and ``{"row", "reason"}`` for bad
+    ones. Rules: a name; effects as numbers with low ≤ likely ≤ high; probability in [0, 1];
+    ramp ≥ 0 whole months; a start month (YYYY-MM or months after the goal's start); a known
+    status; cost ≥ 0 when given."""
+    data = frame.copy()
+    for column in INITIATIVE_COLUMNS:
+        if column not in data:
+            data[column] = None
+    data = data[INITIATIVE_COLUMNS].reset_index(drop=True)
+    text = data.astype("string").apply(lambda s: s.str.strip()).replace("", pd.NA)
+    numbers = {
+        c: pd.to_numeric(text[c].str.replace(",", ".", regex=False), errors="coerce")
+        for c in _NUMERIC
+    }
+    problems: list[dict] = []
+    keep = []
+    for i in range(len(data)):
+        reasons = []
+        name = text.at[i, "name"]
+        if pd.isna(name):
+            if text.iloc[i].isna().all():
+                continue  # a blank row
+            reasons.append("no name")
+        low, likely, high = (
+            numbers[c].iat[i] for c in ("effect_low", "effect_likely", "effect_high")
+        )
+        if any(pd.isna(v) for v in (low, likely, high)):
+            reasons.append("effects low / likely / high must be numbers")
+        elif not low <= likely <= high:
+            reasons.append(
+                f"effects must satisfy low ≤ likely ≤ high (got {low}, {likely}, {high})"
+            )
+        p = numbers["probability"].iat[i]
+        if pd.isna(p) or not 0 <= p <= 1:
+            reasons.append("probability must be between 0 and 1")
+        ramp = numbers["ramp_months"].iat[i]
+        if pd.notna(ramp) and (ramp < 0 or ramp != int(ramp)):
+            reasons.append("ramp months must be a whole number ≥ 0")
+        start = text.at[i, "start_month"]
+        if pd.isna(start) or not _valid_start(str(start)):
+            reasons.append("start month must be YYYY-MM or a number of months after the start")
+        status = text.at[i, "status"]
+        if pd.notna(status) and str(status).lower() not in INITIATIVE_STATUSES:
+            reasons.append(f"status must be one of {', '.join(INITIATIVE_STATUSES)}")
+        cost = numbers["cost"].iat[i]
+        if pd.notna(cost) and cost < 0:
+            reasons.append("cost cannot be negative")
+        if reasons:
+            problems.append(
+                {
+                    "row": first_row + i,
+                    "name": None if pd.isna(name) else str(name),
+                    "reason": "; ".join(reasons),
+                }
+            )
+        else:
+            keep.append(i)
+    good = (
+        pd.DataFrame(
+            {
+                "name": text["name"],
+                "owner": text["owner"],
+                "problem": text["problem"],
+                "root_cause": text["root_cause"],
+                "start_month": text["start_month"],
+                "ramp_months": numbers["ramp_months"].fillna(0).astype(int),
+                "effect_low": numbers["effect_low"],
+                "effect_likely": numbers["effect_likely"],
+                "effect_high": numbers["effect_high"],
+                "probability": numbers["probability"],
+                "cost": numbers["cost"],
+                "status": text["status"].str.lower().fillna("idea"),
+                "shipped_at": text["shipped_at"],
+                "scenario": text["scenario"].fillna("base"),
+            }
+        )
+        .iloc[keep]
+        .reset_index(drop=True)
+    )
+    return good, problems
+
+
+def _valid_start(text: str) -> bool:
+    if text.lstrip("-").isdigit():
+        return True
+    try:
+        _month_index(text)
+    except InputError:
+        return False
+    return True
+
+
+def start_offset(start: str, goal: Goal) -> int:
+    """An initiative's start as months after the goal's start."""
+    text = str(start).strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    if not goal.start_month:
+        raise InputError(f"Start month {text} needs the goal's start month to place it.")
+    return _month_index(text) - _month_index(goal.start_month)
+
+
+def load_initiatives(db, scenario: str | None = None) -> pd.DataFrame:
+    sql = f"SELECT {', '.join(INITIATIVE_COLUMNS)} FROM initiatives"
+    params: list = []
+    if scenario:
+        sql += " WHERE scenario = ?"
+        params.append(scenario)
+    cursor = db.execute(sql + " ORDER BY scenario, id", params)
+    return pd.DataFrame(cursor.fetchall(), columns=INITIATIVE_COLUMNS)
+
+
+def scenarios(db) -> list[str]:
+    return [r[0] for r in db.execute("SELECT DISTINCT scenario FROM initiatives ORDER BY 1")]
+
+
+def save_initiatives(db, frame: pd.DataFrame, scenario: str) -> list[dict]:
+    """Replace one scenario's portfolio with ``frame`` (validated first: nothing is written
+    when a row is bad; the problems are returned instead)."""
+    good, problems = check_initiatives(frame.assign(scenario=scenario))
+    if problems:
+        return problems
+    _replace(db, {scenario: good})
+    return []
+
+
+def _replace(db, portfolios: dict[str, pd.DataFrame]) -> None:
+    with store.transaction(db) as conn:
+        for scenario, frame in portfolios.items():
+            conn.execute("DELETE FROM initiatives WHERE scenario = ?", [scenario])
+            conn.executemany(
+                f"INSERT INTO initiatives ({', '.join(INITIATIVE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in INITIATIVE_COLUMNS)})",
+                [
+                    tuple(
+                        None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row
+                    )
+                    for row in frame.assign(scenario=scenario)[INITIATIVE_COLUMNS].itertuples(
+                        index=False
+                    )
+                ],
+            )
+
+
+def read_initiatives(path, file_name: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
+    """An initiatives CSV (SPEC §7 columns) → valid rows and the rejected ones by row."""
+    from cxdata import ingest
+    from cxdata.mapping import normalise
+
+    raw = ingest.read_raw(path, file_name)
+    cells = raw.cells.rename(columns=lambda c: normalise(str(c)))
+    missing = [
+        c
+        for c in ("name", "effect_low", "effect_likely", "effect_high", "probability")
+        if c not in cells
+    ]
+    if missing:
+        raise InputError(
+            f"File '{raw.fmt.name}' has no {', '.join(missing)} column. Initiatives need: "
+            + ", ".join(INITIATIVE_COLUMNS)
+            + " (the last four optional)."
+        )
+    good, problems = check_initiatives(cells)
+    row_numbers = list(cells.index)
+    for problem in problems:
+        problem["row"] = int(row_numbers[problem["row"] - 1])
+        problem["line"] = raw.line_of(problem["row"])
+    return good, problems
+
+
+def import_initiatives(db, path, file_name: str | None = None) -> dict:
+    """Import an initiatives CSV: each scenario in the file replaces the stored one (so the
+    same file twice gives the same portfolio). Refused when a row is bad: a portfolio with a
+    silently missing fix would mislead the simulation."""
+    good, problems = read_initiatives(path, file_name)
+    if problems:
+        first = problems[0]
+        raise InputError(
+            f"File '{file_name or path}', row {first['row']}: {first['reason']}"
+            + (f" (and {len(problems) - 1} more rows)" if len(problems) > 1 else "")
+            + ". Nothing was imported."
+        )
+    if good.empty:
+        raise InputError(f"File '{file_name or path}' has no initiatives.")
+    portfolios = {s: g for s, g in good.groupby("scenario", sort=True)}
+    _replace(db, portfolios)
+    return {
+        "file": str(file_name or path),
+        "initiatives": len(good),
+        "scenarios": sorted(portfolios),
+    }
+
+
+# --- simulation ----------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What the simulation says about one goal and portfolio (SPEC §8 ``plan`` JSON)."""
+
+    goal: Goal
+    milestones: pd.DataFrame
+    fan: pd.DataFrame
+    p_goal_true: float
+    p_goal_observed: float
+    unplanned_lift: float
+    median_lift: float
+    value: pd.DataFrame  # per initiative: expected points and points per unit of cost
+    power: dict = field(default_factory=dict)
+    runs: int = RUNS
+    seed: int = 1
+
+    def to_dict(self) -> dict:
+        def clean(frame):
+            return [
+                {
+                    k: (None if pd.isna(v) else (round(v, 4) if isinstance(v, float) else v))
+                    for k, v in row.items()
+                }
+                for row in frame.to_dict("records")
+            ]
+
+        return {
+            "goal": asdict(self.goal) | {"target": self.goal.target},
+            "milestones": clean(self.milestones),
+            "p_goal_true": round(self.p_goal_true, 4),
+            "p_goal_observed": round(self.p_goal_observed, 4),
+            "unplanned_lift": round(self.unplanned_lift, 3),
+            "median_lift": round(self.median_lift, 3),
+            "fan": clean(self.fan),
+            "initiatives": clean(self.value),
+            "power": self.power,
+            "runs": self.runs,
+            "seed": self.seed,
+        }
+
+
+def simulate(
+    goal: Goal,
+    initiatives: pd.DataFrame,
+    *,
+    runs: int = RUNS,
+    seed: int = 1,
+    passive_share: float = PASSIVE_SHARE,
+    delta: float = 5.0,
+) -> Plan:
+    """Monte Carlo of the portfolio (SPEC §7), vectorised over runs × months.
+
+    Each run draws, for every initiative not dropped, success with its probability and an
+    effect from the triangular (low, likely, high) distribution (the constant when
+    low = high); an effect ramps linearly from its start month to full size after
+    ``ramp_months`` (0 = a step). True NPS = baseline + Σ effects, clipped to ±100. Observed
+    monthly NPS is a multinomial sample of ``goal.n_per_month`` responses whose passive share
+    stays at the baseline's, lowered to 1 − |NPS| when needed.
+    """
+    goal.check()
+    if runs < 1:
+        raise InputError("Run the simulation at least once.")
+    rng = np.random.default_rng(seed)
+    months = np.arange(goal.horizon + 1)
+    active, _ = check_initiatives(initiatives) if len(initiatives) else (initiatives, [])
+    if len(active):
+        active = active[active["status"] != "dropped"].reset_index(drop=True)
+    effects = np.zeros((runs, len(months)))
+    value_rows = []
+    for row in active.itertuples(index=False):
+        start = start_offset(row.start_month, goal)
+        ramp = int(row.ramp_months or 0)
+        low, likely, high = float(row.effect_low), float(row.effect_likely), float(row.effect_high)
+        size = np.full(runs, likely) if low == high else rng.triangular(low, likely, high, runs)
+        success = rng.random(runs) < float(row.probability)
+        if ramp == 0:
+            ramp_share = (months >= start).astype(float)
+        else:
+            ramp_share = np.clip((months - start) / ramp, 0.0, 1.0)
+        effects += (size * success)[:, None] * ramp_share[None, :]
+        expected = float(row.probability) * (low + likely + high) / 3
+        cost = None if row.cost is None or pd.isna(row.cost) else float(row.cost)
+        value_rows.append(
+            {
+                "name": row.name,
+                "owner": row.owner,
+                "status": row.status,
+                "expected_points": expected,
+                "cost": cost,
+                "points_per_100k": expected / cost * 100_000 if cost else None,
+            }
+        )
+    true_nps = np.clip(goal.baseline + effects, -100, 100)
+    observed, promoters, detractors = _observe(true_nps, goal.n_per_month, passive_share, rng)
+    target = goal.target - 1e-9
+    n = goal.n_per_month
+    window = slice(max(0, goal.horizon - 2), goal.horizon + 1)
+    rolling_obs = (
+        100
+        * (promoters[:, window].sum(axis=1) - detractors[:, window].sum(axis=1))
+        / (n * (window.stop - window.start))
+    )
+    lift_at_horizon = true_nps[:, -1] - goal.baseline
+    fan = pd.DataFrame({"month": months})
+    if goal.start_month:
+        fan["date"] = [goal.month_label(int(m)) for m in months]
+    for name, values in (("true", true_nps), ("observed", observed)):
+        for q in (10, 50, 90):
+            fan[f"{name}_p{q}"] = np.percentile(values, q, axis=0)
+    median_lift = float(np.median(lift_at_horizon))
+    return Plan(
+        goal=goal,
+        milestones=milestone_path(goal),
+        fan=fan,
+        p_goal_true=float(np.mean(true_nps[:, -1] >= target)),
+        p_goal_observed=float(np.mean(rolling_obs >= target)),
+        unplanned_lift=goal.lift - median_lift,
+        median_lift=median_lift,
+        value=pd.DataFrame(
+            value_rows,
+            columns=["name", "owner", "status", "expected_points", "cost", "points_per_100k"],
+        ),
+        power=power_figures(goal.baseline, passive_share, goal.n_per_month, delta),
+        runs=runs,
+        seed=seed,
+    )
+
+
+def _observe(true_nps: np.ndarray, n: int, passive_share: float, rng: np.random.Generator):
+    """Observed NPS (and promoter / detractor counts) of ``n`` responses per run and month."""
+    score = true_nps / 100.0
+    q = np.minimum(passive_share, 1 - np.abs(score))
+    p_promoter = (1 - q + score) / 2
+    p_detractor = (1 - q - score) / 2
+    promoters = rng.binomial(n, np.clip(p_promoter, 0, 1))
+    # Detractors among the rest: the multinomial's conditional binomial.
+    rest = np.where(p_promoter < 1, p_detractor / np.maximum(1 - p_promoter, 1e-12), 0.0)
+    detractors = rng.binomial(n - promoters, np.clip(rest, 0, 1))
+    observed = 100.0 * (promoters - detractors) / n
+    return observed, promoters, detractors
+
+
+def power_figures(
+    baseline: float,
+    passive_share: float,
+    n_per_month: int,
+    delta: float = 5.0,
+    alpha: float = 0.05,
+    power: float = 0.80,
+) -> dict:
+    """Responses per month needed to detect a change of ``delta`` points between two months
+    (two-sided test at ``alpha``, ``power``), and the smallest change detectable with
+    ``n_per_month``; the per-response variance is the baseline mix's
+    p_P + p_D − (p_P − p_D)² (SPEC §4's Wald variance), the same in both months.
+
+    n = 2·var·(z₁₋α/₂ + z_power)² / Δ², Δ on the −1…1 scale.
+    """
+    score = baseline / 100.0
+    q = min(passive_share, 1 - abs(score))
+    p_promoter, p_detractor = (1 - q + score) / 2, (1 - q - score) / 2
+    variance = p_promoter + p_detractor - (p_promoter - p_detractor) ** 2
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    needed = math.ceil(2 * variance * z**2 / (delta / 100.0) ** 2) if delta > 0 else None
+    detectable = 100.0 * z * math.sqrt(2 * variance / n_per_month)
+    return {
+        "delta": delta,
+        "alpha": alpha,
+        "power": power,
+        "responses_needed_per_month": needed,
+        "n_per_month": n_per_month,
+        "detectable_change": round(detectable, 2),
+    }

@@ -1,0 +1,32 @@
+"""Milestones: the bold goal, where we stand against its path, the portfolio of fixes, and
+the odds of getting there."""
+
+import streamlit as st
+
+from cxdata import milestones
+from ui.common import db, page_setup
+from ui.milestones import (
+    comparison_section,
+    goal_inputs,
+    goal_line,
+    portfolio_section,
+    simulation_section,
+    status_section,
+)
+
+page_setup()
+st.title("Milestones")
+database = db()
+goal = goal_inputs(database)
+passive = milestones.baseline_passive_share(database, goal)
+goal_line(goal, milestones.power_figures(goal.baseline, passive, goal.n_per_month))
+if goal.start_month:
+    status_section(database, goal)
+else:
+    st.info(
+        "Set the goal's start month (or upload survey responses on the Data page) to see "
+        "the status month by month."
+    )
+scenario = portfolio_section(database)
+simulation_section(database, goal, scenario)
+comparison_section(database, goal)

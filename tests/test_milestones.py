@@ -1,0 +1,211 @@
+"""Milestone paths, monthly status, initiatives, the Monte Carlo and the power figure."""
+
+import math
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from cxdata import milestones as m
+from cxdata.errors import InputError
+
+
+@pytest.mark.parametrize(
+    "shape, expected",
+    [
+        # f at x = 0, 1/4, 1/2, 1 (SPEC §7 formulas, computed by hand).
+        ("linear", [0, 0.25, 0.5, 1]),
+        ("front-loaded", [0, 1 - 0.75**2, 0.75, 1]),
+        ("back-loaded", [0, 0.0625, 0.25, 1]),
+        ("s-curve", [0, 0.0701, 0.5, 1]),
+    ],
+)
+def test_path_shapes_at_0_quarter_half_and_horizon(shape, expected):
+    goal = m.Goal(baseline=-14, lift=15, horizon=30, shape=shape)
+    path = m.milestone_path(goal).set_index("month")["target"]
+    values = (
+        path.loc[[0]].tolist()
+        + [-14 + 15 * float(m.path_fraction(0.25, shape))]
+        + path.loc[[15, 30]].tolist()
+    )
+    assert [(v + 14) / 15 for v in values] == pytest.approx(expected, abs=5e-5)
+
+
+def test_path_has_one_milestone_per_month_with_dates():
+    path = m.milestone_path(m.Goal(start_month="2025-11", horizon=30))
+    assert len(path) == 31 and path["date"].iloc[0] == "2025-11"
+    assert path["date"].iloc[-1] == "2028-05" and path["target"].iloc[-1] == pytest.approx(1)
+
+
+def counts(month_nps, n=1000, passive=0.3):
+    """Monthly counts with the given NPS (points) per month from 2025-01."""
+    rows = []
+    for i, score in enumerate(month_nps):
+        promoters = round(n * (1 - passive + score / 100) / 2)
+        detractors = round(n * (1 - passive - score / 100) / 2)
+        rows.append((f"2025-{i + 1:02d}", detractors, n - promoters - detractors, promoters))
+    return pd.DataFrame(rows, columns=["month", "detractors", "passives", "promoters"])
+
+
+GOAL = m.Goal(baseline=-10, lift=20, start_month="2025-01", horizon=10, shape="linear")
+
+
+def test_status_clearly_behind_clearly_ahead_and_within_noise():
+    behind = m.status_table(counts([-10, -10, -10, -10, -10, -10]), GOAL)
+    assert behind["status"].tolist()[-1] == "behind"  # milestone +0 at month 5, NPS −10 ± 4
+    ahead = m.status_table(counts([0, 5, 10, 10, 10, 10]), GOAL)
+    assert ahead["status"].tolist()[-1] == "ahead"
+    noise = m.status_table(counts([-2, 0, 1, 2, 2, 2], n=60), GOAL)
+    assert set(noise["status"]) == {"on track"}
+    assert behind["month"].tolist() == [2, 3, 4, 5]  # months 0 and 1 lack a 3-month window
+
+
+def test_months_without_responses_count_as_empty_not_skipped(db, write_csv):
+    from cxdata import ingest
+
+    rows = "".join(f"2025-{mo:02d}-15,{s}\n" for mo in (1, 2, 4) for s in (9, 9, 3, 8))
+    ingest.import_file(db, write_csv("s.csv", "date,score\n" + rows), "survey")
+    monthly = m.monthly_counts(db)
+    assert monthly["month"].tolist() == ["2025-01", "2025-02", "2025-03", "2025-04"]
+    assert monthly.iloc[2][["detractors", "passives", "promoters"]].sum() == 0
+    table = m.status_table(monthly, GOAL)
+    assert table.set_index("date").loc["2025-04", "n"] == 8  # February and April only
+
+
+def test_current_status_and_how_long_it_held():
+    table = pd.DataFrame({"status": ["on track", "behind", "behind", "behind"]})
+    assert m.current_status(table) == ("behind", 3)
+
+
+def test_no_initiatives_never_reach_a_positive_lift():
+    plan = m.simulate(m.Goal(lift=15, horizon=30, n_per_month=400), pd.DataFrame(), runs=2000)
+    assert plan.p_goal_true == 0 and plan.unplanned_lift == 15
+
+
+def certain(effect, start="0", ramp=0):
+    return pd.DataFrame(
+        [
+            {
+                "name": "fix",
+                "start_month": start,
+                "ramp_months": ramp,
+                "effect_low": effect,
+                "effect_likely": effect,
+                "effect_high": effect,
+                "probability": 1,
+                "status": "planned",
+            }
+        ]
+    )
+
+
+def test_one_certain_initiative_equal_to_the_lift():
+    goal = m.Goal(baseline=-14, lift=15, horizon=30, n_per_month=400)
+    plan = m.simulate(goal, certain(15), runs=4000, seed=3)
+    assert plan.p_goal_true == 1.0
+    # The observed 3-month NPS is centred on the target: about half the runs reach it.
+    assert 0.4 < plan.p_goal_observed < 0.6
+    assert plan.unplanned_lift == pytest.approx(0)
+
+
+def test_ramps_are_linear_and_dropped_initiatives_do_not_count():
+    goal = m.Goal(baseline=0, lift=10, horizon=10, n_per_month=100)
+    plan = m.simulate(goal, certain(8, start="2", ramp=4), runs=50)
+    assert plan.fan["true_p50"].tolist() == pytest.approx([0, 0, 0, 2, 4, 6, 8, 8, 8, 8, 8])
+    dropped = certain(8).assign(status="dropped")
+    assert m.simulate(goal, dropped, runs=50).median_lift == 0
+
+
+def test_triangular_effects_and_probability():
+    goal = m.Goal(baseline=0, lift=10, horizon=12, n_per_month=100)
+    fix = certain(0).assign(effect_low=0, effect_likely=2, effect_high=10, probability=0.4)
+    plan = m.simulate(goal, fix, runs=20000, seed=5)
+    lifts = plan.fan["true_p90"].iloc[-1]
+    assert 0 < lifts <= 10
+    # Expected lift = 0.4 × (0 + 2 + 10)/3 = 1.6; the median is 0 because most runs fail.
+    assert plan.median_lift == 0
+    assert plan.value["expected_points"].iloc[0] == pytest.approx(1.6)
+
+
+def test_simulation_is_seeded():
+    goal = m.Goal(baseline=-14, lift=15, horizon=30)
+    fix = certain(0).assign(effect_low=1, effect_likely=5, effect_high=9, probability=0.6)
+    first = m.simulate(goal, fix, runs=500, seed=9).fan
+    pd.testing.assert_frame_equal(first, m.simulate(goal, fix, runs=500, seed=9).fan)
+
+
+def test_power_matches_the_closed_form():
+    # Baseline NPS −14 with 30 % passives: P = .28, D = .42 → var = .70 − (−.14)² = .6804.
+    p_promoter, p_detractor = 0.28, 0.42
+    variance = p_promoter + p_detractor - (p_promoter - p_detractor) ** 2
+    z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)
+    result = m.power_figures(-14, 0.30, 400, delta=5)
+    assert result["responses_needed_per_month"] == math.ceil(2 * variance * z**2 / 0.05**2)
+    assert result["detectable_change"] == pytest.approx(
+        100 * z * math.sqrt(2 * variance / 400), abs=0.005
+    )
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"effect_low": 3, "effect_likely": 2}, "low ≤ likely ≤ high"),
+        ({"probability": 1.5}, "probability"),
+        ({"ramp_months": -1}, "ramp"),
+        ({"start_month": "soon"}, "start month"),
+        ({"status": "maybe"}, "status"),
+        ({"name": None}, "no name"),
+    ],
+)
+def test_bad_initiatives_are_reported_by_row(change, reason):
+    frame = pd.concat([certain(1), certain(2).assign(**change)], ignore_index=True)
+    good, problems = m.check_initiatives(frame)
+    assert len(good) == 1 and problems[0]["row"] == 2 and reason in problems[0]["reason"]
+
+
+def test_save_refuses_a_bad_portfolio_and_keeps_the_old_one(db):
+    assert m.save_initiatives(db, certain(1), "base") == []
+    problems = m.save_initiatives(db, certain(1).assign(probability=2), "base")
+    assert problems and len(m.load_initiatives(db, "base")) == 1
+
+
+def test_import_replaces_scenarios_and_is_repeatable(db, tmp_path):
+    path = tmp_path / "init.csv"
+    path.write_text(
+        "name,owner,start_month,ramp_months,effect_low,effect_likely,effect_high,probability,"
+        "cost,status,scenario\n"
+        "A,Sales,2025-03,2,1,2,3,0.5,1000,planned,base\n"
+        "B,Marketing,4,0,0,1,1,0.9,,idea,bold\n"
+    )
+    first = m.import_initiatives(db, path)
+    again = m.import_initiatives(db, path)
+    assert first == again and first["scenarios"] == ["base", "bold"]
+    assert len(m.load_initiatives(db)) == 2
+
+
+def test_import_refuses_a_file_with_a_bad_row(db, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "name,start_month,effect_low,effect_likely,effect_high,probability\n"
+        "A,2025-03,1,2,3,0.5\nB,2025-03,3,2,1,0.5\n"
+    )
+    with pytest.raises(InputError, match="row 2: effects must satisfy"):
+        m.import_initiatives(db, path)
+    assert m.load_initiatives(db).empty
+
+
+def test_goals_are_saved_as_scenarios(db):
+    m.save_goal(db, m.Goal(name="base", start_month="2025-01"))
+    m.save_goal(db, m.Goal(name="bold", lift=20, start_month="2025-01"))
+    m.save_goal(db, m.Goal(name="base", lift=12, start_month="2025-01"))
+    goals = {g.name: g for g in m.load_goals(db)}
+    assert set(goals) == {"base", "bold"} and goals["base"].lift == 12
+
+
+def test_sample_story_is_on_track_some_months_and_behind_in_others(sample_db):
+    goal = m.default_goal(sample_db)
+    assert (goal.baseline, goal.lift, goal.start_month, goal.horizon) == (-14, 15, "2024-11", 30)
+    statuses = set(m.status_table(m.monthly_counts(sample_db), goal)["status"])
+    assert {"on track", "behind"} <= statuses
+    plan = m.simulate(goal, m.load_initiatives(sample_db, "base"), runs=2000)
+    assert plan.unplanned_lift > 2  # the portfolio leaves part of the lift unplanned
