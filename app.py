@@ -3,19 +3,30 @@
 import streamlit as st
 
 from cxdata import store
-from ui.common import db, run_navigation
+from ui.common import db, presentation_toggle, run_navigation
 
-st.set_page_config(page_title="CX Compass", page_icon=":material/explore:", layout="wide")
+st.set_page_config(
+    page_title="CX Compass",
+    page_icon=":material/explore:",
+    layout="wide",
+    initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto",
+)
 
 # A new user with an empty database lands on the Data page, which says what to upload.
 has_data = store.count_rows(db(), "survey") > 0
 pages = [
     st.Page(
+        "pages/briefing.py",
+        title="Briefing",
+        icon=":material/campaign:",
+        url_path="briefing",
+        default=has_data,
+    ),
+    st.Page(
         "pages/trends.py",
         title="NPS trends",
         icon=":material/monitoring:",
         url_path="trends",
-        default=has_data,
     ),
     st.Page(
         "pages/drivers.py",
@@ -43,4 +54,5 @@ pages = [
         default=not has_data,
     ),
 ]
+presentation_toggle()
 run_navigation(pages)

@@ -19,7 +19,7 @@ BAND = "#9ecae1"
 
 def _fmt_table(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
-    for column in ("nps", "ci_low", "ci_high", "change", "rolling_nps"):
+    for column in ("nps", "ci_low", "ci_high", "change", "rolling_nps", "milestone"):
         if column in out:
             out[column] = out[column].astype(float).round(1)
     if "p_value" in out:
@@ -52,8 +52,13 @@ def nps_trend_chart(table: pd.DataFrame, *, title: str = "NPS", height: int = 32
         alt.Tooltip("p_value:Q", title="p-value", format=".3f"),
     ]
     base = alt.Chart(data).encode(x=x)
+    # Low-n periods get no band: their interval is so wide it would flatten every other month
+    # (their marker already says "read with care" and the tooltip still gives the interval).
+    data["band_low"] = data["ci_low"].where(~data["low_n"].astype(bool))
+    data["band_high"] = data["ci_high"].where(~data["low_n"].astype(bool))
+    base = alt.Chart(data).encode(x=x)
     band = base.mark_area(opacity=0.35, color=BAND).encode(
-        y=alt.Y("ci_low:Q", title="NPS", scale=alt.Scale(zero=False)), y2="ci_high:Q"
+        y=alt.Y("band_low:Q", title="NPS", scale=alt.Scale(zero=False)), y2="band_high:Q"
     )
     line = base.mark_line(color=NEUTRAL, strokeWidth=2).encode(y="nps:Q")
     points = base.mark_point(filled=True, size=70).encode(
@@ -65,7 +70,7 @@ def nps_trend_chart(table: pd.DataFrame, *, title: str = "NPS", height: int = 32
                 domain=["significant change", "change not significant", "low n (< 30)"],
                 range=[PROMOTER, NEUTRAL, PASSIVE],
             ),
-            legend=alt.Legend(orient="top"),
+            legend=alt.Legend(orient="top", labelLimit=220),
         ),
         shape=alt.Shape(
             "marker:N",
@@ -86,6 +91,16 @@ def nps_trend_chart(table: pd.DataFrame, *, title: str = "NPS", height: int = 32
                 tooltip=[
                     alt.Tooltip("group:N", title="Period"),
                     alt.Tooltip("rolling_nps:Q", title="3-period NPS", format="+.1f"),
+                ],
+            )
+        )
+    if "milestone" in data and data["milestone"].notna().any():
+        layers.append(
+            base.mark_line(strokeDash=[2, 3], color=DETRACTOR, strokeWidth=2).encode(
+                y="milestone:Q",
+                tooltip=[
+                    alt.Tooltip("group:N", title="Month"),
+                    alt.Tooltip("milestone:Q", title="Milestone", format="+.1f"),
                 ],
             )
         )

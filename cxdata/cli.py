@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxdata import correlation, drivers, ingest, maturity, milestones, nps, store
+from cxdata import brief, correlation, drivers, ingest, maturity, milestones, nps, store
 from cxdata.errors import InputError
 
 EXAMPLES = """\
@@ -335,6 +335,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     pln.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     pln.set_defaults(run=_cmd_plan)
+
+    brf = commands.add_parser(
+        "brief",
+        parents=[common],
+        help="the monthly leadership briefing as a standalone HTML file",
+        description=(
+            "Write the briefing for one month (default: the latest complete month) as one HTML "
+            "file that opens offline: NPS with n and interval, changes and their significance, "
+            "status against the milestone path, maturity, fixes and spend, problems closed, "
+            "segments that moved, two masked verbatims, and the charts as embedded images."
+        ),
+    )
+    brf.add_argument("--month", metavar="YYYY-MM", help="which month (default: latest complete)")
+    brf.add_argument("--out", required=True, metavar="FILE", help="where to write the HTML")
+    brf.set_defaults(run=_cmd_brief)
     return parser
 
 
@@ -648,6 +663,32 @@ def _print_plan(result: dict) -> None:
         )
 
 
+def _cmd_brief(args: argparse.Namespace) -> dict:
+    path = store.database_path(args.db)
+    if not path.exists():
+        raise InputError(f"No database at {path}: import data first (python -m cxdata import).")
+    db = store.connect(path)
+    b = brief.briefing(db, args.month)
+    html_text = brief.render_html(b)
+    db.conn.close()
+    out = Path(args.out)
+    try:
+        out.write_text(html_text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Could not write {out}: {exc.strerror}.") from None
+    return {
+        "month": b.month,
+        "out": str(out),
+        "sentence": brief.sentence(b),
+        "bytes": len(html_text.encode("utf-8")),
+    }
+
+
+def _print_brief(result: dict) -> None:
+    print(result["sentence"])
+    print(f"wrote {result['out']} ({result['bytes'] / 1024:,.0f} KB)")
+
+
 def _print_drivers(result: dict) -> None:
     r2 = "–" if result["r2"] is None else f"{result['r2']:.3f}"
     print(f"Drivers of {result['target']}: R² = {r2} on {result['n']:,} complete rows")
@@ -742,6 +783,7 @@ PRINTERS = {
     "drivers": _print_drivers,
     "maturity": _print_maturity,
     "plan": _print_plan,
+    "brief": _print_brief,
 }
 
 

@@ -45,7 +45,8 @@ if not latest["hidden"]:
 trend_chart = charts.nps_trend_chart(table, title=f"NPS by {period}, with 95 % interval")
 st.altair_chart(trend_chart, width="stretch", key="trend_chart")
 st.caption(
-    "Band: 95 % adjusted-Wald interval. Dashed: rolling 3-period NPS (counts pooled). "
+    "Band: 95 % adjusted-Wald interval (not drawn for low-n periods; see the tooltip). "
+    "Dashed: rolling 3-period NPS (counts pooled). "
     "Diamonds mark a significant change from the previous period (p < 0.05); "
     "triangles mark periods with fewer than 30 responses."
 )

@@ -21,7 +21,7 @@ def test_trend_chart_has_band_line_rolling_and_markers():
     spec = charts.nps_trend_chart(table()).to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["area", "line", "line", "point"]
-    assert spec["layer"][0]["encoding"]["y2"]["field"] == "ci_high"
+    assert spec["layer"][0]["encoding"]["y2"]["field"] == "band_high"
     assert spec["layer"][2]["encoding"]["y"]["field"] == "rolling_nps"
 
 
@@ -126,3 +126,16 @@ def test_nps_by_group_chart_drops_hidden_groups():
     spec = charts.nps_by_group_chart(frame).to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [r["bucket"] for r in rows] == ["no"]
+
+
+def test_low_n_periods_have_no_band_but_keep_their_interval_in_the_tooltip():
+    spec = charts.nps_trend_chart(table()).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert rows[2]["low_n"] and rows[2]["band_high"] is None and rows[2]["ci_high"] is not None
+    assert rows[0]["band_high"] == rows[0]["ci_high"]
+
+
+def test_milestone_path_is_drawn_when_the_table_has_one():
+    with_path = table().assign(milestone=[-10.0, -9.0, -8.0])
+    marks = [layer["mark"] for layer in charts.nps_trend_chart(with_path).to_dict()["layer"]]
+    assert any(m.get("strokeDash") == [2, 3] for m in marks)

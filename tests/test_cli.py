@@ -367,3 +367,18 @@ def test_plan_refuses_a_bad_initiatives_file(tmp_path):
         db=tmp_path / "x.db",
     )
     assert out.returncode == 2 and "row 1: probability" in out.stderr
+
+
+def test_brief_writes_a_standalone_html_file(sample_file, tmp_path):
+    out_file = tmp_path / "brief.html"
+    out = cli("brief", "--month", "2026-04", "--out", str(out_file), db=sample_file)
+    assert out.returncode == 0, out.stderr
+    assert "NPS was" in out.stdout and "April 2026" in out.stdout
+    text = out_file.read_text()
+    assert text.count("data:image/png;base64,") == 2 and "<script" not in text
+
+
+def test_brief_without_a_database_says_so(tmp_path):
+    out = cli("brief", "--out", str(tmp_path / "b.html"), db=tmp_path / "none.db")
+    assert out.returncode == 2 and "No database" in out.stderr
+    assert not (tmp_path / "none.db").exists()

@@ -100,3 +100,64 @@ def chart_downloads(chart, frame, name: str, key: str) -> None:
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+# --- presentation mode ---------------------------------------------------------------------
+
+# Static CSS (no user text): larger type for a 1920×1080 screen share, no sidebar, no header,
+# and every container keyed "controls…" hidden.
+_PRESENTATION_CSS = """
+<style>
+html { font-size: 21px; }
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [class*="st-key-controls"] {
+  display: none !important;
+}
+.block-container, [data-testid="stMainBlockContainer"] {
+  max-width: 1800px; padding-top: 1.5rem;
+}
+</style>
+"""
+
+
+def presenting() -> bool:
+    """Presentation mode: ``?present=1`` in the URL (the toggle sets it)."""
+    return st.query_params.get("present") == "1"
+
+
+def presentation_toggle() -> None:
+    """The sidebar switch, and in presentation mode the style and a way back out."""
+    on = st.sidebar.toggle(
+        "Presentation mode",
+        value=presenting(),
+        key="present_toggle",
+        help="Larger type, no sidebar or controls, personal data masked: for the monthly "
+        "screen share. Also ?present=1 in the URL.",
+    )
+    if on != presenting():
+        if on:
+            st.query_params["present"] = "1"
+        else:
+            st.query_params.pop("present", None)
+        st.rerun()
+    if presenting():
+        st.html(_PRESENTATION_CSS)
+
+
+def leave_presentation_button() -> None:
+    if presenting() and st.button("Leave presentation mode", key="leave_present"):
+        st.query_params.pop("present", None)
+        st.rerun()
+
+
+def masked_table(frame):
+    """In presentation mode, text cells with e-mail addresses or phone numbers masked."""
+    if not presenting():
+        return frame
+    from cxdata.verbatims import mask_pii
+
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype) == "string":
+            out[column] = out[column].map(lambda v: mask_pii(v) if isinstance(v, str) else v)
+    return out

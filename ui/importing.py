@@ -12,7 +12,7 @@ from cxdata import ingest, store
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
 from cxdata.mapping import DESCRIPTIONS, FIELDS, REQUIRED
-from ui.common import bullet_list, plain
+from ui.common import bullet_list, masked_table, plain
 
 NOT_USED = "— not used —"
 KIND_LABELS = {
@@ -95,7 +95,7 @@ def upload_panel(upload) -> None:
         picked = w2.date_input("Wave date", value=None, key=f"wave_date_{key}")
         wave_date = picked.isoformat() if picked else None
     with st.expander("First rows of the file"):
-        st.dataframe(info["sample"], hide_index=True)
+        st.dataframe(masked_table(info["sample"]), hide_index=True)
     blocked = [f for f in info["missing"]] + (
         ["wave date"] if info["needs_wave"] and not wave_date else []
     )
@@ -192,7 +192,7 @@ def import_report(report: ingest.ImportReport) -> None:
         st.warning("**Cells stored empty**\n\n" + bullet_list(report.warnings))
     if report.rejected_rows:
         st.markdown(f"**Rejected rows** (first {len(report.rejected_rows)} of {report.rejected:,})")
-        st.dataframe(pd.DataFrame(report.rejected_rows), hide_index=True)
+        st.dataframe(masked_table(pd.DataFrame(report.rejected_rows)), hide_index=True)
         rejected_download(report.dataset_id, f"report_{report.dataset_id}")
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 from cxdata import followups, maturity, nps, store, verbatims
 from cxdata.export import safe_csv
 from cxdata.formatting import natural_date, natural_datetimes
-from ui.common import data_version, plain
+from ui.common import data_version, plain, presenting
 
 PERIOD_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter", "year": "Year"}
 NO_SEGMENT = "(none)"
@@ -26,7 +26,7 @@ def controls(database) -> tuple[str, nps.Query, str | None]:
         "SELECT min(substr(responded_at, 1, 10)), max(substr(responded_at, 1, 10)) FROM survey"
     ).fetchone()
     first, last = date.fromisoformat(span[0]), date.fromisoformat(span[1])
-    c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1.2, 1.6])
+    c1, c2, c3, c4, c5 = st.container(key="controls_trends").columns([1, 1, 1, 1.2, 1.6])
     periods = list(PERIOD_LABELS)
     period = c1.selectbox(
         "Period",
@@ -209,11 +209,16 @@ def verbatims_section(database, query: nps.Query) -> None:
         "Show personal data",
         value=False,
         key="verbatim_unmask",
+        disabled=presenting(),
         help="E-mail addresses, phone numbers and long numbers are masked by "
         "default, so comments can be shown on a shared screen.",
     )
     frame = verbatims.verbatims(
-        database, query, search=search, band=None if band == "all" else band, masked=not unmask
+        database,
+        query,
+        search=search,
+        band=None if band == "all" else band,
+        masked=presenting() or not unmask,
     )
     st.caption(
         plain(

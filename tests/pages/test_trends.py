@@ -40,7 +40,7 @@ def test_query_params_restore_the_view(app, sample_db):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["period"] = "year"
     at.query_params["segment"] = "region"
-    at.run()
+    at.switch_page("pages/trends.py").run()
     assert at.selectbox(key="period").value == "year"
     assert any("By region" in m.value for m in at.markdown)
 

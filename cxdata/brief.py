@@ -1,0 +1,431 @@
+"""The monthly leadership briefing: the numbers, the sentence to read out, and a standalone
+HTML export that opens offline.
+
+"What are your results this month? Are your resources well used? Are you getting somewhere?"
+— one month's NPS with n and interval, its change against last month and the same month last
+year (with significance), the 3-month NPS against the milestone, the maturity stage, the fixes
+shipped and what they cost, the problems closed, the segments that moved, and two verbatims.
+Every comment is masked: the briefing is made to be shown on a shared screen.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from cxdata import charts, followups, maturity, milestones, nps, store, verbatims
+from cxdata.errors import InputError
+from cxdata.formatting import signed
+
+
+@dataclass
+class Comparison:
+    """This month against another: change in points, p-value, significance (p < 0.05)."""
+
+    label: str  # "September 2026"
+    nps: float | None
+    n: int
+    change: float | None
+    p_value: float | None
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value is not None and self.p_value < 0.05
+
+
+@dataclass
+class Briefing:
+    month: str  # YYYY-MM
+    n: int
+    nps: float | None
+    ci_low: float | None
+    ci_high: float | None
+    previous: Comparison | None
+    last_year: Comparison | None
+    goal: milestones.Goal | None = None
+    rolling: dict | None = None  # rolling_nps, ci_low, ci_high, milestone, status, held
+    maturity: dict | None = None  # stage, stage_name, weakest, assessed_at, capped_by
+    shipped: list[dict] = field(default_factory=list)
+    spend: float = 0.0
+    points_per_100k: float | None = None
+    expected_points: float = 0.0
+    problems_closed: int = 0
+    detractors: int = 0
+    movers: list[dict] = field(default_factory=list)
+    quotes: list[dict] = field(default_factory=list)
+    trend: pd.DataFrame | None = None
+    status_table: pd.DataFrame | None = None
+
+    @property
+    def month_name(self) -> str:
+        return month_name(self.month)
+
+    @property
+    def margin(self) -> float | None:
+        if self.ci_low is None or self.ci_high is None:
+            return None
+        return (self.ci_high - self.ci_low) / 2
+
+
+def month_name(label: str) -> str:
+    """``2026-10`` → ``October 2026``."""
+    return datetime.strptime(label, "%Y-%m").strftime("%B %Y")
+
+
+def latest_complete_month(db) -> str | None:
+    """The latest month whose data runs to its last day, else the month before the latest."""
+    last = db.execute("SELECT max(substr(responded_at, 1, 10)) FROM survey").fetchone()[0]
+    if last is None:
+        return None
+    day = pd.Timestamp(last)
+    if day.is_month_end:
+        return day.strftime("%Y-%m")
+    return (day - pd.offsets.MonthBegin(1) - pd.Timedelta(days=1)).strftime("%Y-%m")
+
+
+def _months_back(month: str, k: int) -> str:
+    return (pd.Period(month, "M") - k).strftime("%Y-%m")
+
+
+def briefing(db, month: str | None = None, level: float = 0.95) -> Briefing:
+    """Everything the briefing shows for ``month`` (YYYY-MM; default the latest complete
+    month)."""
+    month = month or latest_complete_month(db)
+    if month is None:
+        raise InputError("There are no touchpoint survey responses to brief on yet.")
+    try:
+        pd.Period(month, "M")
+    except ValueError:
+        raise InputError(f"'{month}' is not a month like 2026-10.") from None
+    table = nps.trend(db, "month", nps.Query(), level=level)
+    by_month = table.set_index("group")
+    if month not in by_month.index:
+        raise InputError(
+            f"No responses in {month}. Months with data: {table['group'].iloc[0]} to "
+            f"{table['group'].iloc[-1]}."
+        )
+    row = by_month.loc[month]
+    b = Briefing(
+        month=month,
+        n=int(row["n"]),
+        nps=_num(row["nps"]),
+        ci_low=_num(row["ci_low"]),
+        ci_high=_num(row["ci_high"]),
+        previous=_compare(by_month, month, _months_back(month, 1)),
+        last_year=_compare(by_month, month, _months_back(month, 12)),
+        trend=table[table["group"] <= month].tail(13).reset_index(drop=True),
+    )
+    _add_status(db, b)
+    _add_maturity(db, b)
+    _add_portfolio(db, b)
+    stats = followups.followup_stats(db, month)
+    b.problems_closed, b.detractors = stats["resolved_in_month"], stats["detractors_in_month"]
+    b.movers = _movers(db, month, level)
+    b.quotes = _quotes(db, month)
+    return b
+
+
+def _num(v) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def _compare(by_month: pd.DataFrame, month: str, other: str) -> Comparison | None:
+    if other not in by_month.index:
+        return None
+    a, b = by_month.loc[other], by_month.loc[month]
+    if a["hidden"] or b["hidden"]:
+        return Comparison(month_name(other), _num(a["nps"]), int(a["n"]), None, None)
+    change, _, p = nps.nps_difference_test(
+        (a["detractors"], a["passives"], a["promoters"]),
+        (b["detractors"], b["passives"], b["promoters"]),
+    )
+    return Comparison(month_name(other), _num(a["nps"]), int(a["n"]), float(change), float(p))
+
+
+def _add_status(db, b: Briefing) -> None:
+    saved = {g.name: g for g in milestones.load_goals(db)}
+    goal = saved.get("base") or milestones.default_goal(db)
+    if not goal.start_month:
+        return
+    b.goal = goal
+    table = milestones.status_table(milestones.monthly_counts(db), goal)
+    table = table[table["date"] <= b.month]
+    b.status_table = table
+    if table.empty or table["date"].iloc[-1] != b.month:
+        return
+    status, held = milestones.current_status(table)
+    last = table.iloc[-1]
+    b.rolling = {
+        "rolling_nps": float(last["rolling_nps"]),
+        "ci_low": float(last["ci_low"]),
+        "ci_high": float(last["ci_high"]),
+        "milestone": float(last["milestone"]),
+        "status": status,
+        "held": held,
+        "n": int(last["n"]),
+    }
+
+
+def _add_maturity(db, b: Briefing) -> None:
+    responses = maturity.load_responses(db)
+    responses = responses[responses["assessed_at"] <= f"{b.month}-31"]
+    if responses.empty:
+        return
+    latest = maturity.score_history(responses)[-1]
+    org = latest.organisation
+    if org.stage is None:
+        return
+    b.maturity = {
+        "assessed_at": latest.assessed_at,
+        "stage": org.stage,
+        "stage_name": org.stage_name,
+        "weakest": maturity.instrument()[org.weakest].name,
+        "weakest_score": org.domains[org.weakest],
+        "capped_by": org.capped_by,
+    }
+
+
+def _add_portfolio(db, b: Briefing) -> None:
+    portfolio = milestones.load_initiatives(db, "base")
+    if portfolio.empty:
+        return
+    shipped_at = portfolio["shipped_at"].fillna("").astype(str)
+    b.shipped = [
+        {"name": r.name, "owner": r.owner, "likely": float(r.effect_likely)}
+        for r in portfolio[
+            (portfolio["status"] == "shipped") & shipped_at.str.startswith(b.month)
+        ].itertuples()
+    ]
+    started = portfolio[
+        portfolio["status"].isin(["shipped", "in progress"])
+        & (shipped_at.str.slice(0, 7).where(shipped_at != "", "0000-00") <= b.month)
+    ]
+    cost = pd.to_numeric(started["cost"], errors="coerce").fillna(0)
+    b.spend = float(cost.sum())
+    expected = started["probability"].astype(float) * (
+        started[["effect_low", "effect_likely", "effect_high"]].astype(float).sum(axis=1) / 3
+    )
+    b.expected_points = float(expected.sum())
+    b.points_per_100k = b.expected_points / b.spend * 100_000 if b.spend else None
+
+
+def _movers(db, month: str, level: float) -> list[dict]:
+    """Segment values whose NPS changed significantly from the previous month: the three
+    biggest rises and the three biggest falls."""
+    columns = [c for c in nps.SEGMENTS if c in store.table_columns(db, "survey")]
+    start = _months_back(month, 1) + "-01"
+    end = (pd.Period(month, "M").end_time).strftime("%Y-%m-%d")
+    found = []
+    for column in columns:
+        seg = nps.trend(db, "month", nps.Query(date_from=start, date_to=end), column, level=level)
+        latest = seg[
+            (seg["group"] == month)
+            & seg["significant"].fillna(False).astype(bool)
+            & ~seg["low_n"].astype(bool)
+        ]
+        for r in latest.itertuples():
+            found.append(
+                {
+                    "column": column,
+                    "segment": str(r.segment),
+                    "nps": float(r.nps),
+                    "change": float(r.change),
+                    "p_value": float(r.p_value),
+                    "n": int(r.n),
+                }
+            )
+    # A touchpoint and the department that owns it can be the same responses: list once.
+    unique, seen = [], set()
+    for f in found:
+        key = (round(f["nps"], 6), round(f["change"], 6), f["n"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    found = unique
+    ups = sorted((f for f in found if f["change"] > 0), key=lambda f: -f["change"])[:3]
+    downs = sorted((f for f in found if f["change"] < 0), key=lambda f: f["change"])[:3]
+    return ups + downs
+
+
+def _quotes(db, month: str) -> list[dict]:
+    end = pd.Period(month, "M").end_time.strftime("%Y-%m-%d")
+    query = nps.Query(date_from=f"{month}-01", date_to=end)
+    out = []
+    for band in ("promoters", "detractors"):
+        frame = verbatims.verbatims(db, query, band=band, limit=40, masked=True)
+        frame = frame[frame["comment"].str.len().between(25, 220)]
+        if not frame.empty:
+            r = frame.iloc[0]
+            out.append({"band": band[:-1], "score": int(r["score"]), "comment": r["comment"]})
+    return out
+
+
+# --- the sentence --------------------------------------------------------------------------
+
+
+def sentence(b: Briefing) -> str:
+    """What a CX leader reads out, e.g. "NPS was +3 in October 2026 (n = 412, ±8), up 5 on
+    September 2026, not yet significant; the 3-month trend is on track for the +1 goal."."""
+    if b.nps is None:
+        return f"Only {b.n} responses in {b.month_name}: too few to state an NPS."
+    margin = f", ±{b.margin:.0f}" if b.margin is not None else ""
+    caution = " — few responses, read with care" if b.n < nps.LOW_N else ""
+    text = f"NPS was {signed(b.nps, 0)} in {b.month_name} (n = {b.n:,}{margin}{caution})"
+    if b.previous and b.previous.change is not None:
+        text += ", " + _movement(b.previous)
+    if b.last_year and b.last_year.change is not None:
+        text += "; " + _movement(b.last_year, " (a year earlier)")
+    if b.rolling and b.goal:
+        where = {
+            "behind": "behind the path to",
+            "on track": "on track for",
+            "ahead": "ahead of the path to",
+        }[b.rolling["status"]]
+        text += (
+            f"; the 3-month trend ({signed(b.rolling['rolling_nps'], 0)}) is {where} the "
+            f"{signed(b.goal.target, 0)} goal"
+        )
+    return text + "."
+
+
+def _movement(c: Comparison, note: str = "") -> str:
+    if abs(c.change) < 0.5:
+        return f"flat on {c.label}{note}" + (", a significant change" if c.significant else "")
+    direction = "up" if c.change > 0 else "down"
+    verdict = "a significant change" if c.significant else "not yet significant"
+    return f"{direction} {abs(c.change):.0f} on {c.label}{note}, {verdict}"
+
+
+# --- standalone HTML -----------------------------------------------------------------------
+
+
+def chart_images(b: Briefing) -> dict[str, bytes]:
+    """The briefing's charts as PNG bytes (rendered offline by vl-convert)."""
+    import vl_convert
+
+    out = {}
+    if b.trend is not None and not b.trend.empty:
+        chart = charts.nps_trend_chart(
+            nps.rolling(b.trend), title="NPS by month, with 95 % interval", height=260
+        ).properties(width=720)
+        out["trend"] = vl_convert.vegalite_to_png(chart.to_json(), scale=2)
+    if b.goal is not None and b.status_table is not None and not b.status_table.empty:
+        path = milestones.milestone_path(b.goal)
+        chart = charts.milestone_chart(path, b.status_table, height=260).properties(width=720)
+        out["milestones"] = vl_convert.vegalite_to_png(chart.to_json(), scale=2)
+    return out
+
+
+def facts(b: Briefing) -> list[tuple[str, str]]:
+    """The briefing's figures as (label, value) pairs, for the page and the HTML alike."""
+    rows = [
+        (
+            "NPS",
+            f"{signed(b.nps, 0)} (95 % CI {signed(b.ci_low, 0)} to "
+            f"{signed(b.ci_high, 0)}, n = {b.n:,})"
+            if b.nps is not None
+            else "hidden",
+        )
+    ]
+    for c, label in ((b.previous, "vs previous month"), (b.last_year, "vs a year earlier")):
+        if c and c.change is not None:
+            rows.append(
+                (
+                    label,
+                    f"{signed(c.change, 0)} (p = {c.p_value:.2f}"
+                    f"{', significant' if c.significant else ''})",
+                )
+            )
+    if b.rolling:
+        rows.append(
+            (
+                "3-month NPS vs milestone",
+                f"{signed(b.rolling['rolling_nps'])} vs "
+                f"{signed(b.rolling['milestone'])}: {b.rolling['status']} "
+                f"({b.rolling['held']} month(s) running)",
+            )
+        )
+    if b.maturity:
+        rows.append(
+            (
+                "Maturity",
+                f"stage {b.maturity['stage']} · {b.maturity['stage_name']}; "
+                f"weakest: {b.maturity['weakest']} ({b.maturity['weakest_score']:.2f})",
+            )
+        )
+    rows.append(
+        (
+            "Fixes shipped this month",
+            ", ".join(s["name"] for s in b.shipped) if b.shipped else "none",
+        )
+    )
+    if b.spend:
+        per = f"{b.points_per_100k:.1f}" if b.points_per_100k is not None else "–"
+        rows.append(
+            (
+                "Spend on fixes so far",
+                f"{b.spend:,.0f} for {b.expected_points:.1f} "
+                f"expected NPS points ({per} per 100,000)",
+            )
+        )
+    rows.append(
+        (
+            "Problems closed (detractor follow-ups resolved)",
+            f"{b.problems_closed:,} of {b.detractors:,} detractors this month",
+        )
+    )
+    return rows
+
+
+def render_html(b: Briefing, images: dict[str, bytes] | None = None) -> str:
+    """A standalone HTML brief: no scripts, no external URLs; charts embedded as PNG data."""
+    images = chart_images(b) if images is None else images
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>CX briefing — {e(b.month_name)}</title>",
+        "<style>body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:"
+        "900px;margin:2rem auto;color:#1b2430;line-height:1.45}h1{font-size:1.8rem}"
+        ".lead{font-size:1.25rem;font-weight:600}table{border-collapse:collapse;width:100%}"
+        "td{border-bottom:1px solid #e3e6ea;padding:.45rem .3rem;vertical-align:top}"
+        "td:first-child{color:#5b6673;width:38%}img{max-width:100%}blockquote{margin:.6rem 0;"
+        "padding:.4rem .8rem;border-left:4px solid #b3b3b3;background:#f7f8fa}"
+        ".up{color:#2166ac}.down{color:#e66101}small{color:#5b6673}</style></head><body>",
+        f"<h1>CX results — {e(b.month_name)}</h1>",
+        f"<p class='lead'>{e(sentence(b))}</p>",
+        "<table>",
+        *(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in facts(b)),
+        "</table>",
+    ]
+    for key, title in (("trend", "NPS by month"), ("milestones", "Against the milestone path")):
+        if key in images:
+            data = base64.b64encode(images[key]).decode("ascii")
+            parts.append(
+                f"<h2>{e(title)}</h2><img alt='{e(title)}' src='data:image/png;base64,{data}'>"
+            )
+    if b.movers:
+        parts.append("<h2>Segments that moved (significant changes)</h2><ul>")
+        for m in b.movers:
+            cls = "up" if m["change"] > 0 else "down"
+            parts.append(
+                f"<li class='{cls}'>{e(m['column'])} {e(m['segment'])}: "
+                f"{e(signed(m['nps'], 0))} ({e(signed(m['change'], 0))}, n = {m['n']:,})</li>"
+            )
+        parts.append("</ul>")
+    if b.quotes:
+        parts.append("<h2>In customers' words</h2>")
+        for q in b.quotes:
+            parts.append(
+                f"<blockquote>“{e(q['comment'])}” <small>— a {e(q['band'])}, "
+                f"score {q['score']}</small></blockquote>"
+            )
+    parts.append(
+        f"<p><small>CX Compass · generated {e(datetime.now().strftime('%d %b %Y %H:%M'))} · "
+        "intervals are 95 % adjusted Wald; personal data in comments is masked.</small></p>"
+        "</body></html>"
+    )
+    return "\n".join(parts)

@@ -1,0 +1,13 @@
+"""Briefing (home): the answer to the CEO's "what are your results this month?"."""
+
+from cxdata import store
+from ui.briefing import empty_state, show
+from ui.common import db, leave_presentation_button, page_setup
+
+page_setup()
+database = db()
+if store.count_rows(database, "survey") == 0:
+    empty_state()
+else:
+    show(database)
+leave_presentation_button()

@@ -1,0 +1,93 @@
+"""The briefing: its numbers, the sentence read out in the meeting, and the HTML export."""
+
+import re
+
+import pytest
+
+from cxdata import brief, milestones
+
+
+def make(nps=3.0, n=412, ci=(-5.0, 11.0), prev=None, year=None, status=None):
+    b = brief.Briefing(
+        month="2026-10",
+        n=n,
+        nps=nps,
+        ci_low=ci[0],
+        ci_high=ci[1],
+        previous=prev,
+        last_year=year,
+    )
+    if status:
+        b.goal = milestones.Goal(baseline=-14, lift=15, start_month="2024-11")
+        b.rolling = {
+            "rolling_nps": 1.2,
+            "ci_low": -4,
+            "ci_high": 6,
+            "milestone": 0.1,
+            "status": status,
+            "held": 2,
+            "n": 1200,
+        }
+    return b
+
+
+def comparison(change, p):
+    return brief.Comparison("September 2026", 3.0 - change, 400, change, p)
+
+
+@pytest.mark.parametrize(
+    "change, p, words",
+    [
+        (5.0, 0.21, "up 5 on September 2026, not yet significant"),
+        (12.0, 0.01, "up 12 on September 2026, a significant change"),
+        (-7.0, 0.30, "down 7 on September 2026, not yet significant"),
+        (-15.0, 0.001, "down 15 on September 2026, a significant change"),
+        (0.2, 0.97, "flat on September 2026"),
+    ],
+)
+def test_sentence_up_down_flat_significant_or_not(change, p, words):
+    text = brief.sentence(make(prev=comparison(change, p)))
+    assert text.startswith("NPS was +3 in October 2026 (n = 412, ±8), " + words)
+
+
+def test_sentence_names_the_goal_status():
+    assert brief.sentence(make(status="on track")).endswith(
+        "the 3-month trend (+1) is on track for the +1 goal."
+    )
+    assert "is behind the path to the +1 goal" in brief.sentence(make(status="behind"))
+    assert "is ahead of the path to the +1 goal" in brief.sentence(make(status="ahead"))
+
+
+def test_sentence_warns_about_low_n_and_hidden_months():
+    assert "few responses, read with care" in brief.sentence(make(n=25, ci=(-40, 30)))
+    hidden = make(nps=None, n=3, ci=(None, None))
+    assert brief.sentence(hidden) == "Only 3 responses in October 2026: too few to state an NPS."
+
+
+def test_latest_complete_month(sample_db):
+    assert brief.latest_complete_month(sample_db) == "2026-10"  # data runs to 31 October
+
+
+def test_sample_briefing_numbers(sample_db):
+    b = brief.briefing(sample_db)
+    assert b.month == "2026-10" and b.n > 300
+    assert b.previous.label == "September 2026" and b.last_year.label == "October 2025"
+    assert b.rolling["status"] in milestones.STATUSES
+    assert b.maturity["stage"] == 3 and b.maturity["weakest"] == "Metrics & ROI"
+    assert all(m["n"] >= 30 and m["p_value"] < 0.05 for m in b.movers)
+    assert {q["band"] for q in b.quotes} == {"promoter", "detractor"}
+
+
+def test_html_brief_is_standalone_and_escapes_text(sample_db):
+    b = brief.briefing(sample_db)
+    b.quotes = [{"band": "detractor", "score": 1, "comment": "<script>alert(1)</script> bad"}]
+    html = brief.render_html(b, images={"trend": b"\x89PNG fake"})
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert not re.search(r"(src|href)=['\"]https?:", html)
+    assert "data:image/png;base64," in html
+    assert brief.sentence(b).replace("'", "&#x27;") in html
+
+
+def test_unknown_month_is_refused_with_the_range(sample_db):
+    with pytest.raises(Exception, match="No responses in 2019-01"):
+        brief.briefing(sample_db, "2019-01")
