@@ -94,6 +94,7 @@ class _Plan:
     assumptions: list[str] = field(default_factory=list)
     newlines: dict[int, int] = field(default_factory=dict)  # row index → extra physical lines
     rows: int = 0
+    fast_read: bool = False  # the first pass read the file with Arrow; the second does too
 
     def line_of(self, row_index: int) -> int:
         """Physical line (1-based) on which data row ``row_index`` (0-based) starts."""
@@ -228,8 +229,36 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def _chunks(fmt: FileFormat, width: int, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """Data rows as DataFrames of raw strings ('' for empty), numbered from 0 across chunks."""
+class _FastReadFailed(Exception):
+    """The Arrow reader could not read this file as it is; the pandas reader will."""
+
+
+def _fast_read_possible(fmt: FileFormat) -> bool:
+    """Large plain UTF-8 exports with one header line go through Arrow's multithreaded CSV
+    reader (several times faster); anything else, or a file it stumbles on (ragged rows,
+    blank lines, bad UTF-8), through pandas."""
+    return (
+        fmt.layout == "plain"
+        and fmt.header_lines == 1
+        and fmt.encoding in ("utf-8", "utf-8-sig")
+        and fmt.size >= _FAST_READ_BYTES
+    )
+
+
+_FAST_READ_BYTES = 4 << 20
+
+
+def _chunks(
+    fmt: FileFormat, width: int, chunk_rows: int, fast: bool = False
+) -> Iterator[pd.DataFrame]:
+    """Data rows as DataFrames of raw strings ('' for empty), numbered from 0 across chunks.
+
+    ``fast``: read with Arrow; raises :class:`_FastReadFailed` (possibly after some chunks)
+    when the file needs the pandas reader instead.
+    """
+    if fast:
+        yield from _arrow_chunks(fmt, width)
+        return
     with open_text(fmt.path, fmt.encoding) as f:
         f.read(fmt.data_offset)
         try:
@@ -266,6 +295,53 @@ def _chunks(fmt: FileFormat, width: int, chunk_rows: int) -> Iterator[pd.DataFra
             raise InputError(
                 f"File '{fmt.name}' mixes text encodings; save it again as UTF-8 CSV."
             ) from None
+
+
+def _arrow_chunks(fmt: FileFormat, width: int) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    n = width - _SPARE_FIELDS
+    names = [str(i) for i in range(n)]
+    reader_options = pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=8 << 20)
+    parse_options = pacsv.ParseOptions(
+        delimiter=fmt.delimiter,
+        quote_char='"',
+        double_quote=True,
+        newlines_in_values=True,
+        ignore_empty_lines=False,
+    )
+    convert_options = pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in names},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        null_values=[],
+    )
+    string = pd.StringDtype("pyarrow")
+    start = 0
+    try:
+        reader = pacsv.open_csv(
+            fmt.path,
+            read_options=reader_options,
+            parse_options=parse_options,
+            convert_options=convert_options,
+        )
+        for batch in reader:
+            rows = batch.num_rows
+            if rows == 0:
+                continue
+            index = pd.RangeIndex(start, start + rows)
+            columns = {
+                j: pd.Series(pd.arrays.ArrowStringArray(batch.column(j)), index=index, copy=False)
+                for j in range(n)
+            }
+            spare = pd.Series(pd.array([""] * rows, dtype=string), index=index)
+            for j in range(n, width):
+                columns[j] = spare
+            start += rows
+            yield pd.DataFrame(columns, copy=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
+        raise _FastReadFailed(str(exc)) from None
 
 
 # --- profiling (pass 1) --------------------------------------------------------------------
@@ -338,10 +414,16 @@ def _plan(
     if fmt.layout == "qualtrics":
         status_col = next((i for i, h in enumerate(fmt.headers) if h.lower() == "status"), None)
 
-    profile = _Profile(n)
-    for chunk in _chunks(fmt, n + _SPARE_FIELDS, chunk_rows):
-        profile.add(chunk, fmt, kind, field_cols, score_options, date_options)
-        progress(0.3 * min(1.0, profile.rows * 60 / max(fmt.size, 1)), "Checking the file…")
+    fast = _fast_read_possible(fmt)
+    try:
+        profile = _profile(
+            fmt, n, chunk_rows, fast, kind, field_cols, score_options, date_options, progress
+        )
+    except _FastReadFailed:
+        fast = False
+        profile = _profile(
+            fmt, n, chunk_rows, fast, kind, field_cols, score_options, date_options, progress
+        )
     if profile.rows == 0:
         raise InputError(f"File '{fmt.name}' has a header but no data rows.")
 
@@ -356,6 +438,7 @@ def _plan(
         status_col=status_col,
         newlines=profile.newlines,
         rows=profile.rows,
+        fast_read=fast,
     )
     if "score" in kind_fields and "score" not in field_cols:
         _choose_score(plan, profile, score_options)
@@ -375,6 +458,14 @@ def _plan(
     return plan
 
 
+def _profile(fmt, n, chunk_rows, fast, kind, field_cols, score_options, date_options, progress):
+    profile = _Profile(n)
+    for chunk in _chunks(fmt, n + _SPARE_FIELDS, chunk_rows, fast):
+        profile.add(chunk, fmt, kind, field_cols, score_options, date_options)
+        progress(0.3 * min(1.0, profile.rows * 60 / max(fmt.size, 1)), "Checking the file…")
+    return profile
+
+
 class _Profile:
     """Column statistics gathered over all chunks in the first pass."""
 
@@ -392,6 +483,8 @@ class _Profile:
 
     def add(self, chunk, fmt, kind, field_cols, score_options, date_options) -> None:
         self.rows += len(chunk)
+        # Spare columns beyond the header only matter when a row has too many cells, which the
+        # second pass reports; the Arrow reader never produces such rows.
         cleaned = {j: values.clean(chunk[j]) for j in range(self.width)}
         if self.decimal_comma is None:
             evidence = 0
@@ -436,10 +529,15 @@ class _Profile:
                 self.newlines[int(idx)] = int(count)
 
     def _add_dates(self, j: int, s: pd.Series) -> None:
-        parts = values.split_dates(s)
         stats = self.dates.setdefault(
             j, {"present": 0, "iso": 0, "text": 0, "other": 0, "mf": 0, "df": 0, "slash": 0}
         )
+        if values.iso_dates(s) is not None:  # all ISO: no day/month question to settle
+            present = int(s.notna().sum())
+            stats["present"] += present
+            stats["iso"] += present
+            return
+        parts = values.split_dates(s)
         other = parts.matched & ~parts.iso
         stats["present"] += int(s.notna().sum())
         stats["iso"] += int(parts.iso.sum())
@@ -658,7 +756,7 @@ def _write(
     seen = np.empty(0, dtype=np.uint64)
     rejections: list[tuple] = []
     n_cols = len(plan.columns)
-    for chunk in _chunks(plan.fmt, plan.width, chunk_rows):
+    for chunk in _chunks(plan.fmt, plan.width, chunk_rows, plan.fast_read):
         raw = chunk
         blank = (raw.apply(lambda c: c.str.strip() == "")).all(axis=1).to_numpy()
         report.rows += len(raw)
@@ -697,8 +795,11 @@ def _write(
                     )
                 )
             elif kind_of == "date":
-                parts = values.split_dates(cell)
-                dates, ok = values.assemble_dates(parts, plan.month_first)
+                fast = values.iso_dates(cell)
+                if fast is not None:
+                    dates, ok = fast
+                else:
+                    dates, ok = values.assemble_dates(values.split_dates(cell), plan.month_first)
                 out[fld] = dates
                 missing = cell.isna().to_numpy()
                 problems.append((missing, lambda i, c=column: f"no date (column '{c}' is empty)"))

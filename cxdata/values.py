@@ -30,10 +30,22 @@ _TRUE = {"1", "yes", "y", "true", "t", "si", "sí", "ja", "oui", "x", "resolved"
 _FALSE = {"0", "no", "n", "false", "f", "nein", "non", "nee", "not resolved", "0.0"}
 
 
+_MISSING = pa.array(sorted(MISSING_TOKENS), type=pa.large_string())
+
+
 def clean(series: pd.Series) -> pd.Series:
-    """Strip spaces (non-breaking ones too) and turn missing tokens into NA."""
-    s = series.astype("string").str.replace("\xa0", " ", regex=False).str.strip()
-    return s.mask(s.str.lower().isin(MISSING_TOKENS))
+    """Strip spaces (non-breaking ones too) and turn missing tokens into NA.
+
+    Done with Arrow compute on the column as a whole (this runs on every cell of every
+    import, twice).
+    """
+    a = _arrow(series)
+    if pc.any(pc.match_substring(a, "\xa0")).as_py():
+        a = pc.replace_substring(a, "\xa0", " ")
+    a = pc.utf8_trim_whitespace(a)
+    missing = pc.is_in(pc.utf8_lower(a), value_set=_MISSING)
+    a = pc.if_else(missing, pa.scalar(None, pa.large_string()), a)
+    return pd.Series(pd.arrays.ArrowStringArray(a), index=series.index, copy=False)
 
 
 def parse_scores(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -299,3 +311,31 @@ def parse_dates(cells: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Seri
             )
     out, valid = assemble_dates(parts, month_first)
     return pd.Series(np.where(valid, out, None), index=cells.index, dtype=object), assumption
+
+
+_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$"
+
+
+def iso_dates(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The fast path for the commonest export format: when every present cell is
+    ``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM:SS`` (no offset), the cells are already what the store
+    keeps; only their calendar validity is checked. Returns (dates, valid) like
+    :func:`assemble_dates`, or None when some cell has another form."""
+    a = _arrow(s)
+    present = pc.is_valid(a)
+    match = pc.match_substring_regex(a, _ISO_NAIVE)
+    if not pc.all(pc.or_kleene(pc.invert(present), match)).as_py():
+        return None
+
+    def part(start: int, stop: int) -> np.ndarray:
+        return _as_float(pc.utf8_slice_codeunits(a, start, stop))
+
+    year, month, day = part(0, 4), part(5, 7), part(8, 10)
+    hour, minute, second = part(11, 13), part(14, 16), part(17, 19)
+    with np.errstate(invalid="ignore"):
+        time_ok = np.isnan(hour) | ((hour <= 23) & (minute <= 59) & (second <= 59))
+        valid = _calendar_ok(np.nan_to_num(year), np.nan_to_num(month), np.nan_to_num(day))
+    valid &= time_ok & _fill(present, False).to_numpy(zero_copy_only=False)
+    text = a.to_numpy(zero_copy_only=False)
+    out = np.where(valid, text, None).astype(object)
+    return out, valid
