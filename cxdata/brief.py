@@ -78,7 +78,7 @@ def month_name(label: str) -> str:
 
 def latest_complete_month(db) -> str | None:
     """The latest month whose data runs to its last day, else the month before the latest."""
-    last = db.execute("SELECT max(substr(responded_at, 1, 10)) FROM survey").fetchone()[0]
+    last = db.execute("SELECT substr(max(responded_at), 1, 10) FROM survey").fetchone()[0]
     if last is None:
         return None
     day = pd.Timestamp(last)

@@ -17,7 +17,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxdata import brief, correlation, drivers, ingest, maturity, milestones, nps, store
+from cxdata import (
+    brief,
+    correlation,
+    drivers,
+    ingest,
+    maturity,
+    milestones,
+    nps,
+    safekeeping,
+    store,
+)
 from cxdata.errors import InputError
 
 EXAMPLES = """\
@@ -350,6 +360,40 @@ def _parser() -> argparse.ArgumentParser:
     brf.add_argument("--month", metavar="YYYY-MM", help="which month (default: latest complete)")
     brf.add_argument("--out", required=True, metavar="FILE", help="where to write the HTML")
     brf.set_defaults(run=_cmd_brief)
+
+    bak = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the database consistently, even while the app is running",
+        description="Copy the database with SQLite's online backup API to FILE.",
+    )
+    bak.add_argument("--out", required=True, metavar="FILE", help="where to write the copy")
+    bak.set_defaults(run=_cmd_backup)
+
+    rst = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="replace the database with a backup (the current one is kept aside)",
+        description=(
+            "Check that FILE is a sound CX Compass backup, keep the current database as "
+            "<db>.before-restore, and put the backup in its place. Stop the app first."
+        ),
+    )
+    rst.add_argument("file", metavar="FILE", help="a backup made with 'backup'")
+    rst.set_defaults(run=_cmd_restore)
+
+    era = commands.add_parser(
+        "erase",
+        parents=[common],
+        help="remove every row of one customer (right to erasure)",
+        description=(
+            "Delete every survey, interaction, relationship answer, follow-up and rejected "
+            "row of one customer, in one transaction, and record that an erasure happened "
+            "(when and how many rows, not whose)."
+        ),
+    )
+    era.add_argument("--customer", required=True, metavar="ID", help="the customer id")
+    era.set_defaults(run=_cmd_erase)
     return parser
 
 
@@ -689,6 +733,43 @@ def _print_brief(result: dict) -> None:
     print(f"wrote {result['out']} ({result['bytes'] / 1024:,.0f} KB)")
 
 
+def _existing_db(args: argparse.Namespace):
+    path = store.database_path(args.db)
+    if not path.exists():
+        raise InputError(f"No database at {path}.")
+    return store.connect(path)
+
+
+def _cmd_backup(args: argparse.Namespace) -> dict:
+    db = _existing_db(args)
+    try:
+        return safekeeping.backup(db, args.out)
+    finally:
+        db.conn.close()
+
+
+def _cmd_restore(args: argparse.Namespace) -> dict:
+    return safekeeping.restore(ingest.read_path(args.file), store.database_path(args.db))
+
+
+def _cmd_erase(args: argparse.Namespace) -> dict:
+    db = _existing_db(args)
+    try:
+        return safekeeping.erase_customer(db, args.customer)
+    finally:
+        db.conn.close()
+
+
+def _print_safekeeping(result: dict) -> None:
+    if "removed" in result:
+        parts = ", ".join(f"{n:,} {table}" for table, n in result["removed"].items() if n)
+        print(f"erased {result['total']:,} rows ({parts or 'none found'}); the erasure is logged")
+        return
+    counts = ", ".join(f"{result[k]:,} {k}" for k in store.KINDS)
+    where = result.get("out") or result.get("restored")
+    print(f"{'backed up to' if 'out' in result else 'restored'} {where}: {counts}")
+
+
 def _print_drivers(result: dict) -> None:
     r2 = "–" if result["r2"] is None else f"{result['r2']:.3f}"
     print(f"Drivers of {result['target']}: R² = {r2} on {result['n']:,} complete rows")
@@ -784,6 +865,9 @@ PRINTERS = {
     "maturity": _print_maturity,
     "plan": _print_plan,
     "brief": _print_brief,
+    "backup": _print_safekeeping,
+    "restore": _print_safekeeping,
+    "erase": _print_safekeeping,
 }
 
 

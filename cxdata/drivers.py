@@ -184,6 +184,12 @@ def driver_table(
             f"Only {n} rows have the target and every driver; relative weights need at least "
             f"{max(MIN_ROWS, len(usable) + 2)}. Choose fewer drivers."
         )
+    if frame.attrs.get("sampled_from"):
+        notes.append(
+            f"Computed on a pseudo-random sample of {len(frame):,} of the "
+            f"{frame.attrs['sampled_from']:,} responses (ranks and intervals barely move "
+            "beyond that size)."
+        )
     if n and usable and n < len(frame):
         notes.append(f"Relative weights use the {n:,} of {len(frame):,} rows with every value.")
     # Weighted drivers first, by weight; then the rest by the size of their correlation.
@@ -211,9 +217,10 @@ def _bootstrap_pct(x, y, runs: int, rng: np.random.Generator, level: float):
     centred = data - data.mean(axis=0)
     pcts = np.empty((runs, k))
     for i in range(runs):
-        w = rng.multinomial(n, np.full(n, 1.0 / n)).astype(float)
+        # Row counts of a resample (multinomial with equal weights, drawn as n uniform picks).
+        w = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
         mean = w @ centred / n
-        cov = (centred * w[:, None]).T @ centred / n - np.outer(mean, mean)
+        cov = (centred.T * w) @ centred / n - np.outer(mean, mean)
         sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
         corr = cov / np.outer(sd, sd)
         _, raw = _weights_from_correlations(corr[:-1, :-1], corr[:-1, -1])
@@ -311,7 +318,25 @@ def candidate_drivers(db, target: str = "score") -> dict[str, list[str]]:
     }
 
 
-def driver_frame(db, target: str, drivers: list[str], lookback_days: int = 90) -> pd.DataFrame:
+MAX_ROWS = 100_000  # beyond this, a pseudo-random sample of the responses (stated in notes)
+
+
+def _sample_clause(db, table: str, alias: str, max_rows: int) -> tuple[str, list, int]:
+    """A WHERE condition keeping about ``max_rows`` rows, spread evenly by a hash of the id."""
+    total = store.count_rows(db, table)
+    if total <= max_rows:
+        return "", [], total
+    modulus = 1_000_003
+    return (
+        f"({alias}.id * 2654435761) % {modulus} < ?",
+        [int(modulus * max_rows / total) + 1],
+        total,
+    )
+
+
+def driver_frame(
+    db, target: str, drivers: list[str], lookback_days: int = 90, max_rows: int = MAX_ROWS
+) -> pd.DataFrame:
     """The rows to rank ``drivers`` on, with only the columns they need.
 
     Touchpoint targets: one row per survey response, operational KPIs joined through
@@ -353,9 +378,11 @@ def driver_frame(db, target: str, drivers: list[str], lookback_days: int = 90) -
             " AND s.responded_at >= datetime(r.responded_at, ?)"
             " AND s.responded_at <= CASE WHEN length(r.responded_at) = 10"
             " THEN r.responded_at || ' 23:59:59' ELSE r.responded_at END"
-            " GROUP BY r.id"
         )
         params = [f"-{int(lookback_days)} days"]
+        sample, sample_params, total = _sample_clause(db, "relationship", "r", max_rows)
+        sql += (f" WHERE {sample}" if sample else "") + " GROUP BY r.id"
+        params += sample_params
     else:
         survey_cols = set(store.table_columns(db, "survey"))
         selects = ["s.score AS score"]
@@ -372,10 +399,14 @@ def driver_frame(db, target: str, drivers: list[str], lookback_days: int = 90) -
             else ""
         )
         sql = f"SELECT {', '.join(selects)} FROM survey s{join}"
-        params = []
+        sample, params, total = _sample_clause(db, "survey", "s", max_rows)
+        if sample:
+            sql += f" WHERE {sample}"
     cursor = db.execute(sql, params)
     names = [c[0] for c in cursor.description]
     frame = pd.DataFrame(cursor.fetchall(), columns=names)
+    if sample:
+        frame.attrs["sampled_from"] = total
     if target == "promoter":
         frame["promoter"] = (frame["score"] >= 9).astype(float)
     for column in segments:
@@ -403,24 +434,28 @@ def default_drivers(db, target: str, min_coverage: float = 0.5) -> list[str]:
     missing for most rows would shrink the relative-weights sample to a special case."""
     offered = candidate_drivers(db, target)
     if target == "relationship_score":
-        return offered["ratings"][:1] + [k for k in offered["kpis"]]
-    table_total = store.count_rows(db, "survey")
-    if not table_total:
+        return offered["ratings"][:1] + list(offered["kpis"])
+    total = store.count_rows(db, "survey")
+    if not total:
         return []
-    out = []
     survey_cols = set(store.table_columns(db, "survey"))
-    for column in offered["ratings"] + offered["kpis"]:
-        if column in survey_cols:
-            present = db.execute(f"SELECT count({store.quote(column)}) FROM survey").fetchone()[0]
-        else:
-            present = db.execute(
-                f"SELECT count(t.{store.quote(column)}) FROM survey s JOIN transactional t "
-                "ON t.id = (SELECT min(t2.id) FROM transactional t2 "
-                "WHERE t2.interaction_id = s.interaction_id)"
-            ).fetchone()[0]
-        if present >= min_coverage * table_total:
-            out.append(column)
-    return out
+    own = [c for c in offered["ratings"] + offered["kpis"] if c in survey_cols]
+    joined = [c for c in offered["ratings"] + offered["kpis"] if c not in survey_cols]
+    present: dict[str, int] = {}
+    if own:
+        counts = db.execute(
+            "SELECT " + ", ".join(f"count({store.quote(c)})" for c in own) + " FROM survey"
+        ).fetchone()
+        present.update(zip(own, counts))
+    if joined:
+        counts = db.execute(
+            "SELECT "
+            + ", ".join(f"count(t.{store.quote(c)})" for c in joined)
+            + " FROM survey s JOIN transactional t ON t.id = (SELECT min(t2.id) FROM "
+            "transactional t2 WHERE t2.interaction_id = s.interaction_id)"
+        ).fetchone()
+        present.update(zip(joined, counts))
+    return [c for c in offered["ratings"] + offered["kpis"] if present[c] >= min_coverage * total]
 
 
 def table_drivers(table: pd.DataFrame, target: str) -> list[str]:

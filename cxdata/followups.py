@@ -93,17 +93,25 @@ def save_followups(db, changes: list[dict]) -> int:
 
 def followup_stats(db, month: str | None = None, *, days: int = 60) -> dict:
     """Open follow-ups, median days to close, and problems resolved in ``month`` (YYYY-MM,
-    default: the month of the latest response)."""
-    frame = followup_list(db, days=days, limit=1_000_000, masked=False)
+    default: the month of the latest response). Counted in SQL (no rows loaded)."""
     latest = db.execute("SELECT max(responded_at) FROM survey").fetchone()[0]
     month = month or (latest[:7] if latest else None)
+    open_count = contacted = 0
+    if latest is not None:
+        since = (pd.Timestamp(latest[:10]) - pd.Timedelta(days=days)).strftime("%Y-%m-%d")
+        open_count, contacted = db.execute(
+            "SELECT total(coalesce(f.status, 'open') != 'resolved'), "
+            "total(f.status = 'contacted') FROM survey s "
+            "LEFT JOIN followups f ON f.survey_id = s.id "
+            "WHERE s.responded_at >= ? AND s.score <= 6",
+            [since],
+        ).fetchone()
     closed = pd.DataFrame(
-        list(
-            db.query(
-                "SELECT opened_at, closed_at FROM followups WHERE status = 'resolved' "
-                "AND closed_at IS NOT NULL"
-            )
-        )
+        db.execute(
+            "SELECT opened_at, closed_at FROM followups WHERE status = 'resolved' "
+            "AND closed_at IS NOT NULL"
+        ).fetchall(),
+        columns=["opened_at", "closed_at"],
     )
     median_days = None
     resolved_in_month = 0
@@ -113,13 +121,16 @@ def followup_stats(db, month: str | None = None, *, days: int = 60) -> dict:
         resolved_in_month = int((closed["closed_at"].str.slice(0, 7) == month).sum())
     detractors_in_month = 0
     if month:
+        start = f"{month}-01"
+        end = (pd.Period(month, "M") + 1).strftime("%Y-%m-01")
         detractors_in_month = db.execute(
-            "SELECT count(*) FROM survey WHERE score <= 6 AND substr(responded_at, 1, 7) = ?",
-            [month],
+            "SELECT count(*) FROM survey WHERE responded_at >= ? AND responded_at < ? "
+            "AND score <= 6",
+            [start, end],
         ).fetchone()[0]
     return {
-        "open": int((frame["status"] != "resolved").sum()) if not frame.empty else 0,
-        "contacted": int((frame["status"] == "contacted").sum()) if not frame.empty else 0,
+        "open": int(open_count),
+        "contacted": int(contacted),
         "median_days_to_close": median_days,
         "month": month,
         "resolved_in_month": resolved_in_month,

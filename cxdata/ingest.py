@@ -16,6 +16,7 @@ Usage::
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import warnings
@@ -27,8 +28,8 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
+from cxdata import aggregates, store, values
 from cxdata import mapping as fields
-from cxdata import store, values
 from cxdata.errors import InputError
 from cxdata.sniff import FileFormat, open_text, sniff
 
@@ -95,6 +96,8 @@ class _Plan:
     newlines: dict[int, int] = field(default_factory=dict)  # row index → extra physical lines
     rows: int = 0
     fast_read: bool = False  # the first pass read the file with Arrow; the second does too
+    table_had_rows: bool = True  # stored rows may be replaced (their counts must go)
+    counts: list = field(default_factory=list)  # survey: per-chunk count changes
 
     def line_of(self, row_index: int) -> int:
         """Physical line (1-based) on which data row ``row_index`` (0-based) starts."""
@@ -162,9 +165,12 @@ def import_file(
         report.dataset_id = dataset_id
         report.extra_columns = list(plan.extras.values())
         _add_extra_columns(db, conn, plan)
+        plan.table_had_rows = before > 0
         big = plan.rows >= _DEFER_INDEXES_ROWS and plan.rows >= before // 2
         with store.indexes_deferred(conn, kind, big):
             _write(conn, plan, report, dataset_id, source, chunk_rows, progress)
+        if plan.kind == "survey":
+            aggregates.apply(conn, aggregates.total(plan.counts))
         if report.accepted == 0:
             raise InputError(_no_valid_rows(report, plan))
         report.inserted = store.count_rows(db, kind) - before
@@ -339,7 +345,9 @@ def _arrow_chunks(fmt: FileFormat, width: int) -> Iterator[pd.DataFrame]:
             for j in range(n, width):
                 columns[j] = spare
             start += rows
-            yield pd.DataFrame(columns, copy=False)
+            frame = pd.DataFrame(columns, copy=False)
+            frame.attrs["no_spare"] = True
+            yield frame
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise _FastReadFailed(str(exc)) from None
 
@@ -483,9 +491,8 @@ class _Profile:
 
     def add(self, chunk, fmt, kind, field_cols, score_options, date_options) -> None:
         self.rows += len(chunk)
-        # Spare columns beyond the header only matter when a row has too many cells, which the
-        # second pass reports; the Arrow reader never produces such rows.
-        cleaned = {j: values.clean(chunk[j]) for j in range(self.width)}
+        width = self.width  # the header's columns (spare ones are checked in the second pass)
+        cleaned = {j: values.clean(chunk[j]) for j in range(width)}
         if self.decimal_comma is None:
             evidence = 0
             if fmt.delimiter != ",":
@@ -517,11 +524,10 @@ class _Profile:
             date_cols.append(field_cols[date_field])
         for j in date_cols:
             self._add_dates(j, cleaned[j])
-        raw = chunk.astype("string")
         multiline = [
-            raw[j].str.count("\n")
-            for j in range(self.width)
-            if raw[j].str.contains("\n", regex=False).any()
+            chunk[j].astype("string").str.count("\n")
+            for j in range(width)
+            if chunk[j].astype("string").str.contains("\n", regex=False).any()
         ]
         if multiline:
             extra = sum(multiline)
@@ -758,13 +764,14 @@ def _write(
     n_cols = len(plan.columns)
     for chunk in _chunks(plan.fmt, plan.width, chunk_rows, plan.fast_read):
         raw = chunk
-        blank = (raw.apply(lambda c: c.str.strip() == "")).all(axis=1).to_numpy()
+        blank = _blank_rows(raw)
         report.rows += len(raw)
         out: dict[str, pd.Series | np.ndarray] = {}
         problems: list[tuple[np.ndarray, Callable[[int], str]]] = []
 
         too_wide = np.zeros(len(raw), dtype=bool)
-        for j in range(n_cols, plan.width):
+        spare = range(n_cols, n_cols if raw.attrs.get("no_spare") else plan.width)
+        for j in spare:
             too_wide |= (raw[j].str.strip() != "").to_numpy()
         if too_wide.any():
             problems.append((too_wide, lambda i, r=raw: _too_wide(r, i, n_cols)))
@@ -926,9 +933,55 @@ def _write_rows(conn, plan, out, accepted, index, source, dataset_id, seen, repo
         np.full(len(take), dataset_id, dtype=object),
         (np.asarray(index)[take] + 1).astype(object),
     ]
+    if plan.kind == "survey":
+        # Keys that may already be stored: all of them when the table had rows before this
+        # import, else only those an earlier chunk of this file wrote.
+        maybe_stored = np.ones(len(take), bool) if plan.table_had_rows else prior > 0
+        replaced = _stored_counts(conn, source, final_ids[maybe_stored])
+        if not replaced.empty:
+            replaced[["detractors", "passives", "promoters"]] *= -1
+            plan.counts.append(replaced)
+        last = ~pd.Series(final_ids).duplicated(keep="last").to_numpy()
+        plan.counts.append(
+            aggregates.counts(
+                _subset(cols["responded_at"], np.flatnonzero(last)),
+                np.asarray(_to_python(cols["score"]), dtype=float)[last],
+                {
+                    d: _subset(cols[d], np.flatnonzero(last))
+                    for d in aggregates.DIMENSIONS
+                    if d in cols
+                },
+            )
+        )
     store.upsert_rows(conn, plan.kind, names, zip(*data))
     report.accepted += len(take)
     return seen
+
+
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is empty or spaces. Checked column by column on the rows still
+    in question, so a full row of data is dismissed at its first non-empty cell."""
+    candidates = np.arange(len(raw))
+    for j in raw.columns:
+        if len(candidates) == 0:
+            break
+        cells = raw[j].iloc[candidates]
+        empty = (cells.str.strip() == "").to_numpy(dtype=bool, na_value=True)
+        candidates = candidates[empty]
+    blank = np.zeros(len(raw), dtype=bool)
+    blank[candidates] = True
+    return blank
+
+
+def _stored_counts(conn, source: str, ids: np.ndarray) -> pd.DataFrame:
+    """Counts of the stored survey rows an upsert of ``ids`` is about to replace."""
+    if len(ids) == 0:
+        return pd.DataFrame()
+    return aggregates.counts_of_rows(
+        conn,
+        "source = ? AND response_id IN (SELECT value FROM json_each(?))",
+        [source, json.dumps([str(i) for i in ids])],
+    )
 
 
 def _subset(v, take: np.ndarray):

@@ -268,83 +268,75 @@ def check_initiatives(frame: pd.DataFrame, first_row: int = 1) -> tuple[pd.DataF
     """Validate initiatives; returns the good rows (typed) and ``{"row", "reason"}`` for bad
     ones. Rules: a name; effects as numbers with low ≤ likely ≤ high; probability in [0, 1];
     ramp ≥ 0 whole months; a start month (YYYY-MM or months after the goal's start); a known
-    status; cost ≥ 0 when given."""
-    data = frame.copy()
-    for column in INITIATIVE_COLUMNS:
-        if column not in data:
-            data[column] = None
-    data = data[INITIATIVE_COLUMNS].reset_index(drop=True)
-    text = data.astype("string").apply(lambda s: s.str.strip()).replace("", pd.NA)
-    numbers = {
-        c: pd.to_numeric(text[c].str.replace(",", ".", regex=False), errors="coerce")
-        for c in _NUMERIC
-    }
+    status; cost ≥ 0 when given. (Plain Python per row: portfolios are tens of rows.)"""
     problems: list[dict] = []
-    keep = []
-    for i in range(len(data)):
+    good: list[dict] = []
+    for i, raw in enumerate(frame.to_dict("records")):
+        row = {c: _text(raw.get(c)) for c in INITIATIVE_COLUMNS}
+        if all(v is None for v in row.values()):
+            continue  # a blank row
+        num = {c: _number(row[c]) for c in _NUMERIC}
         reasons = []
-        name = text.at[i, "name"]
-        if pd.isna(name):
-            if text.iloc[i].isna().all():
-                continue  # a blank row
+        if row["name"] is None:
             reasons.append("no name")
-        low, likely, high = (
-            numbers[c].iat[i] for c in ("effect_low", "effect_likely", "effect_high")
-        )
-        if any(pd.isna(v) for v in (low, likely, high)):
+        low, likely, high = num["effect_low"], num["effect_likely"], num["effect_high"]
+        if None in (low, likely, high):
             reasons.append("effects low / likely / high must be numbers")
         elif not low <= likely <= high:
             reasons.append(
-                f"effects must satisfy low ≤ likely ≤ high (got {low}, {likely}, {high})"
+                f"effects must satisfy low ≤ likely ≤ high (got {low:g}, {likely:g}, {high:g})"
             )
-        p = numbers["probability"].iat[i]
-        if pd.isna(p) or not 0 <= p <= 1:
+        p = num["probability"]
+        if p is None or not 0 <= p <= 1:
             reasons.append("probability must be between 0 and 1")
-        ramp = numbers["ramp_months"].iat[i]
-        if pd.notna(ramp) and (ramp < 0 or ramp != int(ramp)):
+        ramp = num["ramp_months"]
+        if (row["ramp_months"] is not None and ramp is None) or (
+            ramp is not None and (ramp < 0 or ramp != int(ramp))
+        ):
             reasons.append("ramp months must be a whole number ≥ 0")
-        start = text.at[i, "start_month"]
-        if pd.isna(start) or not _valid_start(str(start)):
+        if row["start_month"] is None or not _valid_start(row["start_month"]):
             reasons.append("start month must be YYYY-MM or a number of months after the start")
-        status = text.at[i, "status"]
-        if pd.notna(status) and str(status).lower() not in INITIATIVE_STATUSES:
+        status = (row["status"] or "idea").lower()
+        if status not in INITIATIVE_STATUSES:
             reasons.append(f"status must be one of {', '.join(INITIATIVE_STATUSES)}")
-        cost = numbers["cost"].iat[i]
-        if pd.notna(cost) and cost < 0:
+        if row["cost"] is not None and num["cost"] is None:
+            reasons.append("cost must be a number")
+        elif num["cost"] is not None and num["cost"] < 0:
             reasons.append("cost cannot be negative")
         if reasons:
             problems.append(
-                {
-                    "row": first_row + i,
-                    "name": None if pd.isna(name) else str(name),
-                    "reason": "; ".join(reasons),
-                }
+                {"row": first_row + i, "name": row["name"], "reason": "; ".join(reasons)}
             )
-        else:
-            keep.append(i)
-    good = (
-        pd.DataFrame(
+            continue
+        good.append(
             {
-                "name": text["name"],
-                "owner": text["owner"],
-                "problem": text["problem"],
-                "root_cause": text["root_cause"],
-                "start_month": text["start_month"],
-                "ramp_months": numbers["ramp_months"].fillna(0).astype(int),
-                "effect_low": numbers["effect_low"],
-                "effect_likely": numbers["effect_likely"],
-                "effect_high": numbers["effect_high"],
-                "probability": numbers["probability"],
-                "cost": numbers["cost"],
-                "status": text["status"].str.lower().fillna("idea"),
-                "shipped_at": text["shipped_at"],
-                "scenario": text["scenario"].fillna("base"),
+                **row,
+                **num,
+                "ramp_months": int(ramp or 0),
+                "status": status,
+                "scenario": row["scenario"] or "base",
             }
         )
-        .iloc[keep]
-        .reset_index(drop=True)
-    )
-    return good, problems
+    out = pd.DataFrame(good, columns=INITIATIVE_COLUMNS)
+    out.attrs["checked"] = True  # simulate() need not validate it again
+    return out, problems
+
+
+def _text(value) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
 
 
 def _valid_start(text: str) -> bool:
@@ -525,7 +517,10 @@ def simulate(
         raise InputError("Run the simulation at least once.")
     rng = np.random.default_rng(seed)
     months = np.arange(goal.horizon + 1)
-    active, _ = check_initiatives(initiatives) if len(initiatives) else (initiatives, [])
+    if len(initiatives) and not initiatives.attrs.get("checked"):
+        active, _ = check_initiatives(initiatives)
+    else:
+        active = initiatives
     if len(active):
         active = active[active["status"] != "dropped"].reset_index(drop=True)
     effects = np.zeros((runs, len(months)))
@@ -568,8 +563,9 @@ def simulate(
     if goal.start_month:
         fan["date"] = [goal.month_label(int(m)) for m in months]
     for name, values in (("true", true_nps), ("observed", observed)):
-        for q in (10, 50, 90):
-            fan[f"{name}_p{q}"] = np.percentile(values, q, axis=0)
+        quantiles = np.percentile(values, [10, 50, 90], axis=0)  # one partition per array
+        for q, row in zip((10, 50, 90), quantiles):
+            fan[f"{name}_p{q}"] = row
     median_lift = float(np.median(lift_at_horizon))
     return Plan(
         goal=goal,

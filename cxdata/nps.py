@@ -157,40 +157,47 @@ def summarise(
     Adds n, nps, ci_low, ci_high, low_n, hidden, and — along the last key, within the
     other keys — change and p_value against the previous row (None for the first).
     """
-    out = (
-        counts.groupby(keys, sort=True, dropna=False)[["detractors", "passives", "promoters"]]
-        .sum()
-        .reset_index()
-    )
-    out["n"] = out[["detractors", "passives", "promoters"]].sum(axis=1).astype(int)
-    out["nps"] = nps_value(out["detractors"], out["passives"], out["promoters"])
-    low, high = nps_interval(
-        out["detractors"], out["passives"], out["promoters"], method=method, level=level
-    )
-    out["ci_low"], out["ci_high"] = low, high
-    out["low_n"] = out["n"] < thresholds.low_n
-    out["hidden"] = out["n"] < thresholds.hide_n
-    out["change"] = np.nan
-    out["p_value"] = np.nan
-    if compare_with_previous and len(out) > 1:
-        outer = keys[:-1]
-        previous = (
-            out.groupby(outer, dropna=False)[["detractors", "passives", "promoters"]].shift(1)
-            if outer
-            else out[["detractors", "passives", "promoters"]].shift(1)
-        )
-        has_prev = previous["detractors"].notna() & ~out["hidden"]
-        shown_prev = has_prev & (previous.sum(axis=1) >= thresholds.hide_n)
-        delta, _, p_value = nps_difference_test(
-            (previous["detractors"], previous["passives"], previous["promoters"]),
-            (out["detractors"], out["passives"], out["promoters"]),
-        )
-        out["change"] = np.where(shown_prev, delta, np.nan)
-        out["p_value"] = np.where(shown_prev, p_value, np.nan)
-    for column in ("nps", "ci_low", "ci_high"):
-        out.loc[out["hidden"], column] = np.nan
-    out["significant"] = out["p_value"] < (1 - level)
-    return out
+    bands = ["detractors", "passives", "promoters"]
+    grouped = counts.groupby(keys, sort=True, dropna=False)[bands].sum()
+    d, pa, p = (grouped[c].to_numpy(dtype=float) for c in bands)
+    n = d + pa + p
+    value = nps_value(d, pa, p)
+    low, high = nps_interval(d, pa, p, method=method, level=level)
+    low, high = np.atleast_1d(low), np.atleast_1d(high)
+    hidden = n < thresholds.hide_n
+    change = np.full(len(n), np.nan)
+    p_value = np.full(len(n), np.nan)
+    if compare_with_previous and len(n) > 1:
+        # The previous row along the last key, within the same values of the other keys.
+        index = grouped.index
+        if len(keys) > 1:
+            outer = pd.MultiIndex.from_arrays([index.get_level_values(k) for k in keys[:-1]])
+            same = np.r_[False, outer[1:] == outer[:-1]]
+        else:
+            same = np.r_[False, np.ones(len(n) - 1, dtype=bool)]
+        prev = np.arange(len(n)) - 1
+        shown_prev = same & ~hidden & (n[prev] >= thresholds.hide_n)
+        if shown_prev.any():
+            i, j = prev[shown_prev], np.flatnonzero(shown_prev)
+            delta, _, pv = nps_difference_test((d[i], pa[i], p[i]), (d[j], pa[j], p[j]))
+            change[j], p_value[j] = delta, pv
+    out = grouped.index.to_frame(index=False)
+    out["detractors"] = d.astype(np.int64)
+    out["passives"] = pa.astype(np.int64)
+    out["promoters"] = p.astype(np.int64)
+    data = {
+        "n": n.astype(np.int64),
+        "nps": np.where(hidden, np.nan, value),
+        "ci_low": np.where(hidden, np.nan, low),
+        "ci_high": np.where(hidden, np.nan, high),
+        "low_n": n < thresholds.low_n,
+        "hidden": hidden,
+        "change": change,
+        "p_value": p_value,
+    }
+    with np.errstate(invalid="ignore"):
+        data["significant"] = p_value < (1 - level)
+    return pd.concat([out, pd.DataFrame(data)], axis=1)
 
 
 def rolling(
@@ -243,7 +250,7 @@ def where_sql(db, query: Query) -> tuple[str, list]:
         params.append(query.date_from)
     if query.date_to:
         clauses.append("responded_at < ?")
-        params.append(_day_after(query.date_to))
+        params.append(day_after(query.date_to))
     for column, value in query.where:
         if column not in columns:
             raise InputError(
@@ -255,7 +262,8 @@ def where_sql(db, query: Query) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _day_after(text: str) -> str:
+def day_after(text: str) -> str:
+    """``2025-03-31`` → ``2025-04-01`` (for an index-friendly ``responded_at < ?``)."""
     try:
         return (pd.Timestamp(text[:10]) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     except ValueError:
@@ -263,9 +271,17 @@ def _day_after(text: str) -> str:
 
 
 def daily_counts(db, query: Query, segment: str | None = None) -> pd.DataFrame:
-    """Detractor / passive / promoter counts per day (and segment value): one SQL GROUP BY."""
+    """Detractor / passive / promoter counts per day (and segment value).
+
+    Read from the maintained per-day counts (:mod:`cxdata.aggregates`) when they can answer
+    (touchpoint surveys, at most one segment or one filter on channel, touchpoint,
+    department, region or product); otherwise one SQL GROUP BY over the responses.
+    """
     if query.kind not in ("survey", "relationship"):
         raise InputError("NPS is computed on survey or relationship data.")
+    stored = _stored_daily_counts(db, query, segment)
+    if stored is not None:
+        return stored
     where, params = where_sql(db, query)
     seg = ""
     if segment:
@@ -290,6 +306,40 @@ def daily_counts(db, query: Query, segment: str | None = None) -> pd.DataFrame:
             ]
         )
     return frame
+
+
+def _stored_daily_counts(db, query: Query, segment: str | None) -> pd.DataFrame | None:
+    from cxdata.aggregates import DIMENSIONS
+
+    if query.kind != "survey" or len(query.where) > 1:
+        return None
+    if segment and (segment not in DIMENSIONS or query.where):
+        return None
+    if query.where and query.where[0][0] not in DIMENSIONS:
+        return None
+    if segment:
+        dim, value, select = segment, None, "day, value AS segment"
+    elif query.where:
+        (dim, value), select = query.where[0], "day"
+    else:
+        dim, value, select = "", "", "day"
+    clauses, params = ["dim = ?"], [dim]
+    if value is not None:
+        clauses.append("value = ?")
+        params.append(value)
+    if query.date_from:
+        clauses.append("day >= ?")
+        params.append(query.date_from[:10])
+    if query.date_to:
+        clauses.append("day <= ?")
+        params.append(query.date_to[:10])
+    rows = db.execute(
+        f"SELECT {select}, detractors, passives, promoters FROM survey_counts "
+        f"WHERE {' AND '.join(clauses)} ORDER BY day",
+        params,
+    )
+    names = [c[0] for c in rows.description]
+    return pd.DataFrame(rows.fetchall(), columns=names)
 
 
 def group_counts(db, query: Query, column: str, segment: str | None = None) -> pd.DataFrame:

@@ -204,12 +204,54 @@ CREATE INDEX survey_customer_responded ON survey (customer_id, responded_at);
 # maintain on every import.
 _DROP_REDUNDANT_INDEX = "DROP INDEX IF EXISTS survey_customer_id;"
 
+# Version 4: per-day counts by segment (cxdata.aggregates), filled from the responses so far.
+_BANDS = "sum(score <= 6), sum(score BETWEEN 7 AND 8), sum(score >= 9) FROM survey GROUP BY 1, 3"
+_COUNTS = (
+    """
+CREATE TABLE survey_counts (
+    day TEXT NOT NULL,
+    dim TEXT NOT NULL,
+    value TEXT NOT NULL,
+    detractors INTEGER NOT NULL,
+    passives INTEGER NOT NULL,
+    promoters INTEGER NOT NULL,
+    PRIMARY KEY (dim, value, day)
+) WITHOUT ROWID;
+INSERT INTO survey_counts SELECT substr(responded_at, 1, 10), '', '', """
+    + _BANDS
+    + ";"
+    + "".join(
+        f"INSERT INTO survey_counts SELECT substr(responded_at, 1, 10), '{d}', "
+        f"coalesce(CAST({d} AS TEXT), '(none)'), {_BANDS};"
+        for d in ("channel", "touchpoint", "department", "region", "product")
+    )
+)
+
+# Version 5: two survey indexes that cost more at import than they save: joins to
+# interactions go through transactional(interaction_id), and the dataset lookups (list,
+# delete) are occasional full scans.
+_DROP_IMPORT_INDEXES = (
+    "DROP INDEX IF EXISTS survey_interaction_id; DROP INDEX IF EXISTS survey_dataset_id;"
+)
+
+# Version 6: a record that erasures happened (when, how many rows) — never whose.
+_ERASURES = """
+CREATE TABLE erasures (
+    id INTEGER PRIMARY KEY,
+    erased_at TEXT NOT NULL,
+    rows_removed INTEGER NOT NULL
+);
+"""
+
 # Forward migrations: MIGRATIONS[i] takes a database from version i to i + 1.
 # Never edit a released entry; append a new one.
 MIGRATIONS: tuple[str, ...] = (
     _SURVEY + _TRANSACTIONAL + _RELATIONSHIP + _APP_TABLES,
     _THEMES,
     _DROP_REDUNDANT_INDEX,
+    _COUNTS,
+    _DROP_IMPORT_INDEXES,
+    _ERASURES,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -439,6 +481,11 @@ def delete_dataset(db: sqlite_utils.Database, dataset_id: int) -> int:
         if row is None:
             return 0
         table = DATASET_TABLES[row[0]]
+        if table == "survey":
+            from cxdata import aggregates
+
+            gone = aggregates.counts_of_rows(conn, "dataset_id = ?", [dataset_id])
+            aggregates.apply(conn, gone, -1)
         removed = conn.execute(
             f"DELETE FROM {quote(table)} WHERE dataset_id = ?", [dataset_id]
         ).rowcount

@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxdata import nps, store
 from cxdata.errors import InputError
@@ -27,12 +29,18 @@ DEFAULT_THEMES: dict[str, list[str]] = {
 }
 
 
-def theme_pattern(keywords: list[str]) -> re.Pattern:
-    """One regular expression matching any keyword at the start of a word."""
+def theme_pattern(keywords: list[str]) -> str:
+    """One case-insensitive regular expression (RE2 syntax, run by Arrow) matching any keyword
+    at the start of a word."""
     words = [re.escape(k.strip().casefold()) for k in keywords if k.strip()]
     if not words:
         raise InputError("A theme needs at least one keyword.")
-    return re.compile(r"\b(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")")
+    return r"(?i)\b(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"
+
+
+def _matches(comments: pa.Array, pattern: str) -> np.ndarray:
+    hit = pc.match_substring_regex(comments, pattern)
+    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
 
 
 def load_themes(db) -> dict[str, list[str]]:
@@ -73,11 +81,13 @@ def save_themes(db, themes: dict[str, list[str]]) -> None:
 
 def theme_flags(comments: pd.Series, themes: dict[str, list[str]]) -> pd.DataFrame:
     """1/0 per theme for each comment (missing comments stay missing)."""
-    text = comments.astype("string").str.casefold()
+    text = pa.array(comments.astype("string"), type=pa.large_string(), from_pandas=True)
+    missing = comments.isna().to_numpy()
     out = {}
     for name, words in themes.items():
-        hit = text.str.contains(theme_pattern(words), regex=True)
-        out[f"theme:{name}"] = hit.astype("Float64").astype(float)
+        hit = _matches(text, theme_pattern(words)).astype(float)
+        hit[missing] = np.nan
+        out[f"theme:{name}"] = hit
     return pd.DataFrame(out, index=comments.index)
 
 
@@ -87,43 +97,35 @@ def theme_summary(
     """Per theme: how often detractors and promoters mention it, and the NPS of the comments
     that do, with n and interval.
 
-    One pass over the comments in SQL: a function gives each comment a bit per theme, and the
-    score bands are counted per bit pattern. Columns: ``theme``, ``mentions``,
+    Columns: ``theme``, ``mentions``,
     ``share_detractors``, ``share_promoters`` (of the commenting detractors / promoters),
     ``detractors``, ``passives``, ``promoters``, ``n``, ``nps``, ``ci_low``, ``ci_high``,
     ``low_n``, ``hidden``.
     """
     query = query or nps.Query()
     names = list(themes)
-    patterns = [theme_pattern(themes[n]) for n in names]
-
-    def mask(comment):
-        if not comment:
-            return 0
-        text = comment.casefold()
-        return sum(1 << i for i, p in enumerate(patterns) if p.search(text))
-
-    db.conn.create_function("cx_theme_mask", 1, mask, deterministic=True)
     where, params = nps.where_sql(db, query)
     extra = "comment IS NOT NULL AND trim(comment) != ''"
     where = f"{where} AND {extra}" if where else f" WHERE {extra}"
     rows = db.execute(
-        "SELECT cx_theme_mask(comment) AS m, sum(score <= 6), sum(score BETWEEN 7 AND 8), "
-        f"sum(score >= 9) FROM {store.quote(query.kind)}{where} GROUP BY m",
-        params,
+        f"SELECT comment, score FROM {store.quote(query.kind)}{where}", params
     ).fetchall()
-    counts = pd.DataFrame(rows, columns=["mask", "detractors", "passives", "promoters"])
-    total_d = int(counts["detractors"].sum()) if len(counts) else 0
-    total_p = int(counts["promoters"].sum()) if len(counts) else 0
+    # The comments go through Arrow's regular-expression engine column-wise: word-start
+    # matching is beyond SQL's LIKE, and row-by-row Python is ten times slower.
+    comments = pa.array([r[0] for r in rows], type=pa.large_string())
+    scores = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+    detractor, promoter = scores <= 6, scores >= 9
+    passive = ~detractor & ~promoter
+    total_d, total_p = int(detractor.sum()), int(promoter.sum())
     per_theme = []
-    for i, name in enumerate(names):
-        hit = counts[(counts["mask"].astype(int) & (1 << i)) > 0]
+    for name in names:
+        hit = _matches(comments, theme_pattern(themes[name])) if len(rows) else np.zeros(0, bool)
         per_theme.append(
             {
                 "theme": name,
-                "detractors": int(hit["detractors"].sum()),
-                "passives": int(hit["passives"].sum()),
-                "promoters": int(hit["promoters"].sum()),
+                "detractors": int((hit & detractor).sum()),
+                "passives": int((hit & passive).sum()),
+                "promoters": int((hit & promoter).sum()),
             }
         )
     frame = pd.DataFrame(per_theme, columns=["theme", "detractors", "passives", "promoters"])

@@ -228,9 +228,22 @@ def assemble_dates(parts: DateParts, month_first: bool) -> tuple[np.ndarray, np.
     return out, valid
 
 
+_PLAIN_NUMBER = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+
+
 def parse_numbers(s: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
     """Numbers from cleaned cells, with thousands separators; (floats, mask of failures)."""
-    t = pc.replace_substring_regex(_arrow(s), r"[\s\x{202f}\x{2009}]", "")
+    a = _arrow(s)
+    if not decimal_comma:
+        # The common case: every cell already a plain number (one regex, one cast).
+        plain = pc.match_substring_regex(a, _PLAIN_NUMBER)
+        if pc.all(pc.or_kleene(pc.is_null(a), plain)).as_py() is not False:
+            numbers = pc.cast(a, pa.float64()).to_numpy(zero_copy_only=False)
+            return (
+                pd.Series(numbers, index=s.index, dtype="Float64"),
+                pd.Series(False, index=s.index),
+            )
+    t = pc.replace_substring_regex(a, r"[\s\x{202f}\x{2009}]", "")
     if decimal_comma:
         thousands = pc.match_substring_regex(t, r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
         t = pc.if_else(thousands, pc.replace_substring(t, ".", ""), t)
@@ -238,7 +251,7 @@ def parse_numbers(s: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Seri
     else:
         thousands = pc.match_substring_regex(t, r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
         t = pc.if_else(thousands, pc.replace_substring(t, ",", ""), t)
-    ok = pc.match_substring_regex(t, r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+    ok = pc.match_substring_regex(t, _PLAIN_NUMBER)
     ok = _fill(ok, False).to_numpy(zero_copy_only=False)
     numbers = _as_float(pc.if_else(ok, t, pa.scalar(None, t.type)))
     present = s.notna().to_numpy(bool)

@@ -30,7 +30,7 @@ def month_picker(database) -> str:
     months = [
         r[0]
         for r in database.execute(
-            "SELECT DISTINCT substr(responded_at, 1, 7) FROM survey ORDER BY 1 DESC"
+            "SELECT DISTINCT substr(day, 1, 7) FROM survey_counts WHERE dim = '' ORDER BY 1 DESC"
         )
     ]
     default = brief.latest_complete_month(database)

@@ -30,12 +30,29 @@ def load_link_trend(path: str, version: tuple, by: str, lookback: int) -> pd.Dat
     return correlation.link_trend(store.connect(path), by, lookback)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_driver_options(path: str, version: tuple, target: str, themes_key: tuple):
+    database = store.connect(path)
+    return drivers.candidate_drivers(database, target), drivers.default_drivers(database, target)
+
+
 @st.cache_data(max_entries=16, show_spinner="Ranking drivers…")
 def load_drivers(path: str, version: tuple, target: str, chosen: tuple, themes_key: tuple):
-    database = store.connect(path)
-    frame = drivers.driver_frame(database, target, list(chosen))
+    frame = _load_frame(path, version, _rows_of(target), chosen, themes_key)
+    if target == "promoter":
+        frame = frame.assign(promoter=(frame["score"] >= 9).astype(float))
     columns = drivers.expand_drivers(frame, target, list(chosen))
     return drivers.driver_table(frame, target, columns, rng=np.random.default_rng(1))
+
+
+def _rows_of(target: str) -> str:
+    """Touchpoint score and promoter yes/no are read from the same rows."""
+    return "score" if target == "promoter" else target
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _load_frame(path: str, version: tuple, target: str, chosen: tuple, themes_key: tuple):
+    return drivers.driver_frame(store.connect(path), target, list(chosen))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -139,9 +156,9 @@ def driver_section(database) -> None:
         key="target",
         index=_choice("target", targets, "score"),
     )
-    offered = drivers.candidate_drivers(database, target)
+    path, version = str(store.database_path()), data_version(database)
+    offered, default = load_driver_options(path, version, _rows_of(target), _themes_key(database))
     options = [d for family in offered.values() for d in family]
-    default = drivers.default_drivers(database, target)
     wanted = [d for d in _param("drivers", "").split(",") if d in options]
     chosen = c2.multiselect(
         "Drivers",
@@ -156,7 +173,6 @@ def driver_section(database) -> None:
     if not chosen:
         st.info("Choose at least one driver.")
         return
-    path, version = str(store.database_path()), data_version(database)
     try:
         result = load_drivers(path, version, target, tuple(chosen), _themes_key(database))
     except InputError as exc:

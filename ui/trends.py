@@ -23,7 +23,7 @@ def _param(name: str, default: str) -> str:
 def controls(database) -> tuple[str, nps.Query, str | None]:
     """Period, date range, segment and one column = value filter; all mirrored in the URL."""
     span = database.execute(
-        "SELECT min(substr(responded_at, 1, 10)), max(substr(responded_at, 1, 10)) FROM survey"
+        "SELECT substr(min(responded_at), 1, 10), substr(max(responded_at), 1, 10) FROM survey"
     ).fetchone()
     first, last = date.fromisoformat(span[0]), date.fromisoformat(span[1])
     c1, c2, c3, c4, c5 = st.container(key="controls_trends").columns([1, 1, 1, 1.2, 1.6])
@@ -99,18 +99,16 @@ def _date(text: str, default: date) -> date:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _filter_values(path: str, version: tuple, columns: tuple) -> list[str]:
+    """column:value choices for the filter, from the per-day counts (no scan of responses)."""
     database = store.connect(path)
-    present = set(store.table_columns(database, "survey"))
-    values = []
-    for column in columns:
-        if column not in present:
-            continue
-        rows = database.execute(
-            f"SELECT DISTINCT {store.quote(column)} FROM survey WHERE {store.quote(column)} "
-            "IS NOT NULL ORDER BY 1 LIMIT 200"
-        ).fetchall()
-        values += [f"{column}:{r[0]}" for r in rows]
-    return values
+    rows = database.execute(
+        "SELECT dim, value FROM (SELECT DISTINCT dim, value FROM survey_counts WHERE dim != '' "
+        "AND value != '(none)') ORDER BY dim, value"
+    ).fetchall()
+    by_dim: dict[str, list[str]] = {}
+    for dim, value in rows:
+        by_dim.setdefault(dim, []).append(value)
+    return [f"{c}:{v}" for c in columns for v in by_dim.get(c, [])[:200]]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -123,9 +121,8 @@ def load_trend(path: str, version: tuple, by: str, query: nps.Query, segment: st
 def partial_note(database, query: nps.Query, period: str) -> str:
     """ ", to 31 Oct 2026" when the latest period is still running (its last day has no data)."""
     last = database.execute(
-        "SELECT max(substr(responded_at, 1, 10)) FROM survey WHERE substr(responded_at, 1, 10)"
-        " <= ?",
-        [query.date_to or "9999-12-31"],
+        "SELECT substr(max(responded_at), 1, 10) FROM survey WHERE responded_at < ?",
+        [nps.day_after(query.date_to) if query.date_to else "9999-12-31"],
     ).fetchone()[0]
     if last is None:
         return ""
