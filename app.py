@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cxdata import store
-from ui.common import db, presentation_toggle, run_navigation
+from ui.common import db, presentation_toggle, run_navigation, sign_in_gate
 
 st.set_page_config(
     page_title="CX Compass",
@@ -11,6 +11,8 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto",
 )
+
+sign_in_gate()  # off unless secrets.toml sets [cxcompass] require_login = true
 
 # A new user with an empty database lands on the Data page, which says what to upload.
 has_data = store.count_rows(db(), "survey") > 0

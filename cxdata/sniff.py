@@ -67,6 +67,11 @@ def sniff(path: str | os.PathLike, name: str | None = None) -> FileFormat:
         raise InputError(f"File '{name}' is empty: there is no header and no data.")
     delimiter = _pick_delimiter(head)
     rows, line_ends = _parse_rows(head, delimiter)
+    if not rows or not any(c.strip() for c in rows[0] + (rows[1] if len(rows) > 1 else [])):
+        raise InputError(
+            f"File '{name}' could not be read as CSV: no header row was found in its first "
+            "lines. Save it again from the source as CSV (comma- or semicolon-separated)."
+        )
     start = _header_start(rows)
     notes = []
     if start:
@@ -75,6 +80,8 @@ def sniff(path: str | os.PathLike, name: str | None = None) -> FileFormat:
     header_rows = rows[start : start + n_header_rows]
     headers, labels = _names(layout, header_rows)
     last = start + n_header_rows - 1
+    if last >= len(line_ends) or not headers:
+        raise InputError(f"File '{name}' could not be read as CSV: its header row is incomplete.")
     return FileFormat(
         path=path,
         name=name,

@@ -10,6 +10,10 @@ import streamlit as st
 from cxdata import store
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]#|<>~$])")
+# Bare URLs and e-mail addresses are turned into links by the Markdown renderer even when
+# escaped; an invisible word joiner (U+2060) inside "://", "www." and before "@" stops that.
+_AUTOLINK = re.compile(r"(?i)(?=://|@)|(?<=\bwww)(?=\.)")
+_JOINER = "\u2060"
 _LINE_START_MARKERS = re.compile(r"^(\s*)([-+]|\d+[.)])(?=\s)", re.MULTILINE)
 
 
@@ -56,6 +60,7 @@ def plain(text: object) -> str:
     from being read as Markdown (links, emphasis, headings).
     """
     escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    escaped = _AUTOLINK.sub(_JOINER, escaped)
     escaped = _LINE_START_MARKERS.sub(_escape_marker, escaped)
     return escaped.replace("\n", "  \n")
 
@@ -161,3 +166,36 @@ def masked_table(frame):
         if out[column].dtype == object or str(out[column].dtype) == "string":
             out[column] = out[column].map(lambda v: mask_pii(v) if isinstance(v, str) else v)
     return out
+
+
+# --- sign-in (off by default) --------------------------------------------------------------
+
+
+def login_required() -> bool:
+    """Sign-in is required when ``.streamlit/secrets.toml`` says so::
+
+    [cxcompass]
+    require_login = true
+
+    [auth]            # Streamlit's OpenID Connect settings (see the README)
+    redirect_uri = "https://cx.example.com/oauth2callback"
+    cookie_secret = "…"
+    client_id = "…"
+    client_secret = "…"
+    server_metadata_url = "https://accounts.example.com/.well-known/openid-configuration"
+    """
+    try:
+        settings = st.secrets.get("cxcompass", {})
+    except Exception:  # no secrets file at all: the default, single-machine use
+        return False
+    return bool(settings.get("require_login", False))
+
+
+def sign_in_gate() -> None:
+    """Stop here with a sign-in button unless the user is signed in (when required)."""
+    if not login_required() or getattr(st.user, "is_logged_in", False):
+        return
+    st.title("CX Compass")
+    st.markdown("Sign in to see your organisation's customer-experience data.")
+    st.button("Sign in", on_click=st.login, type="primary", key="sign_in")
+    st.stop()
