@@ -191,24 +191,29 @@ _TREND_COLUMNS = [
 ]
 
 
-def trend_dicts(table: pd.DataFrame) -> list[dict]:
-    """The ``correlate`` JSON periods (SPEC §8)."""
+def _num(v):
+    return None if v is None or pd.isna(v) else round(float(v), 6)
 
-    def num(v):
-        return None if v is None or pd.isna(v) else round(float(v), 6)
 
+def _period_dicts(table: pd.DataFrame, counts: dict[str, str]) -> list[dict]:
+    """Rows of a per-period correlation table as JSON dicts: the count columns named in
+    ``counts`` (JSON key → column), then r and ρ with their intervals."""
     return [
         {
-            "period": row.period,
-            "customers": int(row.customers),
-            "unlinked": int(row.unlinked),
-            "pearson_r": num(row.pearson_r),
-            "pearson_ci": [num(row.pearson_low), num(row.pearson_high)],
-            "spearman_rho": num(row.spearman_rho),
-            "spearman_ci": [num(row.spearman_low), num(row.spearman_high)],
+            "period": row["period"],
+            **{key: int(row[column]) for key, column in counts.items()},
+            "pearson_r": _num(row["pearson_r"]),
+            "pearson_ci": [_num(row["pearson_low"]), _num(row["pearson_high"])],
+            "spearman_rho": _num(row["spearman_rho"]),
+            "spearman_ci": [_num(row["spearman_low"]), _num(row["spearman_high"])],
         }
-        for row in table.itertuples(index=False)
+        for row in table.to_dict("records")
     ]
+
+
+def trend_dicts(table: pd.DataFrame) -> list[dict]:
+    """The ``correlate`` JSON periods (SPEC §8)."""
+    return _period_dicts(table, {"customers": "customers", "unlinked": "unlinked"})
 
 
 # --- operational KPIs against the touchpoint score -----------------------------------------
@@ -332,21 +337,7 @@ def kpi_trend(db, kpi: str, by: str = "quarter", level: float = 0.95) -> pd.Data
 
 def kpi_dicts(table: pd.DataFrame) -> list[dict]:
     """``correlate --kpi`` JSON periods."""
-
-    def num(v):
-        return None if v is None or pd.isna(v) else round(float(v), 6)
-
-    return [
-        {
-            "period": row.period,
-            "n": int(row.n),
-            "pearson_r": num(row.pearson_r),
-            "pearson_ci": [num(row.pearson_low), num(row.pearson_high)],
-            "spearman_rho": num(row.spearman_rho),
-            "spearman_ci": [num(row.spearman_low), num(row.spearman_high)],
-        }
-        for row in table.itertuples(index=False)
-    ]
+    return _period_dicts(table, {"n": "n"})
 
 
 def correlation_difference(r1: float, n1: int, r2: float, n2: int) -> float | None:

@@ -4,7 +4,7 @@ score, which operational fix pays, and what comments are about."""
 import streamlit as st
 
 from cxdata import store
-from ui.common import db, page_setup
+from ui.common import db, no_survey_data, page_setup
 from ui.drivers import (
     driver_section,
     kpi_section,
@@ -17,11 +17,7 @@ page_setup()
 st.title("Drivers & correlation")
 database = db()
 if store.count_rows(database, "survey") == 0:
-    st.info(
-        "No touchpoint survey responses yet. Upload an export on the Data page, or load the "
-        "sample data there. A ratings table can be analysed below without importing it."
-    )
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    no_survey_data("A ratings table can be analysed below without importing it.")
 else:
     link_section(database)
     driver_section(database)

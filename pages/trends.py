@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cxdata import charts, store
-from ui.common import chart_downloads, data_version, db, page_setup, plain
+from ui.common import chart_downloads, data_version, db, no_survey_data, page_setup, plain
 from ui.trends import (
     SEGMENT_COLUMNS,
     controls,
@@ -19,11 +19,7 @@ page_setup()
 st.title("NPS trends")
 database = db()
 if store.count_rows(database, "survey") == 0:
-    st.info(
-        "No touchpoint survey responses yet. Upload an export on the Data page, or load "
-        "the sample data there."
-    )
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    no_survey_data()
     st.stop()
 
 period, query, segment = controls(database)

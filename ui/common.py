@@ -199,3 +199,12 @@ def sign_in_gate() -> None:
     st.markdown("Sign in to see your organisation's customer-experience data.")
     st.button("Sign in", on_click=st.login, type="primary", key="sign_in")
     st.stop()
+
+
+def no_survey_data(extra: str = "") -> None:
+    """The empty state of the analysis pages: what to upload, and where."""
+    st.info(
+        "No touchpoint survey responses yet. Upload an export on the Data page, or load the "
+        "sample data there." + (f" {extra}" if extra else "")
+    )
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
