@@ -61,6 +61,17 @@ def load_kpi_buckets(path: str, version: tuple, kpi: str) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
+def _has_linked_interactions(path: str, version: tuple) -> bool:
+    database = store.connect(path)
+    if database.execute("SELECT 1 FROM transactional LIMIT 1").fetchone() is None:
+        return False
+    found = database.execute(
+        "SELECT 1 FROM survey s JOIN transactional t ON t.interaction_id = s.interaction_id LIMIT 1"
+    ).fetchone()
+    return found is not None
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
 def load_kpi_correlations(path: str, version: tuple) -> pd.DataFrame:
     return correlation.kpi_correlations(store.connect(path))
 
@@ -231,9 +242,7 @@ DRIVER_COLUMNS = {
 def kpi_section(database) -> None:
     st.header("Operational KPIs and the score")
     kpis = correlation.kpi_columns(database)
-    linked = database.execute(
-        "SELECT 1 FROM survey s JOIN transactional t ON t.interaction_id = s.interaction_id LIMIT 1"
-    ).fetchone()
+    linked = _has_linked_interactions(str(store.database_path()), data_version(database))
     if not kpis or not linked:
         st.info(
             "Upload transactional data (tickets, calls, orders) whose interaction_id matches "
