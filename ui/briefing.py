@@ -93,7 +93,7 @@ def top_band(b: brief.Briefing) -> None:
         end = b.goal.month_label(b.goal.horizon)
         label = f"Goal: {signed(b.goal.target, 0)} by {milestones.month_name(end)}"
         marker = {"behind": "▼", "on track": "●", "ahead": "▲"}[b.rolling["status"]]
-        cols[3].metric(label, f"{b.rolling['status'].upper()} {marker}", border=True)
+        cols[3].metric(label, f"{b.rolling['status'].capitalize()} {marker}", border=True)
         held = b.rolling["held"]
         cols[3].caption(plain(f"{held} month{'s' if held != 1 else ''} running"))
     else:

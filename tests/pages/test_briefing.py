@@ -23,7 +23,7 @@ def test_month_choice_is_kept_in_the_url(app, sample_db):
     assert at.title[0].value == "April 2026 · CX briefing"
     month = at.query_params["month"]
     assert (month[0] if isinstance(month, list) else month) == "2026-04"
-    assert any("BEHIND" in m.value for m in at.metric)
+    assert any("Behind" in m.value for m in at.metric)
 
 
 def test_presentation_mode_from_the_url(sample_db):
