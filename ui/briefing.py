@@ -68,7 +68,7 @@ def header(database) -> brief.Briefing:
 
 
 def top_band(b: brief.Briefing) -> None:
-    cols = st.columns(5)
+    cols = st.columns([1, 1.1, 1, 1.35, 1.1])
     margin = f" · ±{b.margin:.0f}" if b.margin is not None else ""
     low_n = " · low n" if b.n < 30 else ""
     cols[0].metric("NPS", signed(b.nps, 0), border=True, help="95 % adjusted-Wald interval")
@@ -93,9 +93,9 @@ def top_band(b: brief.Briefing) -> None:
         end = b.goal.month_label(b.goal.horizon)
         label = f"Goal: {signed(b.goal.target, 0)} by {milestones.month_name(end)}"
         marker = {"behind": "▼", "on track": "●", "ahead": "▲"}[b.rolling["status"]]
-        cols[3].metric(label, f"{b.rolling['status'].capitalize()} {marker}", border=True)
+        cols[3].metric(label, b.rolling["status"].capitalize(), border=True)
         held = b.rolling["held"]
-        cols[3].caption(plain(f"{held} month{'s' if held != 1 else ''} running"))
+        cols[3].caption(plain(f"{marker} {held} month{'s' if held != 1 else ''} running"))
     else:
         cols[2].metric("3-month NPS", "–", border=True)
         cols[3].metric("Goal", "no status yet", border=True)
