@@ -340,6 +340,14 @@ def iso_dates(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     if not pc.all(pc.or_kleene(pc.invert(present), match)).as_py():
         return None
 
+    try:  # the usual case: every date valid, which Arrow's own parser confirms at once
+        pc.cast(a, pa.timestamp("s"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    else:
+        valid = _fill(present, False).to_numpy(zero_copy_only=False)
+        return np.where(valid, a.to_numpy(zero_copy_only=False), None).astype(object), valid
+
     def part(start: int, stop: int) -> np.ndarray:
         return _as_float(pc.utf8_slice_codeunits(a, start, stop))
 
