@@ -30,7 +30,18 @@ _TRUE = {"1", "yes", "y", "true", "t", "si", "sí", "ja", "oui", "x", "resolved"
 _FALSE = {"0", "no", "n", "false", "f", "nein", "non", "nee", "not resolved", "0.0"}
 
 
-_MISSING = pa.array(sorted(MISSING_TOKENS), type=pa.large_string())
+def _case_variants(word: str) -> set[str]:
+    """Every upper/lower-case spelling of a short token ("na" → na, nA, Na, NA)."""
+    variants = {""}
+    for ch in word:
+        variants = {v + c for v in variants for c in {ch.lower(), ch.upper()}}
+    return variants
+
+
+# All spellings of the missing tokens, so cells are matched without lower-casing each one.
+_MISSING = pa.array(
+    sorted(set().union(*(_case_variants(t) for t in MISSING_TOKENS))), type=pa.large_string()
+)
 
 
 def clean(series: pd.Series) -> pd.Series:
@@ -43,7 +54,7 @@ def clean(series: pd.Series) -> pd.Series:
     if pc.any(pc.match_substring(a, "\xa0")).as_py():
         a = pc.replace_substring(a, "\xa0", " ")
     a = pc.utf8_trim_whitespace(a)
-    missing = pc.is_in(pc.utf8_lower(a), value_set=_MISSING)
+    missing = pc.is_in(a, value_set=_MISSING)
     a = pc.if_else(missing, pa.scalar(None, pa.large_string()), a)
     return pd.Series(pd.arrays.ArrowStringArray(a), index=series.index, copy=False)
 
