@@ -151,6 +151,8 @@ def driver_table(
             }
         )
     table = pd.DataFrame(rows)
+    for column in ("spearman_rho", "spearman_low", "spearman_high", "pearson_r", "mean"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
     for column in ("raw_weight", "rescaled_pct", "rescaled_low", "rescaled_high"):
         table[column] = np.nan
     if not np.isfinite(y_all).any():
