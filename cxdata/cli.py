@@ -574,6 +574,12 @@ def _cmd_drivers(args: argparse.Namespace) -> dict:
         columns = chosen
     else:
         db = store.connect(args.db)
+        table_name = "relationship" if args.target == "relationship_score" else "survey"
+        if store.count_rows(db, table_name) == 0:
+            raise InputError(
+                f"There are no {table_name} responses in the database yet: import some, or "
+                "give a CSV file to read as a plain table."
+            )
         if not chosen:
             chosen = drivers.default_drivers(db, args.target)
         table = drivers.driver_frame(db, args.target, chosen)
