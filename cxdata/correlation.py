@@ -65,6 +65,18 @@ def correlation(x, y, level: float = 0.95) -> dict:
     return out
 
 
+def _flat(c: dict) -> dict:
+    """A :func:`correlation` result as table columns (intervals split into low / high)."""
+    return {
+        "pearson_r": c["pearson_r"],
+        "pearson_low": c["pearson_ci"][0],
+        "pearson_high": c["pearson_ci"][1],
+        "spearman_rho": c["spearman_rho"],
+        "spearman_low": c["spearman_ci"][0],
+        "spearman_high": c["spearman_ci"][1],
+    }
+
+
 def linked_responses(db, lookback_days: int = LOOKBACK_DAYS) -> pd.DataFrame:
     """One row per relationship response with the customer's touchpoint scores in the window.
 
@@ -162,19 +174,8 @@ def link_trend(
     for period, group in pairs.groupby("period", sort=True):
         linked = group[group["linked"]]
         c = correlation(linked["touchpoint_mean"], linked["relationship_score"], level)
-        rows.append(
-            {
-                "period": period,
-                "customers": int(len(linked)),
-                "unlinked": int((~group["linked"]).sum()),
-                "pearson_r": c["pearson_r"],
-                "pearson_low": c["pearson_ci"][0],
-                "pearson_high": c["pearson_ci"][1],
-                "spearman_rho": c["spearman_rho"],
-                "spearman_low": c["spearman_ci"][0],
-                "spearman_high": c["spearman_ci"][1],
-            }
-        )
+        counts = {"customers": int(len(linked)), "unlinked": int((~group["linked"]).sum())}
+        rows.append({"period": period, **counts, **_flat(c)})
     return pd.DataFrame(rows, columns=_TREND_COLUMNS)
 
 
@@ -320,18 +321,7 @@ def kpi_trend(db, kpi: str, by: str = "quarter", level: float = 0.95) -> pd.Data
     out = []
     for period, group in frame.groupby("period", sort=True):
         c = correlation(group["kpi"], group["score"], level)
-        out.append(
-            {
-                "period": period,
-                "n": c["n"],
-                "pearson_r": c["pearson_r"],
-                "pearson_low": c["pearson_ci"][0],
-                "pearson_high": c["pearson_ci"][1],
-                "spearman_rho": c["spearman_rho"],
-                "spearman_low": c["spearman_ci"][0],
-                "spearman_high": c["spearman_ci"][1],
-            }
-        )
+        out.append({"period": period, "n": c["n"], **_flat(c)})
     return pd.DataFrame(out)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import tempfile
 import threading
+from pathlib import Path
 
 import streamlit as st
 
@@ -208,3 +211,13 @@ def no_survey_data(extra: str = "") -> None:
         "sample data there." + (f" {extra}" if extra else "")
     )
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+
+
+@contextlib.contextmanager
+def uploaded_file(upload):
+    """An uploaded file as a path in a private temporary folder, under a fixed name: the
+    upload's own name is only ever a label, never a path."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload.csv"
+        path.write_bytes(upload.getvalue())
+        yield path

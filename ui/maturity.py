@@ -10,7 +10,7 @@ import streamlit as st
 from cxdata import charts, maturity, store
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
-from ui.common import chart_downloads, plain
+from ui.common import chart_downloads, plain, uploaded_file
 
 ORGANISATION = "Organisation"
 
@@ -249,12 +249,7 @@ def upload_section(database) -> None:
         upload = st.file_uploader("Maturity CSV", type=["csv", "txt"], key="maturity_upload")
         if upload is None or not st.button("Import", key="maturity_import"):
             return
-        import tempfile
-        from pathlib import Path
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "upload.csv"
-            path.write_bytes(upload.getvalue())
+        with uploaded_file(upload) as path:
             try:
                 report = maturity.import_responses(database, path, upload.name)
             except InputError as exc:

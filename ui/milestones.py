@@ -3,9 +3,6 @@ the simulation and scenario comparison."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -13,7 +10,7 @@ from cxdata import charts, maturity, milestones, store
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
 from cxdata.formatting import signed
-from ui.common import chart_downloads, data_version, plain
+from ui.common import chart_downloads, data_version, plain, uploaded_file
 
 
 def portfolio_version(database) -> tuple:
@@ -162,9 +159,7 @@ def portfolio_section(database) -> str:
         )
         upload = st.file_uploader("Initiatives CSV", type=["csv", "txt"], key="init_upload")
         if upload is not None and st.button("Import", key="init_import"):
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "initiatives.csv"
-                path.write_bytes(upload.getvalue())
+            with uploaded_file(upload) as path:
                 try:
                     result = milestones.import_initiatives(database, path, upload.name)
                 except InputError as exc:

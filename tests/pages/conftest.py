@@ -35,3 +35,11 @@ def sample_db(sample_file, fresh_database):
     from tests.conftest import copy_database
 
     return store.connect(copy_database(sample_file, fresh_database))
+
+
+def chart_specs(at) -> list[dict]:
+    """The Vega-Lite specs of every chart on the page."""
+    import json
+
+    charts = at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")
+    return [json.loads(c.proto.spec) for c in charts]

@@ -1,13 +1,7 @@
 """The Drivers & correlation page in AppTest."""
 
-import json
-
 from cxdata import themes
-
-
-def specs(at):
-    charts = at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")
-    return [json.loads(c.proto.spec) for c in charts]
+from tests.pages.conftest import chart_specs
 
 
 def test_empty_database_points_to_the_data_page(app):
@@ -29,7 +23,7 @@ def test_sample_shows_link_drivers_kpis_and_themes(app, sample_db):
     ]
     text = " ".join(m.value for m in at.markdown)
     assert "a significant change" in text and "2024Q4" in text
-    titles = [s.get("title") for s in specs(at)]
+    titles = [s.get("title") for s in chart_specs(at)]
     assert "Driver importance (relative weights)" in titles
     assert at.multiselect(key="drivers").value[:2] == ["ease", "agent_knowledge"]
 
@@ -40,7 +34,7 @@ def test_kpi_choice_is_kept_in_the_url(app, sample_db):
     assert not at.exception
     kpi = at.query_params["kpi"]
     assert (kpi[0] if isinstance(kpi, list) else kpi) == "delivery_delay_days"
-    assert "NPS by delivery_delay_days" in [s.get("title") for s in specs(at)]
+    assert "NPS by delivery_delay_days" in [s.get("title") for s in chart_specs(at)]
 
 
 def test_query_params_restore_target_and_drivers(sample_db):

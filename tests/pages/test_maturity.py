@@ -1,11 +1,6 @@
 """The Maturity page in AppTest."""
 
-import json
-
-
-def specs(at):
-    charts = at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")
-    return [json.loads(c.proto.spec) for c in charts]
+from tests.pages.conftest import chart_specs
 
 
 def test_empty_state_offers_questionnaire_and_upload(app):
@@ -19,7 +14,7 @@ def test_sample_assessment_headline_heatmap_and_next_steps(app, sample_db):
     at = app("pages/maturity.py")
     assert not at.exception
     assert at.subheader[0].value.startswith("Organisation: stage 3 · Defined")
-    titles = [s.get("title") for s in specs(at)]
+    titles = [s.get("title") for s in chart_specs(at)]
     assert "Maturity by department and domain (0–4)" in titles
     assert len(at.selectbox(key="dept").options) == 11
     assert "Raters disagree: Marketing" in at.warning[0].value

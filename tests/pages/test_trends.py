@@ -1,12 +1,6 @@
 """The NPS trends page in AppTest, on the sample story."""
 
-import json
-
 from cxdata import followups
-
-
-def chart_specs(at):
-    return [json.loads(c.proto.spec) for c in at.get("arrow_vega_lite_chart")]
 
 
 def test_empty_database_points_to_the_data_page(app):
