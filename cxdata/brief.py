@@ -206,8 +206,11 @@ def _add_portfolio(db, b: Briefing) -> None:
     ]
     cost = pd.to_numeric(started["cost"], errors="coerce").fillna(0)
     b.spend = float(cost.sum())
-    expected = started["probability"].astype(float) * (
-        started[["effect_low", "effect_likely", "effect_high"]].astype(float).sum(axis=1) / 3
+    expected = milestones.expected_points(
+        *(
+            started[c].astype(float)
+            for c in ("probability", "effect_low", "effect_likely", "effect_high")
+        )
     )
     b.expected_points = float(expected.sum())
     b.points_per_100k = b.expected_points / b.spend * 100_000 if b.spend else None

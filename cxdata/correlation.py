@@ -222,9 +222,7 @@ def trend_dicts(table: pd.DataFrame) -> list[dict]:
 
 def kpi_columns(db) -> list[str]:
     """Numeric columns of the transactional table that can be set against the score."""
-    skip = {"id", "dataset_id", "source_row"}
-    info = db.execute("SELECT name, type FROM pragma_table_info('transactional')").fetchall()
-    return [name for name, kind in info if kind in ("REAL", "INTEGER") and name not in skip]
+    return store.numeric_columns(db, "transactional", skip={"id", "dataset_id", "source_row"})
 
 
 def _check_kpi(db, kpi: str) -> None:

@@ -296,8 +296,7 @@ _SKIP = {"id", "dataset_id", "source_row", "score"}
 
 
 def _numeric_columns(db, table: str) -> list[str]:
-    info = db.execute(f"SELECT name, type FROM pragma_table_info('{table}')").fetchall()
-    return [n for n, t in info if t in ("REAL", "INTEGER") and n not in _SKIP]
+    return store.numeric_columns(db, table, skip=_SKIP)
 
 
 def candidate_drivers(db, target: str = "score") -> dict[str, list[str]]:

@@ -536,7 +536,7 @@ def simulate(
         else:
             ramp_share = np.clip((months - start) / ramp, 0.0, 1.0)
         effects += (size * success)[:, None] * ramp_share[None, :]
-        expected = float(row.probability) * (low + likely + high) / 3
+        expected = expected_points(row.probability, low, likely, high)
         cost = None if row.cost is None or pd.isna(row.cost) else float(row.cost)
         value_rows.append(
             {
@@ -583,6 +583,12 @@ def simulate(
         runs=runs,
         seed=seed,
     )
+
+
+def expected_points(probability, low, likely, high):
+    """Expected NPS effect of an initiative: P(success) × the triangular distribution's mean
+    (works on numbers and on columns alike)."""
+    return probability * (low + likely + high) / 3
 
 
 def _observe(true_nps: np.ndarray, n: int, passive_share: float, rng: np.random.Generator):

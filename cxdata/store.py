@@ -371,6 +371,12 @@ def indexes_deferred(conn: sqlite3.Connection, table: str, defer: bool) -> Itera
         conn.execute(sql)
 
 
+def numeric_columns(db: sqlite_utils.Database, table: str, skip=()) -> list[str]:
+    """The REAL and INTEGER columns of ``table``, in order, except those in ``skip``."""
+    info = db.execute("SELECT name, type FROM pragma_table_info(?)", [table]).fetchall()
+    return [name for name, kind in info if kind in ("REAL", "INTEGER") and name not in skip]
+
+
 def count_rows(db: sqlite_utils.Database, table: str) -> int:
     return db.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]
 

@@ -28,5 +28,5 @@ else:
         "the status month by month."
     )
 scenario = portfolio_section(database)
-simulation_section(database, goal, scenario)
-comparison_section(database, goal)
+simulation_section(database, goal, scenario, passive)
+comparison_section(database, goal, passive)

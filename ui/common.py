@@ -51,6 +51,11 @@ def page_setup() -> None:
         st.rerun()
 
 
+def url_param(name: str, default: str) -> str:
+    """A page setting kept in the address (so a copied link reopens the same view)."""
+    return st.query_params.get(name, default)
+
+
 def db():
     """A connection to the app's database (``CXDATA_DB``, else ``data/cx.db``) for this run."""
     return store.connect(store.database_path())

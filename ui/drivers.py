@@ -8,17 +8,13 @@ import streamlit as st
 
 from cxdata import charts, correlation, drivers, store, themes
 from cxdata.errors import InputError
-from ui.common import chart_downloads, data_version, plain
+from ui.common import chart_downloads, data_version, plain, url_param
 
 PERIODS = {"month": "Month", "quarter": "Quarter", "year": "Year"}
 
 
-def _param(name: str, default: str) -> str:
-    return st.query_params.get(name, default)
-
-
 def _choice(name: str, options: list[str], default: str) -> int:
-    wanted = _param(name, default)
+    wanted = url_param(name, default)
     return options.index(wanted) if wanted in options else options.index(default)
 
 
@@ -111,7 +107,7 @@ def link_section(database) -> None:
         min_value=7,
         max_value=365,
         step=1,
-        value=int(_param("lookback", "90")) if _param("lookback", "90").isdigit() else 90,
+        value=int(url_param("lookback", "90")) if url_param("lookback", "90").isdigit() else 90,
         key="lookback",
         help="A relationship response is linked to the same customer's touchpoint survey "
         "responses in this many days before it.",
@@ -170,7 +166,7 @@ def driver_section(database) -> None:
     path, version = str(store.database_path()), data_version(database)
     offered, default = load_driver_options(path, version, _rows_of(target), _themes_key(database))
     options = [d for family in offered.values() for d in family]
-    wanted = [d for d in _param("drivers", "").split(",") if d in options]
+    wanted = [d for d in url_param("drivers", "").split(",") if d in options]
     chosen = c2.multiselect(
         "Drivers",
         options,

@@ -10,7 +10,7 @@ import streamlit as st
 from cxdata import charts, maturity, store
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
-from ui.common import chart_downloads, plain, uploaded_file
+from ui.common import chart_downloads, plain, uploaded_file, url_param
 
 ORGANISATION = "Organisation"
 
@@ -29,10 +29,6 @@ def load_results(path: str, version: tuple):
     responses = maturity.load_responses(store.connect(path))
     history = maturity.score_history(responses)
     return history, maturity.results_frame(history)
-
-
-def _param(name: str, default: str) -> str:
-    return st.query_params.get(name, default)
 
 
 def headline(assessment: maturity.Assessment) -> None:
@@ -67,7 +63,7 @@ def headline(assessment: maturity.Assessment) -> None:
 
 def results_section(database, history, results: pd.DataFrame) -> None:
     dates = [a.assessed_at for a in history]
-    chosen_date = _param("date", dates[-1])
+    chosen_date = url_param("date", dates[-1])
     when = st.selectbox(
         "Assessment",
         dates,
@@ -90,7 +86,7 @@ def results_section(database, history, results: pd.DataFrame) -> None:
         chart_downloads(heat, current, f"maturity_{when}", "heatmap")
     departments = list(assessment.departments)
     with right:
-        wanted = _param("dept", departments[0])
+        wanted = url_param("dept", departments[0])
         dept = st.selectbox(
             "Department",
             departments,

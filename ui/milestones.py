@@ -187,9 +187,10 @@ def _save(database, edited: pd.DataFrame, scenario: str) -> None:
     st.rerun()
 
 
-def simulation_section(database, goal: milestones.Goal, scenario: str) -> milestones.Plan:
+def simulation_section(
+    database, goal: milestones.Goal, scenario: str, passive: float
+) -> milestones.Plan:
     st.header("The odds")
-    passive = milestones.baseline_passive_share(database, goal)
     plan = run_simulation(
         str(store.database_path()),
         (portfolio_version(database), data_version(database)),
@@ -248,13 +249,12 @@ def simulation_section(database, goal: milestones.Goal, scenario: str) -> milest
     return plan
 
 
-def comparison_section(database, goal: milestones.Goal) -> None:
+def comparison_section(database, goal: milestones.Goal, passive: float) -> None:
     names = milestones.scenarios(database)
     if len(names) < 2:
         st.caption("Save the portfolio under a second scenario name to compare portfolios.")
         return
     st.header("Scenarios side by side")
-    passive = milestones.baseline_passive_share(database, goal)
     version = (portfolio_version(database), data_version(database))
     rows = []
     for name in names:

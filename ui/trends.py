@@ -10,14 +10,10 @@ import streamlit as st
 from cxdata import followups, maturity, nps, store, verbatims
 from cxdata.export import safe_csv
 from cxdata.formatting import natural_date, natural_datetimes
-from ui.common import data_version, plain, presenting
+from ui.common import data_version, plain, presenting, url_param
 
 PERIOD_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter", "year": "Year"}
 NO_SEGMENT = "(none)"
-
-
-def _param(name: str, default: str) -> str:
-    return st.query_params.get(name, default)
 
 
 def controls(database) -> tuple[str, nps.Query, str | None]:
@@ -33,13 +29,13 @@ def controls(database) -> tuple[str, nps.Query, str | None]:
         periods,
         format_func=PERIOD_LABELS.get,
         key="period",
-        index=periods.index(_param("period", "month"))
-        if _param("period", "month") in periods
+        index=periods.index(url_param("period", "month"))
+        if url_param("period", "month") in periods
         else 1,
     )
     start = c2.date_input(
         "From",
-        value=_date(_param("from", ""), first),
+        value=_date(url_param("from", ""), first),
         min_value=first,
         max_value=last,
         key="from",
@@ -47,7 +43,7 @@ def controls(database) -> tuple[str, nps.Query, str | None]:
     )
     end = c3.date_input(
         "To",
-        value=_date(_param("to", ""), last),
+        value=_date(url_param("to", ""), last),
         min_value=first,
         max_value=last,
         key="to",
@@ -55,7 +51,7 @@ def controls(database) -> tuple[str, nps.Query, str | None]:
     )
     columns = store.table_columns(database, "survey")
     segment_options = [NO_SEGMENT] + [c for c in nps.SEGMENTS if c in columns]
-    wanted = _param("segment", "channel")
+    wanted = url_param("segment", "channel")
     segment = c4.selectbox(
         "Compare segments",
         segment_options,
@@ -63,7 +59,7 @@ def controls(database) -> tuple[str, nps.Query, str | None]:
         index=segment_options.index(wanted) if wanted in segment_options else 0,
     )
     where: tuple = ()
-    filter_text = _param("filter", "")
+    filter_text = url_param("filter", "")
     filter_options = [""] + _filter_values(
         str(store.database_path()), data_version(database), tuple(nps.SEGMENTS)
     )
