@@ -2,11 +2,13 @@
 
 Ours: ``cxdata.ingest.import_file`` — detection, mapping, validation, ids, upsert, indexes and
 the per-day counts. Baseline: ``pandas.read_csv`` and ``sqlite3`` ``executemany`` of the same
-rows into a bare table (no checks, no indexes). Targets: ratio ≤ 3 (aim 2), peak ≤ 600 MB.
+rows into a bare table (no checks, no indexes). Each is timed ``--repeats`` times, alternating
+which goes first, and the best of each is compared. Targets: ratio ≤ 3 (aim 2), peak ≤ 600 MB.
 """
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -45,15 +47,27 @@ def baseline(path: Path, folder: Path) -> float:
 def main() -> None:
     args = arguments(__doc__)
     path = survey_file(args.rows)
+    ours_times, base_times = [], []
+    memory = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        ours_time = ours(path, folder)  # first, so the peak memory is ours
-        memory = peak_mb()
-        base_time = baseline(path, folder)
+        for run in range(max(1, args.repeats)):
+            folder = Path(tmp) / str(run)
+            folder.mkdir()
+            # Ours first on the first run, so the peak memory is ours (the baseline holds every
+            # row as Python objects and peaks higher); after that the order alternates, so
+            # neither side always pays for the other's disk writes still being flushed.
+            if run % 2 == 0:
+                ours_times.append(ours(path, folder))
+                memory = memory or peak_mb()
+                base_times.append(baseline(path, folder))
+            else:
+                base_times.append(baseline(path, folder))
+                ours_times.append(ours(path, folder))
+            shutil.rmtree(folder)
     report(
         f"import {args.rows:,} survey rows",
-        ours_time,
-        base_time,
+        min(ours_times),
+        min(base_times),
         target="ratio ≤ 3, peak ≤ 600 MB",
         memory=memory,
     )

@@ -96,6 +96,7 @@ class _Plan:
     newlines: dict[int, int] = field(default_factory=dict)  # row index → extra physical lines
     rows: int = 0
     fast_read: bool = False  # the first pass read the file with Arrow; the second does too
+    multiline: bool = True  # some values may hold line breaks (newlines must be counted)
     table_had_rows: bool = True  # stored rows may be replaced (their counts must go)
     counts: list = field(default_factory=list)  # survey: per-chunk count changes
 
@@ -255,15 +256,21 @@ _FAST_READ_BYTES = 4 << 20
 
 
 def _chunks(
-    fmt: FileFormat, width: int, chunk_rows: int, fast: bool = False
+    fmt: FileFormat,
+    width: int,
+    chunk_rows: int,
+    fast: bool = False,
+    columns: list[int] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Data rows as DataFrames of raw strings ('' for empty), numbered from 0 across chunks.
 
     ``fast``: read with Arrow; raises :class:`_FastReadFailed` (possibly after some chunks)
-    when the file needs the pandas reader instead.
+    when the file needs the pandas reader instead. ``columns``: with ``fast``, only these
+    (the Arrow reader still checks every field but builds only these columns); the pandas
+    reader always gives all.
     """
     if fast:
-        yield from _arrow_chunks(fmt, width)
+        yield from _arrow_chunks(fmt, width, columns)
         return
     with open_text(fmt.path, fmt.encoding) as f:
         f.read(fmt.data_offset)
@@ -303,12 +310,15 @@ def _chunks(
             ) from None
 
 
-def _arrow_chunks(fmt: FileFormat, width: int) -> Iterator[pd.DataFrame]:
+def _arrow_chunks(
+    fmt: FileFormat, width: int, columns: list[int] | None = None
+) -> Iterator[pd.DataFrame]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     n = width - _SPARE_FIELDS
     names = [str(i) for i in range(n)]
+    wanted = list(range(n)) if columns is None else sorted(columns) or [0]  # [] reads all
     reader_options = pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=8 << 20)
     parse_options = pacsv.ParseOptions(
         delimiter=fmt.delimiter,
@@ -319,6 +329,7 @@ def _arrow_chunks(fmt: FileFormat, width: int) -> Iterator[pd.DataFrame]:
     )
     convert_options = pacsv.ConvertOptions(
         column_types={c: pa.string() for c in names},
+        include_columns=[names[j] for j in wanted],
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
         null_values=[],
@@ -337,15 +348,16 @@ def _arrow_chunks(fmt: FileFormat, width: int) -> Iterator[pd.DataFrame]:
             if rows == 0:
                 continue
             index = pd.RangeIndex(start, start + rows)
-            columns = {
-                j: pd.Series(pd.arrays.ArrowStringArray(batch.column(j)), index=index, copy=False)
-                for j in range(n)
+            data = {
+                j: pd.Series(pd.arrays.ArrowStringArray(batch.column(k)), index=index, copy=False)
+                for k, j in enumerate(wanted)
             }
-            spare = pd.Series(pd.array([""] * rows, dtype=string), index=index)
-            for j in range(n, width):
-                columns[j] = spare
+            if columns is None:
+                spare = pd.Series(pd.array([""] * rows, dtype=string), index=index)
+                for j in range(n, width):
+                    data[j] = spare
             start += rows
-            frame = pd.DataFrame(columns, copy=False)
+            frame = pd.DataFrame(data, copy=False)
             frame.attrs["no_spare"] = True
             yield frame
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
@@ -422,15 +434,36 @@ def _plan(
     if fmt.layout == "qualtrics":
         status_col = next((i for i, h in enumerate(fmt.headers) if h.lower() == "status"), None)
 
+    # The first pass looks only at the columns a decision depends on: candidates for the score
+    # and date, numbers (decimal comma), and the unmapped columns (kept as extras or not).
+    decides = ("score", "date", "number")
+    profiled = set(score_options) | set(date_options) | (set(range(n)) - taken)
+    profiled |= {i for f, i in field_cols.items() if kind_fields[f] in decides}
     fast = _fast_read_possible(fmt)
     try:
         profile = _profile(
-            fmt, n, chunk_rows, fast, kind, field_cols, score_options, date_options, progress
+            fmt,
+            sorted(profiled),
+            chunk_rows,
+            fast,
+            kind,
+            field_cols,
+            score_options,
+            date_options,
+            progress,
         )
     except _FastReadFailed:
         fast = False
         profile = _profile(
-            fmt, n, chunk_rows, fast, kind, field_cols, score_options, date_options, progress
+            fmt,
+            sorted(profiled),
+            chunk_rows,
+            fast,
+            kind,
+            field_cols,
+            score_options,
+            date_options,
+            progress,
         )
     if profile.rows == 0:
         raise InputError(f"File '{fmt.name}' has a header but no data rows.")
@@ -444,9 +477,9 @@ def _plan(
         extras={},
         decimal_comma=profile.decimal_comma,
         status_col=status_col,
-        newlines=profile.newlines,
         rows=profile.rows,
         fast_read=fast,
+        multiline=fmt.data_lines() != profile.rows,
     )
     if "score" in kind_fields and "score" not in field_cols:
         _choose_score(plan, profile, score_options)
@@ -466,10 +499,13 @@ def _plan(
     return plan
 
 
-def _profile(fmt, n, chunk_rows, fast, kind, field_cols, score_options, date_options, progress):
+def _profile(
+    fmt, columns, chunk_rows, fast, kind, field_cols, score_options, date_options, progress
+):
+    n = len(fmt.headers)
     profile = _Profile(n)
-    for chunk in _chunks(fmt, n + _SPARE_FIELDS, chunk_rows, fast):
-        profile.add(chunk, fmt, kind, field_cols, score_options, date_options)
+    for chunk in _chunks(fmt, n + _SPARE_FIELDS, chunk_rows, fast, columns):
+        profile.add(chunk[columns], fmt, kind, field_cols, score_options, date_options)
         progress(0.3 * min(1.0, profile.rows * 60 / max(fmt.size, 1)), "Checking the file…")
     return profile
 
@@ -487,12 +523,10 @@ class _Profile:
         self.score_example: dict[int, str] = {}
         self.dates: dict[int, dict] = {}
         self.decimal_comma: bool | None = None
-        self.newlines: dict[int, int] = {}
 
     def add(self, chunk, fmt, kind, field_cols, score_options, date_options) -> None:
         self.rows += len(chunk)
-        width = self.width  # the header's columns (spare ones are checked in the second pass)
-        cleaned = {j: values.clean(chunk[j]) for j in range(width)}
+        cleaned = {j: values.clean(chunk[j]) for j in chunk.columns}
         if self.decimal_comma is None:
             evidence = 0
             if fmt.delimiter != ",":
@@ -524,15 +558,6 @@ class _Profile:
             date_cols.append(field_cols[date_field])
         for j in date_cols:
             self._add_dates(j, cleaned[j])
-        multiline = [
-            chunk[j].astype("string").str.count("\n")
-            for j in range(width)
-            if chunk[j].astype("string").str.contains("\n", regex=False).any()
-        ]
-        if multiline:
-            extra = sum(multiline)
-            for idx, count in extra[extra > 0].items():
-                self.newlines[int(idx)] = int(count)
 
     def _add_dates(self, j: int, s: pd.Series) -> None:
         stats = self.dates.setdefault(
@@ -764,6 +789,8 @@ def _write(
     n_cols = len(plan.columns)
     for chunk in _chunks(plan.fmt, plan.width, chunk_rows, plan.fast_read):
         raw = chunk
+        if plan.multiline:
+            _count_newlines(raw, n_cols, plan.newlines)
         blank = _blank_rows(raw)
         report.rows += len(raw)
         out: dict[str, pd.Series | np.ndarray] = {}
@@ -885,6 +912,19 @@ def _write(
     report.warnings = warn.messages()
 
 
+def _count_newlines(raw: pd.DataFrame, n_cols: int, newlines: dict[int, int]) -> None:
+    """Record the line breaks inside values (row index → count), so rows map to file lines."""
+    counts = [
+        raw[j].str.count("\n")
+        for j in range(n_cols)
+        if raw[j].str.contains("\n", regex=False).any()
+    ]
+    if counts:
+        extra = sum(counts)
+        for idx, count in extra[extra > 0].items():
+            newlines[int(idx)] = int(count)
+
+
 def _too_wide(raw: pd.DataFrame, i: int, n_cols: int) -> str:
     row = raw.loc[i]
     used = max(j for j in range(len(row)) if str(row[j]).strip() != "") + 1
@@ -914,10 +954,7 @@ def _write_rows(conn, plan, out, accepted, index, source, dataset_id, seen, repo
         # export that gains a column does not re-add its rows); \x1e keeps the two apart.
         keys[~given] = "\x1e" + _row_basis(cols, key, ~given)
     hashes = pd.util.hash_array(keys)
-    within = pd.Series(hashes).groupby(hashes).cumcount().to_numpy()
-    prior = np.searchsorted(seen, hashes, "right") - np.searchsorted(seen, hashes, "left")
-    occurrence = within + prior
-    seen = np.sort(np.concatenate([seen, hashes]))
+    occurrence, prior, seen = _occurrences(hashes, seen)
     report.duplicates_in_file += int((given & (occurrence > 0)).sum())
     derived = [
         f"auto-{h:016x}" + (f"-{k}" if k else "")
@@ -956,6 +993,28 @@ def _write_rows(conn, plan, out, accepted, index, source, dataset_id, seen, repo
     store.upsert_rows(conn, plan.kind, names, zip(*data))
     report.accepted += len(take)
     return seen
+
+
+def _occurrences(hashes: np.ndarray, seen: np.ndarray):
+    """How often each row's key hash occurred before it in the file, and in earlier chunks.
+
+    ``seen`` is the sorted array of earlier chunks' hashes; returns (occurrence, prior, the
+    new ``seen``). The chunk is sorted once (stable, so equal keys keep file order), looked up
+    in ``seen`` with sorted keys and merged in by insertion: no full re-sort per chunk.
+    """
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    left = np.searchsorted(seen, ordered, "left")
+    right = np.searchsorted(seen, ordered, "right")
+    position = np.arange(len(ordered))
+    starts = np.ones(len(ordered), dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    within = position - np.maximum.accumulate(np.where(starts, position, 0))
+    prior = np.empty(len(ordered), dtype=np.int64)
+    prior[order] = right - left
+    occurrence = np.empty(len(ordered), dtype=np.int64)
+    occurrence[order] = within + right - left
+    return occurrence, prior, np.insert(seen, right, ordered)
 
 
 def _blank_rows(raw: pd.DataFrame) -> np.ndarray:

@@ -44,6 +44,12 @@ class FileFormat:
     header_lines: int  # physical lines before the first data row (quoted line breaks count)
     data_offset: int  # characters before the first data row in the decoded text
     notes: list[str] = field(default_factory=list)
+    line_feeds: int = 0  # "\n" bytes in the whole file (tells whether values hold line breaks)
+    ends_with_newline: bool = True
+
+    def data_lines(self) -> int:
+        """Physical lines after the header, if every line ends in "\n" (not in UTF-16)."""
+        return self.line_feeds - self.header_lines + (0 if self.ends_with_newline else 1)
 
     def describe(self) -> dict:
         return {
@@ -61,7 +67,7 @@ def sniff(path: str | os.PathLike, name: str | None = None) -> FileFormat:
     """
     path = Path(path)
     name = name or path.name
-    size, sha256, encoding = _scan_bytes(path, name)
+    size, sha256, encoding, line_feeds, last_byte = _scan_bytes(path, name)
     head = _read_head(path, encoding)
     if not head.strip():
         raise InputError(f"File '{name}' is empty: there is no header and no data.")
@@ -95,13 +101,17 @@ def sniff(path: str | os.PathLike, name: str | None = None) -> FileFormat:
         header_lines=line_ends[last][0],
         data_offset=line_ends[last][1],
         notes=notes,
+        line_feeds=line_feeds,
+        ends_with_newline=last_byte == b"\n",
     )
 
 
-def _scan_bytes(path: Path, name: str) -> tuple[int, str, str]:
-    """Size, SHA-256 and encoding, from one streamed pass over the bytes."""
+def _scan_bytes(path: Path, name: str) -> tuple[int, str, str, int, bytes]:
+    """Size, SHA-256, encoding, count of "\n" bytes and the last byte, from one streamed pass."""
     digest = hashlib.sha256()
     size = 0
+    line_feeds = 0
+    last = b""
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
     first = b""
@@ -110,6 +120,8 @@ def _scan_bytes(path: Path, name: str) -> tuple[int, str, str]:
             if not first:
                 first = block[:4]
             digest.update(block)
+            line_feeds += block.count(b"\n")
+            last = block[-1:]
             if utf8_ok:
                 try:
                     utf8.decode(block)
@@ -140,7 +152,7 @@ def _scan_bytes(path: Path, name: str) -> tuple[int, str, str]:
         )
     if encoding == "cp1252" and _undefined_in_cp1252(path):
         encoding = "latin-1"
-    return size, digest.hexdigest(), encoding
+    return size, digest.hexdigest(), encoding, line_feeds, last
 
 
 def _undefined_in_cp1252(path: Path) -> bool:

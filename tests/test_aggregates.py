@@ -1,6 +1,7 @@
 """The per-day counts stay exactly equal to a fresh count after any imports and deletes."""
 
 import string
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,3 +72,43 @@ def test_trend_from_counts_equals_the_trend_from_responses(sample_db):
 
 def test_sample_database_counts_are_consistent(sample_db):
     assert aggregates.consistent(sample_db)
+
+
+STORED = (
+    "SELECT source, response_id, responded_at, score, channel, region, dataset_id, source_row "
+    "FROM survey ORDER BY response_id"
+)
+REPORTED = ("rows", "accepted", "inserted", "updated", "rejected", "duplicates_in_file")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    files=st.lists(export(), min_size=1, max_size=3),
+    chunk_rows=st.integers(1, 6),
+    name=st.text(string.ascii_lowercase, min_size=3, max_size=6),
+)
+def test_the_bulk_path_stores_what_the_plain_path_stores(tmp_path_factory, files, chunk_rows, name):
+    """Small chunks with the bulk path forced on (indexes, and the unique key on an empty
+    table, rebuilt after the rows) store and report exactly what one chunk does."""
+    folder = tmp_path_factory.mktemp(name)
+    plain = store.connect(folder / "plain.db")
+    bulk = store.connect(folder / "bulk.db")
+    for i, text in enumerate(files):
+        path = folder / f"f{i}.csv"
+        path.write_text(text)
+        expected = ingest.import_file(plain, path, "survey")
+        with mock.patch.object(ingest, "_DEFER_INDEXES_ROWS", 0):
+            got = ingest.import_file(bulk, path, "survey", chunk_rows=chunk_rows)
+        assert [getattr(got, k) for k in REPORTED] == [getattr(expected, k) for k in REPORTED]
+        assert list(bulk.query(STORED)) == list(plain.query(STORED))
+        assert aggregates.consistent(bulk)
+        assert indexes(bulk) == indexes(plain)
+
+
+def indexes(db) -> list:
+    return db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'survey' "
+        "ORDER BY name"
+    ).fetchall()
