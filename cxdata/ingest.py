@@ -98,6 +98,7 @@ class _Plan:
     fast_read: bool = False  # the first pass read the file with Arrow; the second does too
     multiline: bool = True  # some values may hold line breaks (newlines must be counted)
     table_had_rows: bool = True  # stored rows may be replaced (their counts must go)
+    key_deferred: bool = False  # empty table: plain inserts, unique key built afterwards
     counts: list = field(default_factory=list)  # survey: per-chunk count changes
 
     def line_of(self, row_index: int) -> int:
@@ -168,8 +169,13 @@ def import_file(
         _add_extra_columns(db, conn, plan)
         plan.table_had_rows = before > 0
         big = plan.rows >= _DEFER_INDEXES_ROWS and plan.rows >= before // 2
+        plan.key_deferred = big and before == 0
         with store.indexes_deferred(conn, kind, big):
+            if plan.key_deferred:
+                store.drop_key(conn, kind)
             _write(conn, plan, report, dataset_id, source, chunk_rows, progress)
+            if plan.key_deferred:
+                _build_key(conn, plan, report)
         if plan.kind == "survey":
             aggregates.apply(conn, aggregates.total(plan.counts))
         if report.accepted == 0:
@@ -939,7 +945,7 @@ def _quarter_labels(dates) -> pd.Series:
 
 
 def _write_rows(conn, plan, out, accepted, index, source, dataset_id, seen, report):
-    """Upsert the accepted rows of one chunk; returns the updated array of seen row hashes."""
+    """Write the accepted rows of one chunk; returns the updated array of seen key hashes."""
     key = store.KEY_COLUMN[plan.kind]
     take = np.flatnonzero(accepted)
     cols = {name: _subset(v, take) for name, v in out.items()}
@@ -953,8 +959,15 @@ def _write_rows(conn, plan, out, accepted, index, source, dataset_id, seen, repo
         # Rows without an id get one from their mapped values (never the raw cells, so an
         # export that gains a column does not re-add its rows); \x1e keeps the two apart.
         keys[~given] = "\x1e" + _row_basis(cols, key, ~given)
-    hashes = pd.util.hash_array(keys)
-    occurrence, prior, seen = _occurrences(hashes, seen)
+    # With the key deferred, repeated ids are found when the key is built (_build_key); only
+    # rows without an id need numbering here.
+    hashed = ~given if plan.key_deferred else np.ones(len(take), dtype=bool)
+    hashes = np.zeros(len(take), dtype=np.uint64)
+    occurrence = np.zeros(len(take), dtype=np.int64)
+    prior = np.zeros(len(take), dtype=np.int64)
+    if hashed.any():
+        hashes[hashed] = pd.util.hash_array(keys[hashed])
+        occurrence[hashed], prior[hashed], seen = _occurrences(hashes[hashed], seen)
     report.duplicates_in_file += int((given & (occurrence > 0)).sum())
     derived = [
         f"auto-{h:016x}" + (f"-{k}" if k else "")
@@ -971,14 +984,15 @@ def _write_rows(conn, plan, out, accepted, index, source, dataset_id, seen, repo
         (np.asarray(index)[take] + 1).astype(object),
     ]
     if plan.kind == "survey":
-        # Keys that may already be stored: all of them when the table had rows before this
-        # import, else only those an earlier chunk of this file wrote.
-        maybe_stored = np.ones(len(take), bool) if plan.table_had_rows else prior > 0
-        replaced = _stored_counts(conn, source, final_ids[maybe_stored])
-        if not replaced.empty:
-            replaced[["detractors", "passives", "promoters"]] *= -1
-            plan.counts.append(replaced)
-        last = ~pd.Series(final_ids).duplicated(keep="last").to_numpy()
+        last = np.ones(len(take), dtype=bool)  # key deferred: repeats are dropped at the end
+        if not plan.key_deferred:
+            # Keys that may already be stored: all of them when the table had rows before
+            # this import, else only those an earlier chunk of this file wrote.
+            maybe_stored = np.ones(len(take), bool) if plan.table_had_rows else prior > 0
+            replaced = _stored_counts(conn, source, final_ids[maybe_stored])
+            if not replaced.empty:
+                plan.counts.append(_negated(replaced))
+            last = ~pd.Series(final_ids).duplicated(keep="last").to_numpy()
         plan.counts.append(
             aggregates.counts(
                 _subset(cols["responded_at"], np.flatnonzero(last)),
@@ -990,9 +1004,44 @@ def _write_rows(conn, plan, out, accepted, index, source, dataset_id, seen, repo
                 },
             )
         )
-    store.upsert_rows(conn, plan.kind, names, zip(*data))
+    if plan.key_deferred:
+        store.insert_rows(conn, plan.kind, names, zip(*data))
+    else:
+        store.upsert_rows(conn, plan.kind, names, zip(*data))
     report.accepted += len(take)
     return seen
+
+
+def _build_key(conn, plan: _Plan, report: ImportReport) -> None:
+    """With the key deferred: build it. If SQLite refuses because the file repeats an id,
+    keep the last row of each repeated id (as the upsert would have), take the others out of
+    the counts, and build it again."""
+    if store.build_key(conn, plan.kind):
+        return
+    table, column = plan.kind, store.KEY_COLUMN[plan.kind]
+    drop = [
+        row_id
+        for (row_id,) in conn.execute(
+            "SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY source, "
+            f"{store.quote(column)} ORDER BY id DESC) AS later FROM {store.quote(table)}) "
+            "WHERE later > 1"
+        )
+    ]
+    among = ("id IN (SELECT value FROM json_each(?))", [json.dumps(drop)])
+    if plan.kind == "survey":
+        plan.counts.append(_negated(aggregates.counts_of_rows(conn, *among)))
+    where, params = among
+    conn.execute(f"DELETE FROM {store.quote(table)} WHERE {where}", params)
+    report.duplicates_in_file += len(drop)
+    if not store.build_key(conn, plan.kind):
+        raise RuntimeError(f"The unique key of {plan.kind} could not be built.")
+
+
+def _negated(counts: pd.DataFrame) -> pd.DataFrame:
+    """Per-day counts of rows about to be replaced or removed, as a change to apply."""
+    if not counts.empty:
+        counts[["detractors", "passives", "promoters"]] *= -1
+    return counts
 
 
 def _occurrences(hashes: np.ndarray, seen: np.ndarray):

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -243,15 +244,53 @@ CREATE TABLE erasures (
 );
 """
 
-# Forward migrations: MIGRATIONS[i] takes a database from version i to i + 1.
+
+def _named_unique_keys(conn: sqlite3.Connection) -> None:
+    """Version 7: each kind's unique key (source, id) becomes a named index, ``<kind>_key``.
+
+    A key written inside CREATE TABLE cannot be dropped; a named one can, so an import into an
+    empty table writes its rows first and builds the key once afterwards (see
+    :func:`drop_key`, :func:`build_key`). Each table is rebuilt the way SQLite documents for schema
+    changes ALTER TABLE cannot make: a copy without the clause, then a rename.
+    """
+    for table, key in KEY_COLUMN.items():
+        sql, indexes = _table_sql(conn, table)
+        clause = re.compile(r",\s*UNIQUE \(source, " + key + r"\)\s*\)\s*$")
+        if not clause.search(sql):
+            continue
+        copy = "new_" + table
+        name = re.compile(r"^CREATE TABLE\s+(\"?)" + table + r"\1")
+        conn.execute(name.sub("CREATE TABLE " + quote(copy), clause.sub("\n)", sql)))
+        conn.execute(f"INSERT INTO {quote(copy)} SELECT * FROM {quote(table)}")
+        conn.execute(f"DROP TABLE {quote(table)}")
+        conn.execute(f"ALTER TABLE {quote(copy)} RENAME TO {quote(table)}")
+        for index_sql in indexes:
+            conn.execute(index_sql)
+        build_key(conn, table)
+
+
+def _table_sql(conn: sqlite3.Connection, table: str) -> tuple[str, list[str]]:
+    """The CREATE statement of ``table`` and of its named indexes."""
+    rows = conn.execute(
+        "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL", [table]
+    ).fetchall()
+    return (
+        next(sql for kind, sql in rows if kind == "table"),
+        [sql for kind, sql in rows if kind == "index"],
+    )
+
+
+# Forward migrations: MIGRATIONS[i] takes a database from version i to i + 1: a script, or a
+# function of the connection for changes that depend on the table (its extra columns).
 # Never edit a released entry; append a new one.
-MIGRATIONS: tuple[str, ...] = (
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _SURVEY + _TRANSACTIONAL + _RELATIONSHIP + _APP_TABLES,
     _THEMES,
     _DROP_REDUNDANT_INDEX,
     _COUNTS,
     _DROP_IMPORT_INDEXES,
     _ERASURES,
+    _named_unique_keys,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -308,8 +347,12 @@ def migrate(db: sqlite_utils.Database) -> int:
             # Re-read under the write lock: another process may have migrated meanwhile.
             if schema_version(db) >= target:
                 continue
-            for statement in _statements(MIGRATIONS[target - 1]):
-                db.execute(statement)
+            step = MIGRATIONS[target - 1]
+            if callable(step):
+                step(db.conn)
+            else:
+                for statement in _statements(step):
+                    db.execute(statement)
             db.execute("INSERT INTO schema_version VALUES (?, ?)", [target, _now()])
     return schema_version(db)
 
@@ -354,15 +397,16 @@ def indexes_deferred(conn: sqlite3.Connection, table: str, defer: bool) -> Itera
 
     Building an index once over sorted keys is several times faster than a million random
     inserts into it; worth it when an import is large next to what the table holds. The unique
-    key (source, id) stays, since the upsert needs it. If the import fails, the rollback
-    restores the indexes with everything else.
+    key (source, id), ``<table>_key``, stays: the upsert needs it (an import into an empty table
+    may defer it too, with :func:`drop_key` and :func:`build_key`). If the import fails, the
+    rollback restores the indexes with everything else.
     """
     saved = []
     if defer:
         saved = conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-            "AND sql IS NOT NULL",
-            [table],
+            "AND sql IS NOT NULL AND name != ?",
+            [table, f"{table}_key"],
         ).fetchall()
         for name, _ in saved:
             conn.execute(f"DROP INDEX {quote(name)}")
@@ -379,6 +423,34 @@ def numeric_columns(db: sqlite_utils.Database, table: str, skip=()) -> list[str]
 
 def count_rows(db: sqlite_utils.Database, table: str) -> int:
     return db.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]
+
+
+def drop_key(conn: sqlite3.Connection, kind: str) -> None:
+    """Drop the unique key (source, id) of ``kind`` for a bulk insert; see :func:`build_key`."""
+    key_index = f"{kind}_key"
+    conn.execute(f"DROP INDEX {quote(key_index)}")
+
+
+def build_key(conn: sqlite3.Connection, kind: str) -> bool:
+    """Build the unique key (source, id) of ``kind``, ``<kind>_key``; False (and nothing
+    built) when two rows share a key."""
+    key_index, column = f"{kind}_key", KEY_COLUMN[kind]
+    try:
+        conn.execute(
+            f"CREATE UNIQUE INDEX {quote(key_index)} ON {quote(kind)} (source, {quote(column)})"
+        )
+    except sqlite3.IntegrityError:
+        return False
+    return True
+
+
+def insert_rows(
+    conn: sqlite3.Connection, kind: str, columns: Sequence[str], rows: Iterable[Sequence]
+) -> None:
+    """Plain bulk insert (no conflict handling): for an import whose key is deferred."""
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    conn.executemany(f"INSERT INTO {quote(kind)} ({names}) VALUES ({marks})", rows)
 
 
 def upsert_rows(

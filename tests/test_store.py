@@ -71,6 +71,40 @@ def test_a_version_1_database_migrates_forward_keeping_its_rows(tmp_path, write_
     assert db.execute("SELECT response_id, score FROM survey").fetchall() == [("r1", 9)]
 
 
+def test_version_7_names_the_unique_keys_keeping_rows_extra_columns_and_indexes(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "v6.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER, applied_at TEXT)")
+    for version, script in enumerate(store.MIGRATIONS[:6], start=1):
+        conn.executescript(script)
+        conn.execute("INSERT INTO schema_version VALUES (?, '2026-01-01 00:00:00')", [version])
+    conn.execute('ALTER TABLE survey ADD COLUMN "ease" REAL')
+    conn.execute(
+        "INSERT INTO survey (source, response_id, responded_at, score, ease) "
+        "VALUES ('default', 'r1', '2026-01-02', 9, 4.5)"
+    )
+    conn.commit()
+    conn.close()
+    db = store.connect(path)
+    assert db.execute("SELECT response_id, score, ease FROM survey").fetchall() == [("r1", 9, 4.5)]
+    for kind, key in store.KEY_COLUMN.items():
+        index = next(i for i in db[kind].indexes if i.name == f"{kind}_key")
+        assert index.unique and index.columns == ["source", key]
+    assert {"survey_responded_at", "survey_customer_responded"} <= {
+        i.name for i in db["survey"].indexes
+    }
+    with store.transaction(db) as conn:
+        store.upsert_rows(
+            conn,
+            "survey",
+            ["source", "response_id", "responded_at", "score"],
+            [("default", "r1", "2026-01-03", 3)],
+        )
+    assert db.execute("SELECT count(*), max(score) FROM survey").fetchone() == (1, 3)
+
+
 def test_dates_and_customer_are_indexed(db):
     indexed = {tuple(i.columns) for i in db["survey"].indexes}
     assert {("responded_at",), ("customer_id", "responded_at")} <= indexed
