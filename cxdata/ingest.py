@@ -21,6 +21,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -325,7 +326,7 @@ def _arrow_chunks(
     n = width - _SPARE_FIELDS
     names = [str(i) for i in range(n)]
     wanted = list(range(n)) if columns is None else sorted(columns) or [0]  # [] reads all
-    reader_options = pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=8 << 20)
+    reader_options = pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=4 << 20)
     parse_options = pacsv.ParseOptions(
         delimiter=fmt.delimiter,
         quote_char='"',
@@ -777,6 +778,39 @@ class _Warnings:
         ]
 
 
+class _Writer:
+    """Inserts one chunk's rows on a second thread while the main thread prepares the next.
+
+    SQLite lets go of Python's lock while it writes, so on two cores preparing (Arrow, numpy)
+    and inserting overlap. One write at most is pending; call :meth:`wait` before anything
+    else uses the connection. Leaving the ``with`` block waits for the last write (and raises
+    its error), so the transaction never ends under a running insert.
+    """
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxdata-import")
+        self._pending: Future | None = None
+
+    def submit(self, fn: Callable, *args) -> None:
+        self.wait()
+        self._pending = self._pool.submit(fn, *args)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        try:
+            if error_type is None:
+                self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 def _write(
     conn,
     plan: _Plan,
@@ -793,123 +827,130 @@ def _write(
     seen = np.empty(0, dtype=np.uint64)
     rejections: list[tuple] = []
     n_cols = len(plan.columns)
-    for chunk in _chunks(plan.fmt, plan.width, chunk_rows, plan.fast_read):
-        raw = chunk
-        if plan.multiline:
-            _count_newlines(raw, n_cols, plan.newlines)
-        blank = _blank_rows(raw)
-        report.rows += len(raw)
-        out: dict[str, pd.Series | np.ndarray] = {}
-        problems: list[tuple[np.ndarray, Callable[[int], str]]] = []
+    with _Writer() as writer:
+        for chunk in _chunks(plan.fmt, plan.width, chunk_rows, plan.fast_read):
+            raw = chunk
+            if plan.multiline:
+                _count_newlines(raw, n_cols, plan.newlines)
+            blank = _blank_rows(raw)
+            report.rows += len(raw)
+            out: dict[str, pd.Series | np.ndarray] = {}
+            problems: list[tuple[np.ndarray, Callable[[int], str]]] = []
 
-        too_wide = np.zeros(len(raw), dtype=bool)
-        spare = range(n_cols, n_cols if raw.attrs.get("no_spare") else plan.width)
-        for j in spare:
-            too_wide |= (raw[j].str.strip() != "").to_numpy()
-        if too_wide.any():
-            problems.append((too_wide, lambda i, r=raw: _too_wide(r, i, n_cols)))
+            too_wide = np.zeros(len(raw), dtype=bool)
+            spare = range(n_cols, n_cols if raw.attrs.get("no_spare") else plan.width)
+            for j in spare:
+                too_wide |= (raw[j].str.strip() != "").to_numpy()
+            if too_wide.any():
+                problems.append((too_wide, lambda i, r=raw: _too_wide(r, i, n_cols)))
 
-        skipped = np.zeros(len(raw), dtype=bool)
-        if plan.status_col is not None:
-            status = raw[plan.status_col].str.strip().str.lower()
-            skipped = (
-                status.isin(_QUALTRICS_SKIP_CODES)
-                | status.str.contains("|".join(_QUALTRICS_SKIP_WORDS), regex=True)
-            ).to_numpy(bool) & ~blank
+            skipped = np.zeros(len(raw), dtype=bool)
+            if plan.status_col is not None:
+                status = raw[plan.status_col].str.strip().str.lower()
+                skipped = (
+                    status.isin(_QUALTRICS_SKIP_CODES)
+                    | status.str.contains("|".join(_QUALTRICS_SKIP_WORDS), regex=True)
+                ).to_numpy(bool) & ~blank
 
-        for fld, j in plan.field_cols.items():
-            kind_of = kind_fields[fld]
-            cell = values.clean(raw[j])
-            column = plan.columns[j]
-            if kind_of == "score":
-                scores, bad = values.parse_scores(cell)
-                out[fld] = scores
-                missing = cell.isna().to_numpy()
-                problems.append((missing, lambda i, c=column: f"no score (column '{c}' is empty)"))
-                problems.append(
-                    (
-                        bad.to_numpy(),
-                        lambda i, c=column, s=cell: (
-                            f"{values.score_problem(str(s[i]))} (column '{c}')"
-                        ),
+            for fld, j in plan.field_cols.items():
+                kind_of = kind_fields[fld]
+                cell = values.clean(raw[j])
+                column = plan.columns[j]
+                if kind_of == "score":
+                    scores, bad = values.parse_scores(cell)
+                    out[fld] = scores
+                    missing = cell.isna().to_numpy()
+                    problems.append(
+                        (missing, lambda i, c=column: f"no score (column '{c}' is empty)")
                     )
-                )
-            elif kind_of == "date":
-                fast = values.iso_dates(cell)
-                if fast is not None:
-                    dates, ok = fast
+                    problems.append(
+                        (
+                            bad.to_numpy(),
+                            lambda i, c=column, s=cell: (
+                                f"{values.score_problem(str(s[i]))} (column '{c}')"
+                            ),
+                        )
+                    )
+                elif kind_of == "date":
+                    fast = values.iso_dates(cell)
+                    if fast is not None:
+                        dates, ok = fast
+                    else:
+                        dates, ok = values.assemble_dates(
+                            values.split_dates(cell), plan.month_first
+                        )
+                    out[fld] = dates
+                    missing = cell.isna().to_numpy()
+                    problems.append(
+                        (missing, lambda i, c=column: f"no date (column '{c}' is empty)")
+                    )
+                    problems.append(
+                        (
+                            ~ok & ~missing,
+                            lambda i, c=column, s=cell: (
+                                f"date '{s[i]}' is not a valid date (column '{c}')"
+                            ),
+                        )
+                    )
+                elif kind_of == "number":
+                    numbers, failed = values.parse_numbers(cell, plan.decimal_comma)
+                    warn.add(column, failed, raw[j], "numbers")
+                    out[fld] = numbers
+                elif kind_of == "bool":
+                    flags, failed = values.parse_booleans(cell)
+                    warn.add(column, failed, raw[j], "yes/no")
+                    out[fld] = flags
                 else:
-                    dates, ok = values.assemble_dates(values.split_dates(cell), plan.month_first)
-                out[fld] = dates
-                missing = cell.isna().to_numpy()
-                problems.append((missing, lambda i, c=column: f"no date (column '{c}' is empty)"))
+                    out[fld] = cell
+            if date_field not in out:
+                out[date_field] = np.full(len(raw), plan.wave_date, dtype=object)
+            if plan.wave:
+                out["wave"] = pd.Series(plan.wave, index=raw.index, dtype="string")
+            elif plan.kind == "relationship" and "wave" not in out:
+                out["wave"] = _quarter_labels(out[date_field])
+            if kind_fields.get(key) == "id" and plan.kind == "transactional":
+                if key not in out:
+                    out[key] = pd.Series(pd.NA, index=raw.index, dtype="string")
+                column = plan.columns[plan.field_cols[key]]
                 problems.append(
                     (
-                        ~ok & ~missing,
-                        lambda i, c=column, s=cell: (
-                            f"date '{s[i]}' is not a valid date (column '{c}')"
-                        ),
+                        out[key].isna().to_numpy(),
+                        lambda i, c=column: f"no interaction id (column '{c}' is empty)",
                     )
                 )
-            elif kind_of == "number":
-                numbers, failed = values.parse_numbers(cell, plan.decimal_comma)
-                warn.add(column, failed, raw[j], "numbers")
-                out[fld] = numbers
-            elif kind_of == "bool":
-                flags, failed = values.parse_booleans(cell)
-                warn.add(column, failed, raw[j], "yes/no")
-                out[fld] = flags
-            else:
-                out[fld] = cell
-        if date_field not in out:
-            out[date_field] = np.full(len(raw), plan.wave_date, dtype=object)
-        if plan.wave:
-            out["wave"] = pd.Series(plan.wave, index=raw.index, dtype="string")
-        elif plan.kind == "relationship" and "wave" not in out:
-            out["wave"] = _quarter_labels(out[date_field])
-        if kind_fields.get(key) == "id" and plan.kind == "transactional":
-            if key not in out:
-                out[key] = pd.Series(pd.NA, index=raw.index, dtype="string")
-            column = plan.columns[plan.field_cols[key]]
-            problems.append(
-                (
-                    out[key].isna().to_numpy(),
-                    lambda i, c=column: f"no interaction id (column '{c}' is empty)",
-                )
-            )
-        for j, name in plan.extras.items():
-            cell = values.clean(raw[j])
-            if plan.extra_numeric[j]:
-                numbers, _ = values.parse_numbers(cell, plan.decimal_comma)
-                out[name] = numbers
-            else:
-                out[name] = cell
+            for j, name in plan.extras.items():
+                cell = values.clean(raw[j])
+                if plan.extra_numeric[j]:
+                    numbers, _ = values.parse_numbers(cell, plan.decimal_comma)
+                    out[name] = numbers
+                else:
+                    out[name] = cell
 
-        bad = np.zeros(len(raw), dtype=bool)
-        for mask, _ in problems:
-            bad |= mask
-        bad &= ~blank & ~skipped
-        accepted = ~blank & ~skipped & ~bad
-        report.blank += int(blank.sum())
-        report.skipped += int(skipped.sum())
-        for i in np.flatnonzero(bad):
-            index = int(raw.index[i])
-            reasons = [explain(index) for mask, explain in problems if mask[i]]
-            rejections.append(
-                (
-                    index + 1,
-                    plan.line_of(index),
-                    "; ".join(reasons),
-                    [str(v) for v in raw.iloc[i, :n_cols]],
+            bad = np.zeros(len(raw), dtype=bool)
+            for mask, _ in problems:
+                bad |= mask
+            bad &= ~blank & ~skipped
+            accepted = ~blank & ~skipped & ~bad
+            report.blank += int(blank.sum())
+            report.skipped += int(skipped.sum())
+            for i in np.flatnonzero(bad):
+                index = int(raw.index[i])
+                reasons = [explain(index) for mask, explain in problems if mask[i]]
+                rejections.append(
+                    (
+                        index + 1,
+                        plan.line_of(index),
+                        "; ".join(reasons),
+                        [str(v) for v in raw.iloc[i, :n_cols]],
+                    )
                 )
-            )
-        report.rejected += int(bad.sum())
-        if accepted.any():
-            seen = _write_rows(
-                conn, plan, out, accepted, raw.index, source, dataset_id, seen, report
-            )
-        done = report.rows / max(plan.rows, 1)
-        progress(0.3 + 0.7 * done, f"Imported {report.rows:,} of {plan.rows:,} rows…")
+            report.rejected += int(bad.sum())
+            if accepted.any():
+                seen = _write_rows(
+                    conn, writer, plan, out, accepted, raw.index, source, dataset_id, seen, report
+                )
+            done = report.rows / max(plan.rows, 1)
+            progress(0.3 + 0.7 * done, f"Imported {report.rows:,} of {plan.rows:,} rows…")
     store.insert_rejections(conn, dataset_id, rejections)
     report.rejected_rows = [
         {"row": row, "line": line, "reason": reason}
@@ -944,8 +985,9 @@ def _quarter_labels(dates) -> pd.Series:
     return s.str.slice(0, 4) + "Q" + quarter
 
 
-def _write_rows(conn, plan, out, accepted, index, source, dataset_id, seen, report):
-    """Write the accepted rows of one chunk; returns the updated array of seen key hashes."""
+def _write_rows(conn, writer, plan, out, accepted, index, source, dataset_id, seen, report):
+    """Write the accepted rows of one chunk (through ``writer``); returns the updated array of
+    seen key hashes."""
     key = store.KEY_COLUMN[plan.kind]
     take = np.flatnonzero(accepted)
     cols = {name: _subset(v, take) for name, v in out.items()}
@@ -989,6 +1031,7 @@ def _write_rows(conn, plan, out, accepted, index, source, dataset_id, seen, repo
             # Keys that may already be stored: all of them when the table had rows before
             # this import, else only those an earlier chunk of this file wrote.
             maybe_stored = np.ones(len(take), bool) if plan.table_had_rows else prior > 0
+            writer.wait()  # the rows an earlier chunk wrote are among those looked up
             replaced = _stored_counts(conn, source, final_ids[maybe_stored])
             if not replaced.empty:
                 plan.counts.append(_negated(replaced))
@@ -1004,10 +1047,8 @@ def _write_rows(conn, plan, out, accepted, index, source, dataset_id, seen, repo
                 },
             )
         )
-    if plan.key_deferred:
-        store.insert_rows(conn, plan.kind, names, zip(*data))
-    else:
-        store.upsert_rows(conn, plan.kind, names, zip(*data))
+    write = store.insert_rows if plan.key_deferred else store.upsert_rows
+    writer.submit(write, conn, plan.kind, names, zip(*data))
     report.accepted += len(take)
     return seen
 

@@ -51,7 +51,7 @@ def clean(series: pd.Series) -> pd.Series:
     import, twice).
     """
     a = _arrow(series)
-    if pc.any(pc.match_substring(a, "\xa0")).as_py():
+    if _has_byte(a, 0xA0) and pc.any(pc.match_substring(a, "\xa0")).as_py():
         a = pc.replace_substring(a, "\xa0", " ")
     a = pc.utf8_trim_whitespace(a)
     missing = pc.is_in(a, value_set=_MISSING)
@@ -246,12 +246,16 @@ def parse_numbers(s: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Seri
     """Numbers from cleaned cells, with thousands separators; (floats, mask of failures)."""
     a = _arrow(s)
     if not decimal_comma:
-        # The common case: every cell already a plain number (one regex, one cast).
-        plain = pc.match_substring_regex(a, _PLAIN_NUMBER)
-        if pc.all(pc.or_kleene(pc.is_null(a), plain)).as_py() is not False:
-            numbers = pc.cast(a, pa.float64()).to_numpy(zero_copy_only=False)
+        # The common case: every cell already a plain number, read by one cast. Arrow's cast
+        # accepts exactly the plain numbers (_PLAIN_NUMBER) plus inf and nan, which are text
+        # here: a column with any of those (or anything else) takes the long way.
+        try:
+            cast = pc.cast(a, pa.float64())
+        except pa.ArrowInvalid:
+            cast = None
+        if cast is not None and pc.all(pc.is_finite(cast)).as_py() is not False:
             return (
-                pd.Series(numbers, index=s.index, dtype="Float64"),
+                pd.Series(cast.to_numpy(zero_copy_only=False), index=s.index, dtype="Float64"),
                 pd.Series(False, index=s.index),
             )
     t = pc.replace_substring_regex(a, r"[\s\x{202f}\x{2009}]", "")
@@ -278,6 +282,13 @@ def looks_decimal_comma(s: pd.Series) -> int:
     comma = pc.sum(pc.match_substring_regex(a, r"^-?\d+,\d+$")).as_py() or 0
     dot = pc.sum(pc.match_substring_regex(a, r"^-?\d+\.\d+$")).as_py() or 0
     return int(comma) - int(dot)
+
+
+def _has_byte(a: pa.Array, byte: int) -> bool:
+    """Whether ``byte`` occurs in the text buffer behind ``a``: a quick test before a slower
+    exact one (it may also look at text outside a sliced array)."""
+    data = a.buffers()[2]
+    return data is not None and bool((np.frombuffer(data, dtype=np.uint8) == byte).any())
 
 
 def _arrow(s: pd.Series) -> pa.Array:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cxdata import ingest, store
+from cxdata import aggregates, ingest, store
 from cxdata.errors import InputError
 from tests.conftest import DATA
 
@@ -202,6 +202,35 @@ def test_import_failing_half_way_leaves_database_as_it_was(db, write_csv, monkey
         ingest.import_file(db, path, "survey", chunk_rows=10)
     assert len(calls) == 2
     assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["upsert", "empty-table bulk path"])
+def test_an_error_while_a_chunk_is_being_written_leaves_nothing(
+    tmp_path, write_csv, monkeypatch, bulk
+):
+    """Chunks are written on a second thread while the next is prepared: an error in the
+    preparing thread must still wait for that write and roll everything back."""
+    db = store.connect(tmp_path / "cx.db")
+    if not bulk:
+        ingest.import_file(db, DATA / "bom_utf8.csv", "survey")
+    before = snapshot(db)
+    body = "".join(f"R{i},2025-04-{(i % 28) + 1:02d},{i % 11}\n" for i in range(50))
+    path = write_csv("half.csv", "id,date,score\n" + body)
+    real = aggregates.counts
+    calls = []
+
+    def fail_on_third_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("out of memory")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(aggregates, "counts", fail_on_third_chunk)
+    monkeypatch.setattr(ingest, "_DEFER_INDEXES_ROWS", 0 if bulk else 1 << 40)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        ingest.import_file(db, path, "survey", chunk_rows=10)
+    assert snapshot(db) == before
+    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'survey_key'").fetchall()
 
 
 def test_chunked_import_matches_single_chunk(tmp_path, write_csv):
