@@ -209,29 +209,43 @@ def _bootstrap_pct(x, y, runs: int, rng: np.random.Generator, level: float):
     """Percentile interval of each rescaled weight over ``runs`` resamples of the rows.
 
     Each resample's correlation matrix is computed from weighted moments (multinomial row
-    counts), which is the same as resampling rows but needs no copies of the data.
+    counts), which is the same as resampling rows but needs no copies of the data. Resamples
+    go in batches: one matrix product of the batch's row counts with the columns and their
+    pairwise products gives every mean and cross-product at once.
     """
     k = x.shape[1]
     if runs <= 0:
         return np.full(k, np.nan), np.full(k, np.nan)
     data = np.column_stack([x, y])
-    n = len(data)
-    # Standardised, single precision: the cross-product per resample is the cost, and
-    # correlations of O(1) values keep ~5 significant digits — far finer than the interval.
+    n, width = data.shape
+    # Standardised, single precision: the cross-products are the cost, and correlations of
+    # O(1) values keep ~5 significant digits — far finer than the interval.
     scale = data.std(axis=0)
     scale[scale == 0] = 1.0
     z = ((data - data.mean(axis=0)) / scale).astype(np.float32)
+    upper_i, upper_j = np.triu_indices(width)
+    columns = np.concatenate([z, z[:, upper_i] * z[:, upper_j]], axis=1)
     pcts = np.empty((runs, k))
-    for i in range(runs):
-        # Row counts of a resample (multinomial with equal weights, drawn as n uniform picks).
-        w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float32)
-        mean = (w @ z).astype(float) / n
-        cov = ((z.T * w) @ z).astype(float) / n - np.outer(mean, mean)
-        sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
-        corr = cov / np.outer(sd, sd)
-        _, raw = _weights_from_correlations(corr[:-1, :-1], corr[:-1, -1])
-        total = raw.sum()
-        pcts[i] = 100 * raw / total if total > 0 else np.nan
+    batch = 16
+    for start in range(0, runs, batch):
+        size = min(batch, runs - start)
+        # Row counts of each resample (multinomial with equal weights: n uniform picks).
+        picks = rng.integers(0, n, (size, n))
+        counts = np.empty((size, n), dtype=np.float32)
+        for r in range(size):  # one resample at a time: its counts stay in the CPU cache
+            counts[r] = np.bincount(picks[r], minlength=n)
+        moments = (counts @ columns).astype(float) / n
+        for i, row in enumerate(moments, start):
+            mean = row[:width]
+            cov = np.empty((width, width))
+            cov[upper_i, upper_j] = row[width:]
+            cov[upper_j, upper_i] = row[width:]
+            cov -= np.outer(mean, mean)
+            sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
+            corr = cov / np.outer(sd, sd)
+            _, raw = _weights_from_correlations(corr[:-1, :-1], corr[:-1, -1])
+            total = raw.sum()
+            pcts[i] = 100 * raw / total if total > 0 else np.nan
     tail = (1 - level) / 2 * 100
     return np.nanpercentile(pcts, tail, axis=0), np.nanpercentile(pcts, 100 - tail, axis=0)
 

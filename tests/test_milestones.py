@@ -2,8 +2,11 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 from cxdata import milestones as m
@@ -209,3 +212,16 @@ def test_sample_story_is_on_track_some_months_and_behind_in_others(sample_db):
     assert {"on track", "behind"} <= statuses
     plan = m.simulate(goal, m.load_initiatives(sample_db, "base"), runs=2000)
     assert plan.unplanned_lift > 2  # the portfolio leaves part of the lift unplanned
+
+
+@given(
+    runs=st.integers(1, 40),
+    months=st.integers(1, 5),
+    n=st.integers(1, 12),
+    seed=st.integers(0, 1000),
+)
+def test_percentiles_from_counts_equal_numpy_percentile(runs, months, n, seed):
+    values = np.random.default_rng(seed).integers(-n, n + 1, size=(runs, months))
+    expected = np.percentile(values, [10, 50, 90], axis=0)
+    got = m._count_percentiles(values, n, (10, 50, 90))
+    assert np.allclose(got, expected, rtol=0, atol=1e-9)
