@@ -447,31 +447,12 @@ def _plan(
     profiled = set(score_options) | set(date_options) | (set(range(n)) - taken)
     profiled |= {i for f, i in field_cols.items() if kind_fields[f] in decides}
     fast = _fast_read_possible(fmt)
+    arguments = (chunk_rows, kind, field_cols, score_options, date_options, progress)
     try:
-        profile = _profile(
-            fmt,
-            sorted(profiled),
-            chunk_rows,
-            fast,
-            kind,
-            field_cols,
-            score_options,
-            date_options,
-            progress,
-        )
+        profile = _profile(fmt, sorted(profiled), fast, *arguments)
     except _FastReadFailed:
         fast = False
-        profile = _profile(
-            fmt,
-            sorted(profiled),
-            chunk_rows,
-            fast,
-            kind,
-            field_cols,
-            score_options,
-            date_options,
-            progress,
-        )
+        profile = _profile(fmt, sorted(profiled), fast, *arguments)
     if profile.rows == 0:
         raise InputError(f"File '{fmt.name}' has a header but no data rows.")
 
@@ -507,7 +488,7 @@ def _plan(
 
 
 def _profile(
-    fmt, columns, chunk_rows, fast, kind, field_cols, score_options, date_options, progress
+    fmt, columns, fast, chunk_rows, kind, field_cols, score_options, date_options, progress
 ):
     n = len(fmt.headers)
     profile = _Profile(n)

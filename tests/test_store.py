@@ -189,19 +189,23 @@ def test_import_failing_half_way_leaves_database_as_it_was(db, write_csv, monkey
     body = "".join(f"2025-04-{(i % 28) + 1:02d},{i % 11},v{i}\n" for i in range(50))
     path = write_csv("half.csv", "date,score,NewColumn\n" + body)
     calls = []
-    real = store.upsert_rows
-
-    def fail_on_second_chunk(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(store, "upsert_rows", fail_on_second_chunk)
+    monkeypatch.setattr(store, "upsert_rows", failing(store.upsert_rows, 2, "disk full", calls))
     with pytest.raises(RuntimeError, match="disk full"):
         ingest.import_file(db, path, "survey", chunk_rows=10)
     assert len(calls) == 2
     assert snapshot(db) == before
+
+
+def failing(real, call: int, message: str, calls: list):
+    """``real``, except that its ``call``-th call raises RuntimeError(message)."""
+
+    def wrapper(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise RuntimeError(message)
+        return real(*args, **kwargs)
+
+    return wrapper
 
 
 @pytest.mark.parametrize("bulk", [False, True], ids=["upsert", "empty-table bulk path"])
@@ -216,16 +220,7 @@ def test_an_error_while_a_chunk_is_being_written_leaves_nothing(
     before = snapshot(db)
     body = "".join(f"R{i},2025-04-{(i % 28) + 1:02d},{i % 11}\n" for i in range(50))
     path = write_csv("half.csv", "id,date,score\n" + body)
-    real = aggregates.counts
-    calls = []
-
-    def fail_on_third_chunk(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("out of memory")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(aggregates, "counts", fail_on_third_chunk)
+    monkeypatch.setattr(aggregates, "counts", failing(aggregates.counts, 3, "out of memory", []))
     monkeypatch.setattr(ingest, "_DEFER_INDEXES_ROWS", 0 if bulk else 1 << 40)
     with pytest.raises(RuntimeError, match="out of memory"):
         ingest.import_file(db, path, "survey", chunk_rows=10)
