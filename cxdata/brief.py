@@ -124,7 +124,7 @@ def briefing(db, month: str | None = None, level: float = 0.95) -> Briefing:
     _add_portfolio(db, b)
     stats = followups.followup_stats(db, month)
     b.problems_closed, b.detractors = stats["resolved_in_month"], stats["detractors_in_month"]
-    b.movers = _movers(db, month, level)
+    b.movers = _movers(db, month, level, b.n)
     b.quotes = _quotes(db, month)
     return b
 
@@ -216,9 +216,10 @@ def _add_portfolio(db, b: Briefing) -> None:
     b.points_per_100k = b.expected_points / b.spend * 100_000 if b.spend else None
 
 
-def _movers(db, month: str, level: float) -> list[dict]:
+def _movers(db, month: str, level: float, total: int) -> list[dict]:
     """Segment values whose NPS changed significantly from the previous month: the three
-    biggest rises and the three biggest falls."""
+    biggest rises and the three biggest falls. A segment holding all ``total`` responses of
+    the month (e.g. every channel left blank: "(none)") only repeats the headline: left out."""
     columns = [c for c in nps.SEGMENTS if c in store.table_columns(db, "survey")]
     start = _months_back(month, 1) + "-01"
     end = (pd.Period(month, "M").end_time).strftime("%Y-%m-%d")
@@ -229,6 +230,7 @@ def _movers(db, month: str, level: float) -> list[dict]:
             (seg["group"] == month)
             & seg["significant"].fillna(False).astype(bool)
             & ~seg["low_n"].astype(bool)
+            & (seg["n"] < total)
         ]
         for r in latest.itertuples():
             found.append(

@@ -327,6 +327,26 @@ def connect(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
     return db
 
 
+def pending_migrations(path: str | os.PathLike) -> int:
+    """How many migrations opening the database at ``path`` would apply (0 for a new file,
+    whose tables are created in an instant). The app shows a spinner when some are due: one
+    may rebuild the response tables (about 4 s per million responses)."""
+    path = Path(path)
+    if str(path) == ":memory:" or not path.exists():
+        return 0
+    conn = sqlite3.connect(str(path), timeout=30)
+    try:
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+        if not found:
+            return SCHEMA_VERSION
+        version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+    finally:
+        conn.close()
+    return max(0, SCHEMA_VERSION - version)
+
+
 def schema_version(db: sqlite_utils.Database) -> int:
     """The schema version recorded in the database (0 for a new, empty file)."""
     if not db["schema_version"].exists():

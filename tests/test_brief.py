@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from cxdata import brief, milestones
+from cxdata import brief, ingest, milestones
 
 
 def make(nps=3.0, n=412, ci=(-5.0, 11.0), prev=None, year=None, status=None):
@@ -91,3 +91,15 @@ def test_html_brief_is_standalone_and_escapes_text(sample_db):
 def test_unknown_month_is_refused_with_the_range(sample_db):
     with pytest.raises(Exception, match="No responses in 2019-01"):
         brief.briefing(sample_db, "2019-01")
+
+
+def test_a_segment_holding_every_response_is_not_a_mover(db, write_csv):
+    """Channel left blank everywhere: "(none)" is the whole month and only repeats the headline."""
+    rows = ["id,date,score,channel,region"]
+    for month, north in (("2026-09", 3), ("2026-10", 10)):
+        for i in range(100):
+            rows.append(f"N{month}{i},{month}-15,{north},,North")
+            rows.append(f"S{month}{i},{month}-15,9,,South")
+    ingest.import_file(db, write_csv("blank_channel.csv", "\n".join(rows) + "\n"), "survey")
+    b = brief.briefing(db, "2026-10")
+    assert [(m["column"], m["segment"]) for m in b.movers] == [("region", "North")]

@@ -87,7 +87,10 @@ def test_version_7_names_the_unique_keys_keeping_rows_extra_columns_and_indexes(
     )
     conn.commit()
     conn.close()
+    assert store.pending_migrations(path) == 1
     db = store.connect(path)
+    assert store.pending_migrations(path) == 0
+    assert store.pending_migrations(tmp_path / "new.db") == 0
     assert db.execute("SELECT response_id, score, ease FROM survey").fetchall() == [("r1", 9, 4.5)]
     for kind, key in store.KEY_COLUMN.items():
         index = next(i for i in db[kind].indexes if i.name == f"{kind}_key")

@@ -98,12 +98,14 @@ def top_band(b: brief.Briefing) -> None:
         cols[3].caption(plain(f"{marker} {held} month{'s' if held != 1 else ''} running"))
     else:
         cols[2].metric("3-month NPS", "–", border=True)
-        cols[3].metric("Goal", "no status yet", border=True)
+        cols[3].metric("Goal", "–", border=True)  # a long word would be cut off in the card
+        cols[3].caption("No status yet: set a goal on the Milestones page.")
     if b.maturity:
         cols[4].metric("Maturity", f"Stage {b.maturity['stage']}", border=True)
         cols[4].caption(plain(f"{b.maturity['stage_name']} · weakest: {b.maturity['weakest']}"))
     else:
-        cols[4].metric("Maturity", "not assessed", border=True)
+        cols[4].metric("Maturity", "–", border=True)
+        cols[4].caption("Not assessed yet: see the Maturity page.")
 
 
 def story(b: brief.Briefing) -> None:

@@ -57,8 +57,16 @@ def url_param(name: str, default: str) -> str:
 
 
 def db():
-    """A connection to the app's database (``CXDATA_DB``, else ``data/cx.db``) for this run."""
-    return store.connect(store.database_path())
+    """A connection to the app's database (``CXDATA_DB``, else ``data/cx.db``) for this run.
+    A database from an earlier version is brought up to date first, under a spinner."""
+    path = store.database_path()
+    if store.pending_migrations(path):
+        with st.spinner(
+            "Updating the database for this version of CX Compass (once; about 4 seconds per "
+            "million responses)…"
+        ):
+            return store.connect(path)
+    return store.connect(path)
 
 
 def plain(text: object) -> str:

@@ -16,6 +16,16 @@ def test_home_is_the_briefing_when_there_is_data(app, sample_db):
     assert any(m.value.startswith("### “NPS was") for m in at.markdown)
 
 
+def test_without_a_maturity_assessment_the_card_says_so_without_being_cut_off(app, sample_db):
+    with sample_db.conn:
+        sample_db.execute("DELETE FROM maturity_responses")
+    at = app()
+    assert not at.exception
+    card = next(m for m in at.metric if m.label == "Maturity")
+    assert card.value == "–"  # a short value: words were cut off in the card ("not ass…")
+    assert any(c.value.startswith("Not assessed yet") for c in at.caption)
+
+
 def test_month_choice_is_kept_in_the_url(app, sample_db):
     at = app()
     at.selectbox(key="month").set_value("2026-04").run()
