@@ -3,9 +3,13 @@
 The file is read twice in chunks, so memory stays bounded however long it is:
 
 1. *Profile*: which column holds valid 0–10 scores, which day/month order makes every date
-   valid, which extra columns are numeric, where quoted line breaks shift line numbers.
-2. *Write*: parse each chunk with those decisions and upsert the accepted rows, all inside one
-   ``BEGIN IMMEDIATE`` transaction, so an import lands whole or not at all.
+   valid, which extra columns are numeric. Only the columns these decisions need are built.
+2. *Write*: parse each chunk with those decisions (counting quoted line breaks, which shift
+   line numbers, when the file has any) and upsert the accepted rows, all inside one
+   ``BEGIN IMMEDIATE`` transaction, so an import lands whole or not at all. Rows go to SQLite
+   on a second thread while the next chunk is parsed. A large import rebuilds the indexes once
+   at the end; into an empty table it also builds the unique key (source, id) then, instead of
+   checking it row by row (see :func:`_build_key`).
 
 Usage::
 
