@@ -805,135 +805,14 @@ def _write(
     chunk_rows: int,
     progress: Progress,
 ) -> None:
-    kind_fields = fields.FIELDS[plan.kind]
-    key = store.KEY_COLUMN[plan.kind]
-    date_field = next(f for f, t in kind_fields.items() if t == "date")
     warn = _Warnings()
     seen = np.empty(0, dtype=np.uint64)
     rejections: list[tuple] = []
-    n_cols = len(plan.columns)
     with _Writer() as writer:
-        for chunk in _chunks(plan.fmt, plan.width, chunk_rows, plan.fast_read):
-            raw = chunk
-            if plan.multiline:
-                _count_newlines(raw, n_cols, plan.newlines)
-            blank = _blank_rows(raw)
-            report.rows += len(raw)
-            out: dict[str, pd.Series | np.ndarray] = {}
-            problems: list[tuple[np.ndarray, Callable[[int], str]]] = []
-
-            too_wide = np.zeros(len(raw), dtype=bool)
-            spare = range(n_cols, n_cols if raw.attrs.get("no_spare") else plan.width)
-            for j in spare:
-                too_wide |= (raw[j].str.strip() != "").to_numpy()
-            if too_wide.any():
-                problems.append((too_wide, lambda i, r=raw: _too_wide(r, i, n_cols)))
-
-            skipped = np.zeros(len(raw), dtype=bool)
-            if plan.status_col is not None:
-                status = raw[plan.status_col].str.strip().str.lower()
-                skipped = (
-                    status.isin(_QUALTRICS_SKIP_CODES)
-                    | status.str.contains("|".join(_QUALTRICS_SKIP_WORDS), regex=True)
-                ).to_numpy(bool) & ~blank
-
-            for fld, j in plan.field_cols.items():
-                kind_of = kind_fields[fld]
-                cell = values.clean(raw[j])
-                column = plan.columns[j]
-                if kind_of == "score":
-                    scores, bad = values.parse_scores(cell)
-                    out[fld] = scores
-                    missing = cell.isna().to_numpy()
-                    problems.append(
-                        (missing, lambda i, c=column: f"no score (column '{c}' is empty)")
-                    )
-                    problems.append(
-                        (
-                            bad.to_numpy(),
-                            lambda i, c=column, s=cell: (
-                                f"{values.score_problem(str(s[i]))} (column '{c}')"
-                            ),
-                        )
-                    )
-                elif kind_of == "date":
-                    fast = values.iso_dates(cell)
-                    if fast is not None:
-                        dates, ok = fast
-                    else:
-                        dates, ok = values.assemble_dates(
-                            values.split_dates(cell), plan.month_first
-                        )
-                    out[fld] = dates
-                    missing = cell.isna().to_numpy()
-                    problems.append(
-                        (missing, lambda i, c=column: f"no date (column '{c}' is empty)")
-                    )
-                    problems.append(
-                        (
-                            ~ok & ~missing,
-                            lambda i, c=column, s=cell: (
-                                f"date '{s[i]}' is not a valid date (column '{c}')"
-                            ),
-                        )
-                    )
-                elif kind_of == "number":
-                    numbers, failed = values.parse_numbers(cell, plan.decimal_comma)
-                    warn.add(column, failed, raw[j], "numbers")
-                    out[fld] = numbers
-                elif kind_of == "bool":
-                    flags, failed = values.parse_booleans(cell)
-                    warn.add(column, failed, raw[j], "yes/no")
-                    out[fld] = flags
-                else:
-                    out[fld] = cell
-            if date_field not in out:
-                out[date_field] = np.full(len(raw), plan.wave_date, dtype=object)
-            if plan.wave:
-                out["wave"] = pd.Series(plan.wave, index=raw.index, dtype="string")
-            elif plan.kind == "relationship" and "wave" not in out:
-                out["wave"] = _quarter_labels(out[date_field])
-            if kind_fields.get(key) == "id" and plan.kind == "transactional":
-                if key not in out:
-                    out[key] = pd.Series(pd.NA, index=raw.index, dtype="string")
-                column = plan.columns[plan.field_cols[key]]
-                problems.append(
-                    (
-                        out[key].isna().to_numpy(),
-                        lambda i, c=column: f"no interaction id (column '{c}' is empty)",
-                    )
-                )
-            for j, name in plan.extras.items():
-                cell = values.clean(raw[j])
-                if plan.extra_numeric[j]:
-                    numbers, _ = values.parse_numbers(cell, plan.decimal_comma)
-                    out[name] = numbers
-                else:
-                    out[name] = cell
-
-            bad = np.zeros(len(raw), dtype=bool)
-            for mask, _ in problems:
-                bad |= mask
-            bad &= ~blank & ~skipped
-            accepted = ~blank & ~skipped & ~bad
-            report.blank += int(blank.sum())
-            report.skipped += int(skipped.sum())
-            for i in np.flatnonzero(bad):
-                index = int(raw.index[i])
-                reasons = [explain(index) for mask, explain in problems if mask[i]]
-                rejections.append(
-                    (
-                        index + 1,
-                        plan.line_of(index),
-                        "; ".join(reasons),
-                        [str(v) for v in raw.iloc[i, :n_cols]],
-                    )
-                )
-            report.rejected += int(bad.sum())
-            if accepted.any():
-                seen = _write_rows(
-                    conn, writer, plan, out, accepted, raw.index, source, dataset_id, seen, report
-                )
+        for raw in _chunks(plan.fmt, plan.width, chunk_rows, plan.fast_read):
+            seen = _write_chunk(
+                conn, writer, plan, raw, report, warn, rejections, seen, dataset_id, source
+            )
             done = report.rows / max(plan.rows, 1)
             progress(0.3 + 0.7 * done, f"Imported {report.rows:,} of {plan.rows:,} rows…")
     store.insert_rejections(conn, dataset_id, rejections)
@@ -942,6 +821,125 @@ def _write(
         for row, line, reason, _ in rejections[:REPORTED_REJECTIONS]
     ]
     report.warnings = warn.messages()
+
+
+def _write_chunk(conn, writer, plan, raw, report, warn, rejections, seen, dataset_id, source):
+    """Parse and check one chunk of raw rows; record its rejections and hand its accepted rows
+    to ``writer``. Returns the updated array of seen key hashes."""
+    kind_fields = fields.FIELDS[plan.kind]
+    key = store.KEY_COLUMN[plan.kind]
+    date_field = next(f for f, t in kind_fields.items() if t == "date")
+    n_cols = len(plan.columns)
+    if plan.multiline:
+        _count_newlines(raw, n_cols, plan.newlines)
+    blank = _blank_rows(raw)
+    report.rows += len(raw)
+    out: dict[str, pd.Series | np.ndarray] = {}
+    problems: list[tuple[np.ndarray, Callable[[int], str]]] = []
+
+    too_wide = np.zeros(len(raw), dtype=bool)
+    spare = range(n_cols, n_cols if raw.attrs.get("no_spare") else plan.width)
+    for j in spare:
+        too_wide |= (raw[j].str.strip() != "").to_numpy()
+    if too_wide.any():
+        problems.append((too_wide, lambda i, r=raw: _too_wide(r, i, n_cols)))
+
+    skipped = np.zeros(len(raw), dtype=bool)
+    if plan.status_col is not None:
+        status = raw[plan.status_col].str.strip().str.lower()
+        skipped = (
+            status.isin(_QUALTRICS_SKIP_CODES)
+            | status.str.contains("|".join(_QUALTRICS_SKIP_WORDS), regex=True)
+        ).to_numpy(bool) & ~blank
+
+    for fld, j in plan.field_cols.items():
+        kind_of = kind_fields[fld]
+        cell = values.clean(raw[j])
+        column = plan.columns[j]
+        if kind_of == "score":
+            scores, bad = values.parse_scores(cell)
+            out[fld] = scores
+            missing = cell.isna().to_numpy()
+            problems.append((missing, lambda i, c=column: f"no score (column '{c}' is empty)"))
+            problems.append(
+                (
+                    bad.to_numpy(),
+                    lambda i, c=column, s=cell: f"{values.score_problem(str(s[i]))} (column '{c}')",
+                )
+            )
+        elif kind_of == "date":
+            fast = values.iso_dates(cell)
+            if fast is not None:
+                dates, ok = fast
+            else:
+                dates, ok = values.assemble_dates(values.split_dates(cell), plan.month_first)
+            out[fld] = dates
+            missing = cell.isna().to_numpy()
+            problems.append((missing, lambda i, c=column: f"no date (column '{c}' is empty)"))
+            problems.append(
+                (
+                    ~ok & ~missing,
+                    lambda i, c=column, s=cell: f"date '{s[i]}' is not a valid date (column '{c}')",
+                )
+            )
+        elif kind_of == "number":
+            numbers, failed = values.parse_numbers(cell, plan.decimal_comma)
+            warn.add(column, failed, raw[j], "numbers")
+            out[fld] = numbers
+        elif kind_of == "bool":
+            flags, failed = values.parse_booleans(cell)
+            warn.add(column, failed, raw[j], "yes/no")
+            out[fld] = flags
+        else:
+            out[fld] = cell
+    if date_field not in out:
+        out[date_field] = np.full(len(raw), plan.wave_date, dtype=object)
+    if plan.wave:
+        out["wave"] = pd.Series(plan.wave, index=raw.index, dtype="string")
+    elif plan.kind == "relationship" and "wave" not in out:
+        out["wave"] = _quarter_labels(out[date_field])
+    if kind_fields.get(key) == "id" and plan.kind == "transactional":
+        if key not in out:
+            out[key] = pd.Series(pd.NA, index=raw.index, dtype="string")
+        column = plan.columns[plan.field_cols[key]]
+        problems.append(
+            (
+                out[key].isna().to_numpy(),
+                lambda i, c=column: f"no interaction id (column '{c}' is empty)",
+            )
+        )
+    for j, name in plan.extras.items():
+        cell = values.clean(raw[j])
+        if plan.extra_numeric[j]:
+            numbers, _ = values.parse_numbers(cell, plan.decimal_comma)
+            out[name] = numbers
+        else:
+            out[name] = cell
+
+    bad = np.zeros(len(raw), dtype=bool)
+    for mask, _ in problems:
+        bad |= mask
+    bad &= ~blank & ~skipped
+    accepted = ~blank & ~skipped & ~bad
+    report.blank += int(blank.sum())
+    report.skipped += int(skipped.sum())
+    for i in np.flatnonzero(bad):
+        index = int(raw.index[i])
+        reasons = [explain(index) for mask, explain in problems if mask[i]]
+        rejections.append(
+            (
+                index + 1,
+                plan.line_of(index),
+                "; ".join(reasons),
+                [str(v) for v in raw.iloc[i, :n_cols]],
+            )
+        )
+    report.rejected += int(bad.sum())
+    if accepted.any():
+        seen = _write_rows(
+            conn, writer, plan, out, accepted, raw.index, source, dataset_id, seen, report
+        )
+    return seen
 
 
 def _count_newlines(raw: pd.DataFrame, n_cols: int, newlines: dict[int, int]) -> None:
