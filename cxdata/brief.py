@@ -20,6 +20,7 @@ import pandas as pd
 from cxdata import charts, followups, maturity, milestones, nps, store, verbatims
 from cxdata.errors import InputError
 from cxdata.formatting import signed
+from cxdata.store import responses
 
 
 @dataclass
@@ -78,13 +79,18 @@ def month_name(label: str) -> str:
 
 def latest_complete_month(db) -> str | None:
     """The latest month whose data runs to its last day, else the month before the latest."""
-    last = db.execute("SELECT substr(max(responded_at), 1, 10) FROM survey").fetchone()[0]
+    last = responses.date_span(db)[1]
     if last is None:
         return None
     day = pd.Timestamp(last)
     if day.is_month_end:
         return day.strftime("%Y-%m")
     return (day - pd.offsets.MonthBegin(1) - pd.Timedelta(days=1)).strftime("%Y-%m")
+
+
+def months_with_responses(db) -> list[str]:
+    """The months a briefing can be made for (``YYYY-MM``), newest first."""
+    return responses.months_with_responses(db)
 
 
 def _months_back(month: str, k: int) -> str:

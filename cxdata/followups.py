@@ -6,50 +6,24 @@ responded, so time to close is the customer's wait for a resolution, not the tea
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pandas as pd
 
-from cxdata import store
 from cxdata.errors import InputError
+from cxdata.formatting import utc_now_text
+from cxdata.store import app_tables, transaction
 from cxdata.verbatims import mask_pii
 
 STATUSES = ("open", "contacted", "resolved")
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def followup_list(db, *, days: int = 60, limit: int = 500, masked: bool = True) -> pd.DataFrame:
     """Detractors (score 0–6) of the last ``days`` days of data, newest first, with their
     follow-up state (status ``open`` and the survey's department as owner until edited)."""
-    latest = db.execute("SELECT max(responded_at) FROM survey").fetchone()[0]
+    latest = app_tables.latest_response_at(db)
     if latest is None:
-        return pd.DataFrame(
-            columns=[
-                "survey_id",
-                "responded_at",
-                "score",
-                "comment",
-                "department",
-                "owner_department",
-                "status",
-                "note",
-            ]
-        )
+        return pd.DataFrame(columns=app_tables.FOLLOWUP_COLUMNS)
     since = (pd.Timestamp(latest[:10]) - pd.Timedelta(days=days)).strftime("%Y-%m-%d")
-    rows = db.query(
-        "SELECT s.id AS survey_id, s.responded_at, s.score, coalesce(s.comment, '') AS comment, "
-        "s.department, "
-        "coalesce(f.owner_department, s.department) AS owner_department, "
-        "coalesce(f.status, 'open') AS status, coalesce(f.note, '') AS note "
-        "FROM survey s LEFT JOIN followups f ON f.survey_id = s.id "
-        "WHERE s.score <= 6 AND s.responded_at >= ? "
-        "ORDER BY s.responded_at DESC, s.id DESC LIMIT ?",
-        [since, int(limit)],
-    )
-    frame = pd.DataFrame(list(rows))
+    frame = app_tables.recent_detractors(db, since, limit)
     if masked and not frame.empty:
         frame["comment"] = frame["comment"].map(mask_pii)
     return frame
@@ -61,31 +35,26 @@ def save_followups(db, changes: list[dict]) -> int:
     Setting status ``resolved`` stamps ``closed_at``; moving away from it clears the stamp.
     Returns how many were saved.
     """
-    with store.transaction(db) as conn:
+    with transaction(db) as conn:
         for change in changes:
             status = change.get("status", "open")
             if status not in STATUSES:
                 raise InputError(
                     f"Follow-up status '{status}' must be one of {', '.join(STATUSES)}."
                 )
-            row = conn.execute(
-                "SELECT responded_at FROM survey WHERE id = ?", [int(change["survey_id"])]
-            ).fetchone()
-            if row is None:
+            survey_id = int(change["survey_id"])
+            opened_at = app_tables.survey_responded_at(conn, survey_id)
+            if opened_at is None:
                 raise InputError(f"Survey response {change['survey_id']} no longer exists.")
-            conn.execute(
-                "INSERT INTO followups (survey_id, owner_department, status, note, opened_at, "
-                "closed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (survey_id) DO UPDATE SET "
-                "owner_department = excluded.owner_department, status = excluded.status, "
-                "note = excluded.note, closed_at = CASE WHEN excluded.status = 'resolved' "
-                "THEN coalesce(followups.closed_at, excluded.closed_at) ELSE NULL END",
+            app_tables.upsert_followup(
+                conn,
                 [
-                    int(change["survey_id"]),
+                    survey_id,
                     change.get("owner_department"),
                     status,
                     change.get("note") or "",
-                    row[0],
-                    _now() if status == "resolved" else None,
+                    opened_at,
+                    utc_now_text() if status == "resolved" else None,
                 ],
             )
     return len(changes)
@@ -94,25 +63,13 @@ def save_followups(db, changes: list[dict]) -> int:
 def followup_stats(db, month: str | None = None, *, days: int = 60) -> dict:
     """Open follow-ups, median days to close, and problems resolved in ``month`` (YYYY-MM,
     default: the month of the latest response). Counted in SQL (no rows loaded)."""
-    latest = db.execute("SELECT max(responded_at) FROM survey").fetchone()[0]
+    latest = app_tables.latest_response_at(db)
     month = month or (latest[:7] if latest else None)
     open_count = contacted = 0
     if latest is not None:
         since = (pd.Timestamp(latest[:10]) - pd.Timedelta(days=days)).strftime("%Y-%m-%d")
-        open_count, contacted = db.execute(
-            "SELECT total(coalesce(f.status, 'open') != 'resolved'), "
-            "total(f.status = 'contacted') FROM survey s "
-            "LEFT JOIN followups f ON f.survey_id = s.id "
-            "WHERE s.responded_at >= ? AND s.score <= 6",
-            [since],
-        ).fetchone()
-    closed = pd.DataFrame(
-        db.execute(
-            "SELECT opened_at, closed_at FROM followups WHERE status = 'resolved' "
-            "AND closed_at IS NOT NULL"
-        ).fetchall(),
-        columns=["opened_at", "closed_at"],
-    )
+        open_count, contacted = app_tables.open_followup_counts(db, since)
+    closed = app_tables.resolved_followups(db)
     median_days = None
     resolved_in_month = 0
     if not closed.empty:
@@ -123,11 +80,7 @@ def followup_stats(db, month: str | None = None, *, days: int = 60) -> dict:
     if month:
         start = f"{month}-01"
         end = (pd.Period(month, "M") + 1).strftime("%Y-%m-01")
-        detractors_in_month = db.execute(
-            "SELECT count(*) FROM survey WHERE responded_at >= ? AND responded_at < ? "
-            "AND score <= 6",
-            [start, end],
-        ).fetchone()[0]
+        detractors_in_month = app_tables.detractors_between(db, start, end)
     return {
         "open": int(open_count),
         "contacted": int(contacted),

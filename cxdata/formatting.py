@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pandas as pd
 
 
@@ -25,3 +27,8 @@ def signed(value, digits: int = 1) -> str:
     if value is None or pd.isna(value):
         return "–"
     return f"{value:+.{digits}f}"
+
+
+def utc_now_text() -> str:
+    """Now, in UTC, as the text every table stores: ``2026-12-01 19:54:00``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")

@@ -20,14 +20,17 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cxdata import store, values
+from cxdata import store
 from cxdata.errors import InputError
+from cxdata.formatting import utc_now_text
+from cxdata.ingest import values
+from cxdata.store import app_tables
 
 INSTRUMENT_FILE = Path(__file__).parent / "data" / "maturity_instrument.json"
 DEPARTMENTS = (
@@ -314,11 +317,7 @@ def next_steps(score: Score, count: int = 2) -> list[dict]:
 
 def load_responses(db) -> pd.DataFrame:
     """Every stored maturity answer: assessed_at, department, rater, item_id, score."""
-    rows = db.execute(
-        "SELECT assessed_at, department, rater, item_id, score FROM maturity_responses "
-        "ORDER BY assessed_at, department, rater, item_id"
-    ).fetchall()
-    frame = pd.DataFrame(rows, columns=["assessed_at", "department", "rater", "item_id", "score"])
+    frame = app_tables.maturity_answers(db)
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype(float)
     return frame
 
@@ -335,25 +334,14 @@ def save_answers(
             raise InputError(f"'{item_id}' is not an item of the maturity instrument.")
         if score is not None and not (0 <= float(score) <= 4):
             raise InputError(f"Scores are 0–4; {item_id} got {score}.")
-        rows.append((assessed_at, department, rater, item_id, score, None, _now()))
-    with store.transaction(db) as conn:
-        _upsert(conn, rows)
+        rows.append((assessed_at, department, rater, item_id, score, None, utc_now_text()))
+    app_tables.save_maturity_answers(db, rows)
     return len(rows)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _upsert(conn, rows) -> None:
-    conn.executemany(
-        "INSERT INTO maturity_responses "
-        "(assessed_at, department, rater, item_id, score, dataset_id, saved_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (assessed_at, department, rater, item_id) DO UPDATE SET "
-        "score = excluded.score, dataset_id = excluded.dataset_id, saved_at = excluded.saved_at",
-        rows,
-    )
+def rater_answers(db, assessed_at: str, department: str, rater: str) -> dict[str, float | None]:
+    """One rater's stored answers for one assessment (item id → 0–4, None = not answered)."""
+    return app_tables.rater_answers(db, assessed_at, department, rater)
 
 
 def _check_assessment_keys(assessed_at: str, department: str, rater: str) -> None:
@@ -421,7 +409,7 @@ def read_responses(path, file_name: str | None = None) -> tuple[pd.DataFrame, Ma
     outside 0–4, unknown departments, missing date or rater.
     """
     from cxdata import ingest
-    from cxdata.mapping import normalise
+    from cxdata.ingest.aliases import normalise
 
     raw = ingest.read_raw(path, file_name)
     by_name = {normalise(str(c)): c for c in raw.cells.columns}
@@ -510,7 +498,7 @@ def import_responses(db, path, file_name: str | None = None) -> MaturityImport:
     """Import a maturity CSV: one transaction, the same file twice is a no-op that says so,
     answers to the same (date, department, rater, item) are updated, rows with a problem are
     reported and nothing of theirs is stored. A file without a single valid row is refused."""
-    from cxdata.sniff import sniff
+    from cxdata.ingest.sniff import sniff
 
     fmt = sniff(path, file_name)
     earlier = store.find_dataset(db, fmt.sha256, "maturity", "default")
@@ -544,8 +532,8 @@ def import_responses(db, path, file_name: str | None = None) -> MaturityImport:
                 "file_format": fmt.describe(),
             },
         )
-        now = _now()
-        _upsert(
+        now = utc_now_text()
+        app_tables.upsert_maturity_answers(
             conn,
             [
                 (

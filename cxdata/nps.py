@@ -29,14 +29,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxdata import store
 from cxdata.errors import InputError
+from cxdata.store import responses
 
 METHODS = ("adjusted-wald", "wald")
 PERIODS = ("day", "week", "month", "quarter", "year")
 LOW_N = 30
 HIDE_N = 5
-SEGMENTS = ("channel", "touchpoint", "department", "region", "product")
+SEGMENTS = responses.DIMENSIONS  # the segments the per-day counts keep
+day_after = responses.day_after
 
 
 @dataclass(frozen=True)
@@ -241,120 +242,36 @@ class Query:
     where: tuple[tuple[str, str], ...] = ()
 
 
-def where_sql(db, query: Query) -> tuple[str, list]:
-    """The SQL ``WHERE`` clause (with its parameters) selecting the responses of ``query``."""
-    columns = set(store.table_columns(db, query.kind))
-    clauses, params = [], []
-    if query.date_from:
-        clauses.append("responded_at >= ?")
-        params.append(query.date_from)
-    if query.date_to:
-        clauses.append("responded_at < ?")
-        params.append(day_after(query.date_to))
-    for column, value in query.where:
-        if column not in columns:
-            raise InputError(
-                f"--where column '{column}' is not in the {query.kind} data. "
-                f"Columns: {', '.join(sorted(columns))}."
-            )
-        clauses.append(f"{store.quote(column)} = ?")
-        params.append(value)
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def day_after(text: str) -> str:
-    """``2025-03-31`` → ``2025-04-01`` (for an index-friendly ``responded_at < ?``)."""
-    try:
-        return (pd.Timestamp(text[:10]) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
-    except ValueError:
-        raise InputError(f"'{text}' is not a date like 2025-03-31.") from None
-
-
 def daily_counts(db, query: Query, segment: str | None = None) -> pd.DataFrame:
     """Detractor / passive / promoter counts per day (and segment value).
 
-    Read from the maintained per-day counts (:mod:`cxdata.aggregates`) when they can answer
+    Read from the maintained per-day counts (:mod:`cxdata.store.counts`) when they can answer
     (touchpoint surveys, at most one segment or one filter on channel, touchpoint,
     department, region or product); otherwise one SQL GROUP BY over the responses.
     """
     if query.kind not in ("survey", "relationship"):
         raise InputError("NPS is computed on survey or relationship data.")
-    stored = _stored_daily_counts(db, query, segment)
-    if stored is not None:
-        return stored
-    where, params = where_sql(db, query)
-    seg = ""
-    if segment:
-        if segment not in store.table_columns(db, query.kind):
-            raise InputError(f"Segment column '{segment}' is not in the {query.kind} data.")
-        seg = f", coalesce({store.quote(segment)}, '(none)') AS segment"
-    sql = (
-        f"SELECT substr(responded_at, 1, 10) AS day{seg}, "
-        "sum(score <= 6) AS detractors, sum(score BETWEEN 7 AND 8) AS passives, "
-        f"sum(score >= 9) AS promoters FROM {store.quote(query.kind)}{where} "
-        f"GROUP BY day{', segment' if segment else ''}"
-    )
-    frame = pd.DataFrame(list(db.query(sql, params)))
-    if frame.empty:
-        return pd.DataFrame(
-            columns=[
-                "day",
-                *(["segment"] if segment else []),
-                "detractors",
-                "passives",
-                "promoters",
-            ]
-        )
-    return frame
+    return responses.daily_band_counts(db, query, segment)
 
 
-def _stored_daily_counts(db, query: Query, segment: str | None) -> pd.DataFrame | None:
-    from cxdata.aggregates import DIMENSIONS
+def date_span(db, kind: str = "survey") -> tuple[str | None, str | None]:
+    """The first and last day with a response of ``kind``."""
+    return responses.date_span(db, kind)
 
-    if query.kind != "survey" or len(query.where) > 1:
-        return None
-    if segment and (segment not in DIMENSIONS or query.where):
-        return None
-    if query.where and query.where[0][0] not in DIMENSIONS:
-        return None
-    if segment:
-        dim, value, select = segment, None, "day, value AS segment"
-    elif query.where:
-        (dim, value), select = query.where[0], "day"
-    else:
-        dim, value, select = "", "", "day"
-    clauses, params = ["dim = ?"], [dim]
-    if value is not None:
-        clauses.append("value = ?")
-        params.append(value)
-    if query.date_from:
-        clauses.append("day >= ?")
-        params.append(query.date_from[:10])
-    if query.date_to:
-        clauses.append("day <= ?")
-        params.append(query.date_to[:10])
-    rows = db.execute(
-        f"SELECT {select}, detractors, passives, promoters FROM survey_counts "
-        f"WHERE {' AND '.join(clauses)} ORDER BY day",
-        params,
-    )
-    names = [c[0] for c in rows.description]
-    return pd.DataFrame(rows.fetchall(), columns=names)
+
+def last_day_before(db, day: str) -> str | None:
+    """The last day with a touchpoint response before ``day`` (ISO)."""
+    return responses.last_day_before(db, day)
+
+
+def segment_values(db) -> dict[str, list[str]]:
+    """For each segment (channel, touchpoint, …), the values it takes, sorted."""
+    return responses.segment_values(db)
 
 
 def group_counts(db, query: Query, column: str, segment: str | None = None) -> pd.DataFrame:
     """Counts per value of any column (e.g. wave, channel): one SQL GROUP BY."""
-    if column not in store.table_columns(db, query.kind):
-        raise InputError(f"Column '{column}' is not in the {query.kind} data.")
-    where, params = where_sql(db, query)
-    seg = f", coalesce({store.quote(segment)}, '(none)') AS segment" if segment else ""
-    sql = (
-        f"SELECT coalesce({store.quote(column)}, '(none)') AS grp{seg}, "
-        "sum(score <= 6) AS detractors, sum(score BETWEEN 7 AND 8) AS passives, "
-        f"sum(score >= 9) AS promoters, min(responded_at) AS first_at "
-        f"FROM {store.quote(query.kind)}{where} GROUP BY grp{', segment' if segment else ''}"
-    )
-    return pd.DataFrame(list(db.query(sql, params)))
+    return responses.group_band_counts(db, query, column, segment)
 
 
 def trend(

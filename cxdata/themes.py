@@ -7,17 +7,16 @@ A comment mentions a theme when one of its words starts with one of the theme's 
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cxdata import nps, store
+from cxdata import nps
 from cxdata.errors import InputError
+from cxdata.store import app_tables, responses
 
 DEFAULT_THEMES: dict[str, list[str]] = {
     "billing": ["bill", "invoice", "charge", "overcharg", "price", "refund", "payment", "fee"],
@@ -45,10 +44,10 @@ def _matches(comments: pa.Array, pattern: str) -> np.ndarray:
 
 def load_themes(db) -> dict[str, list[str]]:
     """The saved themes, or the defaults when none have been saved."""
-    rows = db.execute("SELECT name, keywords FROM themes ORDER BY name").fetchall()
-    if not rows:
+    saved = app_tables.saved_themes(db)
+    if not saved:
         return {name: list(words) for name, words in DEFAULT_THEMES.items()}
-    return {name: json.loads(words) for name, words in rows}
+    return saved
 
 
 def parse_keywords(text: str) -> list[str]:
@@ -70,13 +69,7 @@ def save_themes(db, themes: dict[str, list[str]]) -> None:
             raise InputError(f"The theme '{label}' has no keywords.")
         theme_pattern(words)
         clean[label] = words
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    with store.transaction(db) as conn:
-        conn.execute("DELETE FROM themes")
-        conn.executemany(
-            "INSERT INTO themes (name, keywords, saved_at) VALUES (?, ?, ?)",
-            [(n, json.dumps(w), now) for n, w in clean.items()],
-        )
+    app_tables.replace_themes(db, clean)
 
 
 def theme_flags(comments: pd.Series, themes: dict[str, list[str]]) -> pd.DataFrame:
@@ -104,12 +97,7 @@ def theme_summary(
     """
     query = query or nps.Query()
     names = list(themes)
-    where, params = nps.where_sql(db, query)
-    extra = "comment IS NOT NULL AND trim(comment) != ''"
-    where = f"{where} AND {extra}" if where else f" WHERE {extra}"
-    rows = db.execute(
-        f"SELECT comment, score FROM {store.quote(query.kind)}{where}", params
-    ).fetchall()
+    rows = responses.comment_scores(db, query)
     # The comments go through Arrow's regular-expression engine column-wise: word-start
     # matching is beyond SQL's LIKE, and row-by-row Python is ten times slower.
     comments = pa.array([r[0] for r in rows], type=pa.large_string())

@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 from cxdata import nps, store
+from cxdata.store import responses as store_responses
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Phone numbers: an optional +country code, then digit groups separated by spaces, dots or
@@ -49,27 +50,15 @@ def verbatims(
 ) -> pd.DataFrame:
     """Comments newest first with their score and segments; ``search`` is case-insensitive."""
     query = query or nps.Query()
-    where, params = nps.where_sql(db, query)
-    clauses = [where[len(" WHERE ") :]] if where else []
-    clauses.append("comment IS NOT NULL AND trim(comment) != ''")
-    if search.strip():
-        clauses.append("comment LIKE ? ESCAPE '\\'")
-        escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params.append(f"%{escaped}%")
-    if band:
-        low, high = BANDS[band]
-        clauses.append("score BETWEEN ? AND ?")
-        params += [low, high]
     columns = store.table_columns(db, query.kind)
     segments = [c for c in nps.SEGMENTS + ("segment", "wave") if c in columns]
-    select = ", ".join(["id", "responded_at", "score", "comment", *segments])
-    sql = (
-        f"SELECT {select} FROM {store.quote(query.kind)} WHERE {' AND '.join(clauses)} "
-        "ORDER BY responded_at DESC, id DESC LIMIT ?"
-    )
-    frame = pd.DataFrame(
-        list(db.query(sql, [*params, int(limit)])),
-        columns=["id", "responded_at", "score", "comment", *segments],
+    frame = store_responses.comments(
+        db,
+        query,
+        search=search,
+        scores=BANDS[band] if band else None,
+        segments=segments,
+        limit=limit,
     )
     if masked:
         frame["comment"] = frame["comment"].map(mask_pii)

@@ -3,9 +3,8 @@
 import streamlit as st
 
 from cxdata import store
-from ui.common import db, page_setup
+from ui.common import data_version, db, page_setup
 from ui.maturity import (
-    answers_version,
     load_results,
     questionnaire,
     results_section,
@@ -15,7 +14,7 @@ from ui.maturity import (
 page_setup()
 st.title("CX maturity")
 database = db()
-history, results = load_results(str(store.database_path()), answers_version(database))
+history, results = load_results(str(store.database_path()), data_version(database))
 if history:
     results_section(database, history, results)
 else:

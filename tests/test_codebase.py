@@ -10,8 +10,40 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_cxdata_never_imports_streamlit():
     pattern = re.compile(r"^\s*(import|from)\s+streamlit", re.MULTILINE)
-    offenders = [p.name for p in (ROOT / "cxdata").glob("*.py") if pattern.search(p.read_text())]
+    files = (ROOT / "cxdata").rglob("*.py")
+    offenders = [str(p.relative_to(ROOT)) for p in files if pattern.search(p.read_text())]
     assert offenders == []
+
+
+# SQL statements (upper case, as this codebase writes them) and direct database calls.
+SQL_TEXT = re.compile(
+    r"\bSELECT\b[^\n]*\bFROM\b|\bINSERT\s+INTO\b|\bDELETE\s+FROM\b|\bUPDATE\s+\w+\s+SET\b"
+    r"|\b(CREATE|DROP|ALTER)\s+(TABLE|INDEX|UNIQUE)\b|\bPRAGMA\b|\bJOIN\b\s+\w+\s+\w+\s+ON\b"
+    r"|\bGROUP\s+BY\b|\bORDER\s+BY\b"
+    r"|\.execute(many|script)?\(|\.query\("
+)
+
+
+def _code_outside_store() -> list[Path]:
+    files = [ROOT / "app.py", *(ROOT / "pages").rglob("*.py"), *(ROOT / "ui").rglob("*.py")]
+    files += [p for p in (ROOT / "cxdata").rglob("*.py") if "store" not in p.parts]
+    return files
+
+
+def test_sql_text_lives_only_in_the_store():
+    offenders = [
+        f"{p.relative_to(ROOT)}:{i}: {line.strip()}"
+        for p in _code_outside_store()
+        for i, line in enumerate(p.read_text().splitlines(), start=1)
+        if SQL_TEXT.search(line)
+    ]
+    assert offenders == []
+
+
+def test_the_sql_rule_catches_a_query():
+    assert SQL_TEXT.search('rows = db.execute("SELECT x FROM survey")')
+    assert SQL_TEXT.search('sql = "DELETE FROM themes"')
+    assert not SQL_TEXT.search("Select the month from the list")
 
 
 def test_ruff_check_is_clean():

@@ -77,8 +77,8 @@ def test_version_7_names_the_unique_keys_keeping_rows_extra_columns_and_indexes(
     path = tmp_path / "v6.db"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE schema_version (version INTEGER, applied_at TEXT)")
-    for version, script in enumerate(store.MIGRATIONS[:6], start=1):
-        conn.executescript(script)
+    for version, step in enumerate(store.MIGRATIONS[:6], start=1):
+        step(conn) if callable(step) else conn.executescript(step)
         conn.execute("INSERT INTO schema_version VALUES (?, '2026-01-01 00:00:00')", [version])
     conn.execute('ALTER TABLE survey ADD COLUMN "ease" REAL')
     conn.execute(
@@ -87,7 +87,7 @@ def test_version_7_names_the_unique_keys_keeping_rows_extra_columns_and_indexes(
     )
     conn.commit()
     conn.close()
-    assert store.pending_migrations(path) == 1
+    assert store.pending_migrations(path) == store.SCHEMA_VERSION - 6
     db = store.connect(path)
     assert store.pending_migrations(path) == 0
     assert store.pending_migrations(tmp_path / "new.db") == 0

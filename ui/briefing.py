@@ -12,27 +12,12 @@ from ui.common import chart_downloads, data_version, plain, presenting
 
 
 @st.cache_data(max_entries=24, show_spinner="Preparing the briefing…")
-def load_briefing(path: str, version: tuple, month: str | None) -> brief.Briefing:
+def load_briefing(path: str, version: str, month: str | None) -> brief.Briefing:
     return brief.briefing(store.connect(path), month)
 
 
-def _versions(database) -> tuple:
-    extra = database.execute(
-        "SELECT (SELECT count(*) || max(coalesce(closed_at, '')) FROM followups), "
-        "(SELECT count(*) || total(effect_likely) FROM initiatives), "
-        "(SELECT count(*) || max(coalesce(saved_at, '')) FROM maturity_responses), "
-        "(SELECT group_concat(name || lift || shape) FROM goals)"
-    ).fetchone()
-    return data_version(database) + tuple(extra)
-
-
 def month_picker(database) -> str:
-    months = [
-        r[0]
-        for r in database.execute(
-            "SELECT DISTINCT substr(day, 1, 7) FROM survey_counts WHERE dim = '' ORDER BY 1 DESC"
-        )
-    ]
+    months = brief.months_with_responses(database)
     default = brief.latest_complete_month(database)
     wanted = st.query_params.get("month", default)
     month = st.selectbox(
@@ -51,7 +36,7 @@ def header(database) -> brief.Briefing:
     title, picker, download = st.columns([3, 1, 1], vertical_alignment="center")
     with picker:
         month = month_picker(database)
-    b = load_briefing(str(store.database_path()), _versions(database), month)
+    b = load_briefing(str(store.database_path()), data_version(database), month)
     title.title(plain(f"{b.month_name} · CX briefing"))
     with download.container(key="controls_brief"):
         st.download_button(

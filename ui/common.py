@@ -90,10 +90,11 @@ def bullet_list(items: list[str]) -> str:
     return "\n".join(f"- {plain(item)}" for item in items)
 
 
-def data_version(database) -> tuple:
-    """Changes whenever an import or delete changes the data: a cache key for loaders."""
-    row = database.execute("SELECT max(id), count(*), max(imported_at) FROM datasets").fetchone()
-    return tuple(row)
+def data_version(database) -> str:
+    """The cache key of every loader: changes on every write to the database (imports,
+    deletes, erasures, restores, follow-ups, goals, initiatives, themes, maturity answers),
+    whichever process made it. See docs/ARCHITECTURE.md, "Caches"."""
+    return store.data_version(database)
 
 
 def chart_downloads(chart, frame, name: str, key: str) -> None:

@@ -15,17 +15,8 @@ from ui.common import chart_downloads, plain, uploaded_file, url_param
 ORGANISATION = "Organisation"
 
 
-def answers_version(database) -> tuple:
-    """Changes whenever maturity answers are saved or imported: the cache key for results."""
-    return tuple(
-        database.execute(
-            "SELECT count(*), max(saved_at), sum(coalesce(score, -1)) FROM maturity_responses"
-        ).fetchone()
-    )
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
-def load_results(path: str, version: tuple):
+def load_results(path: str, version: str):
     responses = maturity.load_responses(store.connect(path))
     history = maturity.score_history(responses)
     return history, maturity.results_frame(history)
@@ -189,12 +180,7 @@ def questionnaire(database) -> None:
         st.info("Enter the rater's name or role to start.")
         return
     assessed_at = when.isoformat()
-    stored = database.execute(
-        "SELECT item_id, score FROM maturity_responses WHERE assessed_at = ? AND department = ? "
-        "AND rater = ?",
-        [assessed_at, dept, rater.strip()],
-    ).fetchall()
-    previous = dict(stored)
+    previous = maturity.rater_answers(database, assessed_at, dept, rater.strip())
     answered = sum(1 for v in previous.values() if v is not None)
     st.caption(
         plain(

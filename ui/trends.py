@@ -18,9 +18,7 @@ NO_SEGMENT = "(none)"
 
 def controls(database) -> tuple[str, nps.Query, str | None]:
     """Period, date range, segment and one column = value filter; all mirrored in the URL."""
-    span = database.execute(
-        "SELECT substr(min(responded_at), 1, 10), substr(max(responded_at), 1, 10) FROM survey"
-    ).fetchone()
+    span = nps.date_span(database)
     first, last = date.fromisoformat(span[0]), date.fromisoformat(span[1])
     c1, c2, c3, c4, c5 = st.container(key="controls_trends").columns([1, 1, 1, 1.2, 1.6])
     periods = list(PERIOD_LABELS)
@@ -94,21 +92,14 @@ def _date(text: str, default: date) -> date:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _filter_values(path: str, version: tuple, columns: tuple) -> list[str]:
+def _filter_values(path: str, version: str, columns: tuple) -> list[str]:
     """column:value choices for the filter, from the per-day counts (no scan of responses)."""
-    database = store.connect(path)
-    rows = database.execute(
-        "SELECT dim, value FROM (SELECT DISTINCT dim, value FROM survey_counts WHERE dim != '' "
-        "AND value != '(none)') ORDER BY dim, value"
-    ).fetchall()
-    by_dim: dict[str, list[str]] = {}
-    for dim, value in rows:
-        by_dim.setdefault(dim, []).append(value)
+    by_dim = nps.segment_values(store.connect(path))
     return [f"{c}:{v}" for c in columns for v in by_dim.get(c, [])[:200]]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def load_trend(path: str, version: tuple, by: str, query: nps.Query, segment: str | None):
+def load_trend(path: str, version: str, by: str, query: nps.Query, segment: str | None):
     database = store.connect(path)
     table = nps.trend(database, by, query, segment)
     return nps.rolling(table, keys=["segment"] if segment else None)
@@ -116,10 +107,9 @@ def load_trend(path: str, version: tuple, by: str, query: nps.Query, segment: st
 
 def partial_note(database, query: nps.Query, period: str) -> str:
     """ ", to 31 Oct 2026" when the latest period is still running (its last day has no data)."""
-    last = database.execute(
-        "SELECT substr(max(responded_at), 1, 10) FROM survey WHERE responded_at < ?",
-        [nps.day_after(query.date_to) if query.date_to else "9999-12-31"],
-    ).fetchone()[0]
+    last = nps.last_day_before(
+        database, nps.day_after(query.date_to) if query.date_to else "9999-12-31"
+    )
     if last is None:
         return ""
     day_after = (pd.Timestamp(last) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")

@@ -1,0 +1,340 @@
+"""The schema: every table's DDL, the forward migrations, and opening a database up to date.
+
+Migrations are numbered: ``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``
+(a script, or a function of the connection for a change that depends on the table, such as its
+extra columns). Each runs in its own transaction and is recorded in ``schema_version``; a
+second process opening the same file meanwhile re-checks under the write lock. Never edit a
+released entry: append a new one (CONTRIBUTING.md says how).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from cxdata.formatting import utc_now_text
+from cxdata.store import counts, kinds
+from cxdata.store.sql import VERSION_TABLE, open_database, quote, transaction
+
+_SURVEY = """
+CREATE TABLE survey (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    response_id TEXT NOT NULL,
+    responded_at TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    customer_id TEXT,
+    interaction_id TEXT,
+    channel TEXT,
+    touchpoint TEXT,
+    department TEXT,
+    region TEXT,
+    product TEXT,
+    comment TEXT,
+    wave TEXT,
+    dataset_id INTEGER,
+    source_row INTEGER,
+    UNIQUE (source, response_id)
+);
+CREATE INDEX survey_responded_at ON survey (responded_at);
+CREATE INDEX survey_customer_id ON survey (customer_id);
+CREATE INDEX survey_interaction_id ON survey (interaction_id);
+CREATE INDEX survey_dataset_id ON survey (dataset_id);
+"""
+
+_TRANSACTIONAL = """
+CREATE TABLE transactional (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    interaction_id TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    customer_id TEXT,
+    channel TEXT,
+    department TEXT,
+    region TEXT,
+    handle_time_min REAL,
+    wait_time_min REAL,
+    first_contact_resolution INTEGER,
+    escalated INTEGER,
+    delivery_delay_days REAL,
+    order_value REAL,
+    dataset_id INTEGER,
+    source_row INTEGER,
+    UNIQUE (source, interaction_id)
+);
+CREATE INDEX transactional_occurred_at ON transactional (occurred_at);
+CREATE INDEX transactional_customer_id ON transactional (customer_id);
+CREATE INDEX transactional_interaction_id ON transactional (interaction_id);
+CREATE INDEX transactional_dataset_id ON transactional (dataset_id);
+"""
+
+_RELATIONSHIP = """
+CREATE TABLE relationship (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    response_id TEXT NOT NULL,
+    responded_at TEXT NOT NULL,
+    customer_id TEXT,
+    score INTEGER NOT NULL,
+    wave TEXT,
+    segment TEXT,
+    region TEXT,
+    annual_revenue REAL,
+    comment TEXT,
+    dataset_id INTEGER,
+    source_row INTEGER,
+    UNIQUE (source, response_id)
+);
+CREATE INDEX relationship_responded_at ON relationship (responded_at);
+CREATE INDEX relationship_customer_id ON relationship (customer_id);
+CREATE INDEX relationship_dataset_id ON relationship (dataset_id);
+"""
+
+_APP_TABLES = """
+CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    accepted INTEGER NOT NULL,
+    inserted INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    blank INTEGER NOT NULL,
+    skipped INTEGER NOT NULL,
+    duplicates_in_file INTEGER NOT NULL,
+    mapping TEXT NOT NULL,
+    assumptions TEXT NOT NULL,
+    warnings TEXT NOT NULL,
+    file_format TEXT NOT NULL,
+    imported_at TEXT NOT NULL
+);
+CREATE INDEX datasets_sha256 ON datasets (sha256);
+CREATE TABLE dataset_rejections (
+    dataset_id INTEGER NOT NULL,
+    row INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    cells TEXT NOT NULL
+);
+CREATE INDEX dataset_rejections_dataset_id ON dataset_rejections (dataset_id);
+CREATE TABLE maturity_responses (
+    id INTEGER PRIMARY KEY,
+    assessed_at TEXT NOT NULL,
+    department TEXT NOT NULL,
+    rater TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    score REAL,
+    dataset_id INTEGER,
+    saved_at TEXT,
+    UNIQUE (assessed_at, department, rater, item_id)
+);
+CREATE TABLE initiatives (
+    id INTEGER PRIMARY KEY,
+    scenario TEXT NOT NULL DEFAULT 'base',
+    name TEXT NOT NULL,
+    owner TEXT,
+    problem TEXT,
+    root_cause TEXT,
+    start_month TEXT,
+    ramp_months INTEGER NOT NULL DEFAULT 0,
+    effect_low REAL NOT NULL,
+    effect_likely REAL NOT NULL,
+    effect_high REAL NOT NULL,
+    probability REAL NOT NULL,
+    cost REAL,
+    status TEXT NOT NULL DEFAULT 'idea',
+    shipped_at TEXT
+);
+CREATE TABLE goals (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    baseline REAL NOT NULL,
+    lift REAL NOT NULL,
+    start_month TEXT NOT NULL,
+    horizon_months INTEGER NOT NULL,
+    shape TEXT NOT NULL,
+    n_per_month INTEGER,
+    saved_at TEXT
+);
+CREATE TABLE followups (
+    id INTEGER PRIMARY KEY,
+    survey_id INTEGER NOT NULL UNIQUE,
+    owner_department TEXT,
+    status TEXT NOT NULL DEFAULT 'open',
+    note TEXT,
+    opened_at TEXT NOT NULL,
+    closed_at TEXT
+);
+"""
+
+# Version 2: comment themes (an editable keyword dictionary) and the index the linkage of
+# relationship responses to a customer's earlier touchpoint responses walks.
+_THEMES = """
+CREATE TABLE themes (
+    name TEXT PRIMARY KEY,
+    keywords TEXT NOT NULL,
+    saved_at TEXT
+);
+CREATE INDEX survey_customer_responded ON survey (customer_id, responded_at);
+"""
+
+# Version 3: survey (customer_id) is covered by (customer_id, responded_at); one index less to
+# maintain on every import.
+_DROP_REDUNDANT_INDEX = "DROP INDEX IF EXISTS survey_customer_id;"
+
+
+# Version 4: per-day counts by segment (:mod:`cxdata.store.counts`), filled from the responses
+# so far.
+def _survey_counts(conn: sqlite3.Connection) -> None:
+    conn.execute(counts.TABLE_DDL)
+    counts.rebuild(conn)
+
+
+# Version 5: two survey indexes that cost more at import than they save: joins to
+# interactions go through transactional(interaction_id), and the dataset lookups (list,
+# delete) are occasional full scans.
+_DROP_IMPORT_INDEXES = (
+    "DROP INDEX IF EXISTS survey_interaction_id; DROP INDEX IF EXISTS survey_dataset_id;"
+)
+
+# Version 6: a record that erasures happened (when, how many rows) — never whose.
+_ERASURES = """
+CREATE TABLE erasures (
+    id INTEGER PRIMARY KEY,
+    erased_at TEXT NOT NULL,
+    rows_removed INTEGER NOT NULL
+);
+"""
+
+
+# Version 8: the data version every write stamps (see :func:`cxdata.store.sql.data_version`).
+_DATA_VERSION = f"""
+CREATE TABLE {VERSION_TABLE} (token TEXT NOT NULL);
+INSERT INTO {VERSION_TABLE} VALUES (lower(hex(randomblob(16))));
+"""
+
+
+def _named_unique_keys(conn: sqlite3.Connection) -> None:
+    """Version 7: each kind's unique key (source, id) becomes a named index, ``<kind>_key``.
+
+    A key written inside CREATE TABLE cannot be dropped; a named one can, so an import into an
+    empty table writes its rows first and builds the key once afterwards (see
+    :func:`cxdata.store.kinds.drop_key` and ``build_key``). Each table is rebuilt the way SQLite
+    documents for schema changes ALTER TABLE cannot make: a copy without the clause, then a
+    rename.
+    """
+    for table, key in kinds.KEY_COLUMN.items():
+        sql, indexes = _table_sql(conn, table)
+        clause = re.compile(r",\s*UNIQUE \(source, " + key + r"\)\s*\)\s*$")
+        if not clause.search(sql):
+            continue
+        copy = "new_" + table
+        name = re.compile(r"^CREATE TABLE\s+(\"?)" + table + r"\1")
+        conn.execute(name.sub("CREATE TABLE " + quote(copy), clause.sub("\n)", sql)))
+        conn.execute(f"INSERT INTO {quote(copy)} SELECT * FROM {quote(table)}")
+        conn.execute(f"DROP TABLE {quote(table)}")
+        conn.execute(f"ALTER TABLE {quote(copy)} RENAME TO {quote(table)}")
+        for index_sql in indexes:
+            conn.execute(index_sql)
+        kinds.build_key(conn, table)
+
+
+def _table_sql(conn: sqlite3.Connection, table: str) -> tuple[str, list[str]]:
+    """The CREATE statement of ``table`` and of its named indexes."""
+    rows = conn.execute(
+        "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL", [table]
+    ).fetchall()
+    return (
+        next(sql for kind, sql in rows if kind == "table"),
+        [sql for kind, sql in rows if kind == "index"],
+    )
+
+
+# Forward migrations: MIGRATIONS[i] takes a database from version i to i + 1: a script, or a
+# function of the connection for changes that depend on the table (its extra columns).
+# Never edit a released entry; append a new one.
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
+    _SURVEY + _TRANSACTIONAL + _RELATIONSHIP + _APP_TABLES,
+    _THEMES,
+    _DROP_REDUNDANT_INDEX,
+    _survey_counts,
+    _DROP_IMPORT_INDEXES,
+    _ERASURES,
+    _named_unique_keys,
+    _DATA_VERSION,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+    The connection is in autocommit mode; writes go through :func:`cxdata.store.transaction`.
+    """
+    db = open_database(path)
+    migrate(db)
+    return db
+
+
+def pending_migrations(path: str | os.PathLike) -> int:
+    """How many migrations opening the database at ``path`` would apply (0 for a new file,
+    whose tables are created in an instant). The app shows a spinner when some are due: one
+    may rebuild the response tables (about 4 s per million responses)."""
+    path = Path(path)
+    if str(path) == ":memory:" or not path.exists():
+        return 0
+    conn = sqlite3.connect(str(path), timeout=30)
+    try:
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+        if not found:
+            return SCHEMA_VERSION
+        version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+    finally:
+        conn.close()
+    return max(0, SCHEMA_VERSION - version)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The schema version recorded in the database (0 for a new, empty file)."""
+    if not db["schema_version"].exists():
+        return 0
+    row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+    return row[0] or 0
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations this database has not had yet, each in its own transaction."""
+    version = schema_version(db)
+    if version >= SCHEMA_VERSION:
+        return version  # the common case: no write lock taken just to open the database
+    with transaction(db):
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TEXT)")
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with transaction(db):
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            if schema_version(db) >= target:
+                continue
+            step = MIGRATIONS[target - 1]
+            if callable(step):
+                step(db.conn)
+            else:
+                for statement in _statements(step):
+                    db.execute(statement)
+            db.execute("INSERT INTO schema_version VALUES (?, ?)", [target, utc_now_text()])
+    return schema_version(db)
+
+
+def _statements(script: str) -> Iterator[str]:
+    for part in script.split(";"):
+        if part.strip():
+            yield part
