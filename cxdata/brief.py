@@ -60,6 +60,9 @@ class Briefing:
     quotes: list[dict] = field(default_factory=list)
     trend: pd.DataFrame | None = None
     status_table: pd.DataFrame | None = None
+    # The trend chart's data, prepared once for the page and the HTML brief alike: the last
+    # 13 months with the rolling 3-month NPS and, with a goal, the milestone path.
+    chart_table: pd.DataFrame | None = None
 
     @property
     def month_name(self) -> str:
@@ -132,7 +135,114 @@ def briefing(db, month: str | None = None, level: float = 0.95) -> Briefing:
     b.problems_closed, b.detractors = stats["resolved_in_month"], stats["detractors_in_month"]
     b.movers = _movers(db, month, level, b.n)
     b.quotes = _quotes(db, month)
+    b.chart_table = _chart_table(b)
     return b
+
+
+def _chart_table(b: Briefing) -> pd.DataFrame | None:
+    if b.trend is None or b.trend.empty:
+        return None
+    table = nps.rolling(b.trend)
+    if b.goal is not None:
+        path = milestones.milestone_path(b.goal).set_index("date")["target"]
+        table["milestone"] = table["group"].map(path)
+    return table
+
+
+TREND_TITLE = "NPS by month, 95 % band; milestone path dotted orange"
+
+
+def trend_chart(b: Briefing, height: int = 300):
+    """The briefing's trend chart (Altair), the same on the page and in the HTML brief;
+    None when there is no trend to draw."""
+    if b.chart_table is None:
+        return None
+    return charts.nps_trend_chart(b.chart_table, title=TREND_TITLE, height=height)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One figure of the top band: the label, the value and the line under it."""
+
+    label: str
+    value: str
+    caption: str
+
+
+def cards(b: Briefing) -> list[Card]:
+    """The five headline figures, as the page's cards show them and the HTML brief lists
+    them: NPS, change on last month, 3-month NPS, the goal's status, maturity."""
+    margin = f" · ±{b.margin:.0f}" if b.margin is not None else ""
+    low_n = " · low n" if b.n < nps.LOW_N else ""
+    out = [Card("NPS", signed(b.nps, 0), f"n = {b.n:,}{margin}{low_n}")]
+    prev = b.previous
+    if prev and prev.change is not None:
+        verdict = "significant" if prev.significant else "not significant"
+        out.append(
+            Card(f"vs {prev.label}", signed(prev.change, 0), f"p = {prev.p_value:.2f} · {verdict}")
+        )
+    else:
+        out.append(Card("vs previous month", "–", ""))
+    if b.rolling and b.goal is not None:
+        half = (b.rolling["ci_high"] - b.rolling["ci_low"]) / 2
+        out.append(
+            Card(
+                "3-month NPS",
+                f"{signed(b.rolling['rolling_nps'], 0)} ±{half:.0f}",
+                f"milestone {signed(b.rolling['milestone'], 0)}",
+            )
+        )
+        end = b.goal.month_label(b.goal.horizon)
+        held = b.rolling["held"]
+        marker = {"behind": "▼", "on track": "●", "ahead": "▲"}[b.rolling["status"]]
+        out.append(
+            Card(
+                f"Goal: {signed(b.goal.target, 0)} by {milestones.month_name(end)}",
+                b.rolling["status"].capitalize(),
+                f"{marker} {held} month{'s' if held != 1 else ''} running",
+            )
+        )
+    else:
+        out.append(Card("3-month NPS", "–", ""))
+        # A long word would be cut off in the card: the caption says what to do.
+        out.append(Card("Goal", "–", "No status yet: set a goal on the Milestones page."))
+    if b.maturity:
+        out.append(
+            Card(
+                "Maturity",
+                f"Stage {b.maturity['stage']}",
+                f"{b.maturity['stage_name']} · weakest: {b.maturity['weakest']}",
+            )
+        )
+    else:
+        out.append(Card("Maturity", "–", "Not assessed yet: see the Maturity page."))
+    return out
+
+
+def action_lines(b: Briefing) -> list[str]:
+    """What was done: fixes shipped, spend so far, problems closed (page and HTML alike)."""
+    shipped = ", ".join(s["name"] for s in b.shipped) if b.shipped else "none"
+    lines = [f"Shipped this month: {shipped}."]
+    if b.spend:
+        per = f"{b.points_per_100k:.1f}" if b.points_per_100k is not None else "–"
+        lines.append(
+            f"Spend on fixes so far: {b.spend:,.0f} for {b.expected_points:.1f} expected "
+            f"NPS points ({per} per 100,000)."
+        )
+    lines.append(
+        f"Problems closed: {b.problems_closed:,} follow-ups resolved; "
+        f"{b.detractors:,} detractors this month."
+    )
+    return lines
+
+
+def mover_line(m: dict) -> str:
+    """One significant mover: ``▲ Phone (channel): +12, +9 (n = 412)``."""
+    arrow = "▲" if m["change"] > 0 else "▼"
+    return (
+        f"{arrow} {m['segment']} ({m['column']}): {signed(m['nps'], 0)}, "
+        f"{signed(m['change'], 0)} (n = {m['n']:,})"
+    )
 
 
 def _num(v) -> float | None:
@@ -319,11 +429,9 @@ def chart_images(b: Briefing) -> dict[str, bytes]:
     import vl_convert
 
     out = {}
-    if b.trend is not None and not b.trend.empty:
-        chart = charts.nps_trend_chart(
-            nps.rolling(b.trend), title="NPS by month, with 95 % interval", height=260
-        ).properties(width=720)
-        out["trend"] = vl_convert.vegalite_to_png(chart.to_json(), scale=2)
+    chart = trend_chart(b, height=260)
+    if chart is not None:
+        out["trend"] = vl_convert.vegalite_to_png(chart.properties(width=720).to_json(), scale=2)
     if b.goal is not None and b.status_table is not None and not b.status_table.empty:
         path = milestones.milestone_path(b.goal)
         chart = charts.milestone_chart(path, b.status_table, height=260).properties(width=720)
@@ -332,63 +440,21 @@ def chart_images(b: Briefing) -> dict[str, bytes]:
 
 
 def facts(b: Briefing) -> list[tuple[str, str]]:
-    """The briefing's figures as (label, value) pairs, for the page and the HTML alike."""
-    rows = [
-        (
-            "NPS",
-            f"{signed(b.nps, 0)} (95 % CI {signed(b.ci_low, 0)} to "
-            f"{signed(b.ci_high, 0)}, n = {b.n:,})"
-            if b.nps is not None
-            else "hidden",
-        )
-    ]
-    for c, label in ((b.previous, "vs previous month"), (b.last_year, "vs a year earlier")):
-        if c and c.change is not None:
-            rows.append(
-                (
-                    label,
-                    f"{signed(c.change, 0)} (p = {c.p_value:.2f}"
-                    f"{', significant' if c.significant else ''})",
-                )
-            )
-    if b.rolling:
-        rows.append(
-            (
-                "3-month NPS vs milestone",
-                f"{signed(b.rolling['rolling_nps'])} vs "
-                f"{signed(b.rolling['milestone'])}: {b.rolling['status']} "
-                f"({b.rolling['held']} month(s) running)",
-            )
-        )
+    """The briefing's figures as (label, value) pairs for the HTML brief: the page's cards
+    (:func:`cards`) and action lines (:func:`action_lines`), word for word."""
+    rows = [(c.label, f"{c.value} ({c.caption})" if c.caption else c.value) for c in cards(b)]
+    if b.last_year and b.last_year.change is not None:
+        c = b.last_year
+        verdict = "significant" if c.significant else "not significant"
+        rows.append((f"vs {c.label}", f"{signed(c.change, 0)} (p = {c.p_value:.2f} · {verdict})"))
     if b.maturity:
         rows.append(
             (
-                "Maturity",
-                f"stage {b.maturity['stage']} · {b.maturity['stage_name']}; "
-                f"weakest: {b.maturity['weakest']} ({b.maturity['weakest_score']:.2f})",
+                "Weakest maturity domain",
+                f"{b.maturity['weakest']} ({b.maturity['weakest_score']:.2f} of 4)",
             )
         )
-    rows.append(
-        (
-            "Fixes shipped this month",
-            ", ".join(s["name"] for s in b.shipped) if b.shipped else "none",
-        )
-    )
-    if b.spend:
-        per = f"{b.points_per_100k:.1f}" if b.points_per_100k is not None else "–"
-        rows.append(
-            (
-                "Spend on fixes so far",
-                f"{b.spend:,.0f} for {b.expected_points:.1f} "
-                f"expected NPS points ({per} per 100,000)",
-            )
-        )
-    rows.append(
-        (
-            "Problems closed (detractor follow-ups resolved)",
-            f"{b.problems_closed:,} of {b.detractors:,} detractors this month",
-        )
-    )
+    rows += [("Fixes and follow-up", line) for line in action_lines(b)]
     return rows
 
 
@@ -422,10 +488,7 @@ def render_html(b: Briefing, images: dict[str, bytes] | None = None) -> str:
         parts.append("<h2>Segments that moved (significant changes)</h2><ul>")
         for m in b.movers:
             cls = "up" if m["change"] > 0 else "down"
-            parts.append(
-                f"<li class='{cls}'>{e(m['column'])} {e(m['segment'])}: "
-                f"{e(signed(m['nps'], 0))} ({e(signed(m['change'], 0))}, n = {m['n']:,})</li>"
-            )
+            parts.append(f"<li class='{cls}'>{e(mover_line(m))}</li>")
         parts.append("</ul>")
     if b.quotes:
         parts.append("<h2>In customers' words</h2>")
