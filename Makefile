@@ -8,7 +8,7 @@ DB ?= data/cx.db
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test lint format bench sample clean venv
+.PHONY: run test test-fast lint format bench sample clean venv
 
 # The virtualenv is (re)built only when a requirements file changed since the last install.
 $(RUNTIME_STAMP): requirements.txt
@@ -36,9 +36,14 @@ run: $(RUNTIME_STAMP) $(DB)
 test: $(DEV_STAMP)
 	$(PY) -m pytest
 
+# The inner loop: everything but the browser tests and the few slow ones (see CONTRIBUTING.md).
+test-fast: $(DEV_STAMP)
+	$(PY) -m pytest -q -m "not browser and not slow"
+
 lint: $(DEV_STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 format: $(DEV_STAMP)
 	$(PY) -m ruff format .

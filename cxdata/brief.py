@@ -19,23 +19,26 @@ import pandas as pd
 
 from cxdata import charts, followups, maturity, milestones, nps, store, verbatims
 from cxdata.errors import InputError
-from cxdata.formatting import signed
+from cxdata.formatting import month_name, signed
+from cxdata.nps import Thresholds
 from cxdata.store import responses
 
 
 @dataclass
 class Comparison:
-    """This month against another: change in points, p-value, significance (p < 0.05)."""
+    """This month against another: change in points, p-value, and whether it is significant
+    (p below 1 − the confidence level)."""
 
     label: str  # "September 2026"
     nps: float | None
     n: int
     change: float | None
     p_value: float | None
+    level: float = 0.95
 
     @property
     def significant(self) -> bool:
-        return self.p_value is not None and self.p_value < 0.05
+        return self.p_value is not None and self.p_value < 1 - self.level
 
 
 @dataclass
@@ -60,6 +63,8 @@ class Briefing:
     quotes: list[dict] = field(default_factory=list)
     trend: pd.DataFrame | None = None
     status_table: pd.DataFrame | None = None
+    level: float = 0.95
+    thresholds: Thresholds = field(default_factory=Thresholds)
     # The trend chart's data, prepared once for the page and the HTML brief alike: the last
     # 13 months with the rolling 3-month NPS and, with a goal, the milestone path.
     chart_table: pd.DataFrame | None = None
@@ -73,11 +78,6 @@ class Briefing:
         if self.ci_low is None or self.ci_high is None:
             return None
         return (self.ci_high - self.ci_low) / 2
-
-
-def month_name(label: str) -> str:
-    """``2026-10`` → ``October 2026``."""
-    return datetime.strptime(label, "%Y-%m").strftime("%B %Y")
 
 
 def latest_complete_month(db) -> str | None:
@@ -100,9 +100,14 @@ def _months_back(month: str, k: int) -> str:
     return (pd.Period(month, "M") - k).strftime("%Y-%m")
 
 
-def briefing(db, month: str | None = None, level: float = 0.95) -> Briefing:
+def briefing(
+    db,
+    month: str | None = None,
+    level: float = 0.95,
+    thresholds: nps.Thresholds = nps.Thresholds(),
+) -> Briefing:
     """Everything the briefing shows for ``month`` (YYYY-MM; default the latest complete
-    month)."""
+    month), at confidence ``level`` with the low-n / hidden ``thresholds``."""
     month = month or latest_complete_month(db)
     if month is None:
         raise InputError("There are no touchpoint survey responses to brief on yet.")
@@ -110,7 +115,7 @@ def briefing(db, month: str | None = None, level: float = 0.95) -> Briefing:
         pd.Period(month, "M")
     except ValueError:
         raise InputError(f"'{month}' is not a month like 2026-10.") from None
-    table = nps.trend(db, "month", nps.Query(), level=level)
+    table = nps.trend(db, "month", nps.Query(), level=level, thresholds=thresholds)
     by_month = table.set_index("group")
     if month not in by_month.index:
         raise InputError(
@@ -124,16 +129,18 @@ def briefing(db, month: str | None = None, level: float = 0.95) -> Briefing:
         nps=_num(row["nps"]),
         ci_low=_num(row["ci_low"]),
         ci_high=_num(row["ci_high"]),
-        previous=_compare(by_month, month, _months_back(month, 1)),
-        last_year=_compare(by_month, month, _months_back(month, 12)),
+        previous=_compare(by_month, month, _months_back(month, 1), level),
+        last_year=_compare(by_month, month, _months_back(month, 12), level),
         trend=table[table["group"] <= month].tail(13).reset_index(drop=True),
+        level=level,
+        thresholds=thresholds,
     )
     _add_status(db, b)
     _add_maturity(db, b)
     _add_portfolio(db, b)
     stats = followups.followup_stats(db, month)
     b.problems_closed, b.detractors = stats["resolved_in_month"], stats["detractors_in_month"]
-    b.movers = _movers(db, month, level, b.n)
+    b.movers = _movers(db, month, level, b.n, thresholds)
     b.quotes = _quotes(db, month)
     b.chart_table = _chart_table(b)
     return b
@@ -173,7 +180,7 @@ def cards(b: Briefing) -> list[Card]:
     """The five headline figures, as the page's cards show them and the HTML brief lists
     them: NPS, change on last month, 3-month NPS, the goal's status, maturity."""
     margin = f" · ±{b.margin:.0f}" if b.margin is not None else ""
-    low_n = " · low n" if b.n < nps.LOW_N else ""
+    low_n = " · low n" if b.n < b.thresholds.low_n else ""
     out = [Card("NPS", signed(b.nps, 0), f"n = {b.n:,}{margin}{low_n}")]
     prev = b.previous
     if prev and prev.change is not None:
@@ -192,7 +199,7 @@ def cards(b: Briefing) -> list[Card]:
                 f"milestone {signed(b.rolling['milestone'], 0)}",
             )
         )
-        end = b.goal.month_label(b.goal.horizon)
+        end = b.goal.month_label(b.goal.horizon) or b.month
         held = b.rolling["held"]
         marker = {"behind": "▼", "on track": "●", "ahead": "▲"}[b.rolling["status"]]
         out.append(
@@ -249,22 +256,23 @@ def _num(v) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
 
 
-def _compare(by_month: pd.DataFrame, month: str, other: str) -> Comparison | None:
+def _compare(by_month: pd.DataFrame, month: str, other: str, level: float) -> Comparison | None:
     if other not in by_month.index:
         return None
     a, b = by_month.loc[other], by_month.loc[month]
     if a["hidden"] or b["hidden"]:
-        return Comparison(month_name(other), _num(a["nps"]), int(a["n"]), None, None)
+        return Comparison(month_name(other), _num(a["nps"]), int(a["n"]), None, None, level)
     change, _, p = nps.nps_difference_test(
         (a["detractors"], a["passives"], a["promoters"]),
         (b["detractors"], b["passives"], b["promoters"]),
     )
-    return Comparison(month_name(other), _num(a["nps"]), int(a["n"]), float(change), float(p))
+    return Comparison(
+        month_name(other), _num(a["nps"]), int(a["n"]), float(change), float(p), level
+    )
 
 
 def _add_status(db, b: Briefing) -> None:
-    saved = {g.name: g for g in milestones.load_goals(db)}
-    goal = saved.get("base") or milestones.default_goal(db)
+    goal = milestones.plan_settings(db).goal  # the goal the Milestones page shows
     if not goal.start_month:
         return
     b.goal = goal
@@ -293,7 +301,7 @@ def _add_maturity(db, b: Briefing) -> None:
         return
     latest = maturity.score_history(responses)[-1]
     org = latest.organisation
-    if org.stage is None:
+    if org.stage is None or org.weakest is None:
         return
     b.maturity = {
         "assessed_at": latest.assessed_at,
@@ -320,28 +328,22 @@ def _add_portfolio(db, b: Briefing) -> None:
         portfolio["status"].isin(["shipped", "in progress"])
         & (shipped_at.str.slice(0, 7).where(shipped_at != "", "0000-00") <= b.month)
     ]
-    cost = pd.to_numeric(started["cost"], errors="coerce").fillna(0)
-    b.spend = float(cost.sum())
-    expected = milestones.expected_points(
-        *(
-            started[c].astype(float)
-            for c in ("probability", "effect_low", "effect_likely", "effect_high")
-        )
-    )
-    b.expected_points = float(expected.sum())
-    b.points_per_100k = b.expected_points / b.spend * 100_000 if b.spend else None
+    spent = milestones.portfolio_summary(started)
+    b.spend, b.expected_points = spent.cost, spent.expected_points
+    b.points_per_100k = spent.points_per_100k
 
 
-def _movers(db, month: str, level: float, total: int) -> list[dict]:
+def _movers(db, month: str, level: float, total: int, thresholds: nps.Thresholds) -> list[dict]:
     """Segment values whose NPS changed significantly from the previous month: the three
     biggest rises and the three biggest falls. A segment holding all ``total`` responses of
     the month (e.g. every channel left blank: "(none)") only repeats the headline: left out."""
     columns = [c for c in nps.SEGMENTS if c in store.table_columns(db, "survey")]
     start = _months_back(month, 1) + "-01"
     end = (pd.Period(month, "M").end_time).strftime("%Y-%m-%d")
-    found = []
+    found: list[dict] = []
     for column in columns:
-        seg = nps.trend(db, "month", nps.Query(date_from=start, date_to=end), column, level=level)
+        query = nps.Query(date_from=start, date_to=end)
+        seg = nps.trend(db, "month", query, column, level=level, thresholds=thresholds)
         latest = seg[
             (seg["group"] == month)
             & seg["significant"].fillna(False).astype(bool)
@@ -360,7 +362,8 @@ def _movers(db, month: str, level: float, total: int) -> list[dict]:
                 }
             )
     # A touchpoint and the department that owns it can be the same responses: list once.
-    unique, seen = [], set()
+    unique: list[dict] = []
+    seen = set()
     for f in found:
         key = (round(f["nps"], 6), round(f["change"], 6), f["n"])
         if key not in seen:
@@ -414,6 +417,8 @@ def sentence(b: Briefing) -> str:
 
 
 def _movement(c: Comparison, note: str = "") -> str:
+    if c.change is None:
+        return f"not comparable with {c.label}{note}"
     if abs(c.change) < 0.5:
         return f"flat on {c.label}{note}" + (", a significant change" if c.significant else "")
     direction = "up" if c.change > 0 else "down"

@@ -10,6 +10,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+# What the builders return: a single, layered or faceted chart (all have .to_dict(),
+# .properties() and render the same way).
+Chart = alt.TopLevelMixin
+
 PROMOTER = "#2166ac"
 PASSIVE = "#b3b3b3"
 DETRACTOR = "#e66101"
@@ -28,7 +32,7 @@ def _fmt_table(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def nps_trend_chart(table: pd.DataFrame, *, title: str = "NPS", height: int = 320) -> alt.Chart:
+def nps_trend_chart(table: pd.DataFrame, *, title: str = "NPS", height: int = 320) -> Chart:
     """NPS per period: line, confidence band, rolling 3-period line, n and p in the tooltip,
     filled markers where the change from the previous period is significant, hollow grey
     markers for low-n periods. ``table`` is :func:`cxdata.nps.trend` (+ :func:`rolling`)."""
@@ -108,7 +112,7 @@ def nps_trend_chart(table: pd.DataFrame, *, title: str = "NPS", height: int = 32
     return alt.layer(*layers).properties(title=title, height=height)
 
 
-def composition_chart(table: pd.DataFrame, *, height: int = 260) -> alt.Chart:
+def composition_chart(table: pd.DataFrame, *, height: int = 260) -> Chart:
     """Promoters / passives / detractors per period, stacked to 100 %."""
     data = _fmt_table(table)
     long = data.melt(
@@ -159,7 +163,7 @@ def _rounded(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     return out
 
 
-def link_trend_chart(table: pd.DataFrame, *, height: int = 280) -> alt.Chart:
+def link_trend_chart(table: pd.DataFrame, *, height: int = 280) -> Chart:
     """Pearson r per period with its Fisher interval: is the touchpoint-to-relationship link
     tightening? ``table`` is :func:`cxdata.correlation.link_trend`."""
     data = _rounded(table)
@@ -185,7 +189,7 @@ def link_trend_chart(table: pd.DataFrame, *, height: int = 280) -> alt.Chart:
     )
 
 
-def driver_weights_chart(table: pd.DataFrame, *, height: int | None = None) -> alt.Chart:
+def driver_weights_chart(table: pd.DataFrame, *, height: int | None = None) -> Chart:
     """Relative weights (% of R²) with bootstrap intervals, largest first.
     ``table`` is :attr:`cxdata.drivers.DriverResult.table`."""
     data = _rounded(table[table["rescaled_pct"].notna()], 2)
@@ -222,7 +226,7 @@ def correlation_chart(
     *,
     title: str = "Correlation with the target (every row with both values)",
     height: int | None = None,
-) -> alt.Chart:
+) -> Chart:
     """Spearman ρ of each driver with the target and its interval; negative in orange.
     ``table`` has ``driver``, ``n``, ``spearman_rho``, ``spearman_low``, ``spearman_high``."""
     data = _rounded(table[table["spearman_rho"].notna()])
@@ -268,7 +272,7 @@ def correlation_chart(
     )
 
 
-def importance_performance_chart(table: pd.DataFrame, *, height: int = 340) -> alt.Chart:
+def importance_performance_chart(table: pd.DataFrame, *, height: int = 340) -> Chart:
     """Importance (relative weight %) against performance (mean rating), split at the means:
     high importance and low performance is where to fix first."""
     data = _rounded(table[table["rescaled_pct"].notna() & table["mean"].notna()], 2)
@@ -326,7 +330,7 @@ def importance_performance_chart(table: pd.DataFrame, *, height: int = 340) -> a
 
 def nps_by_group_chart(
     frame: pd.DataFrame, *, group: str = "bucket", title: str = "NPS", height: int = 260
-) -> alt.Chart:
+) -> Chart:
     """NPS per group (e.g. KPI bucket, theme) with its interval and n, in the frame's order."""
     data = _rounded(frame, 1)
     data["order"] = range(len(data))
@@ -357,7 +361,7 @@ def nps_by_group_chart(
     return alt.layer(bars, rules).properties(title=title, height=height)
 
 
-def theme_share_chart(summary: pd.DataFrame) -> alt.Chart:
+def theme_share_chart(summary: pd.DataFrame) -> Chart:
     """Share of commenting detractors vs promoters that mention each theme."""
     long = summary.melt(
         id_vars=["theme", "mentions"],
@@ -398,7 +402,7 @@ def theme_share_chart(summary: pd.DataFrame) -> alt.Chart:
 STAGE_COLOURS = ["#d73027", "#fc8d59", "#fee090", "#91bfdb", "#4575b4"]  # RdYlBu, 5 classes
 
 
-def maturity_heatmap(results: pd.DataFrame, *, order: list[str] | None = None) -> alt.Chart:
+def maturity_heatmap(results: pd.DataFrame, *, order: list[str] | None = None) -> Chart:
     """Departments × domains, each cell coloured by stage and labelled with its 0–4 score.
     ``results`` is :func:`cxdata.maturity.results_frame` for one date (departments only, plus
     the organisation and overall rows if wanted)."""
@@ -467,7 +471,7 @@ _STAGE_LABELS = (
 )
 
 
-def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> alt.Chart:
+def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> Chart:
     """A radar (spider) chart of 0–4 domain scores: one closed outline per series.
     ``profiles`` has ``series``, ``domain``, ``score``; domains keep their order."""
     import numpy as np
@@ -533,7 +537,7 @@ def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> alt.Chart:
     return alt.layer(grid, text, lines).properties(width=size, height=size)
 
 
-def maturity_history_chart(results: pd.DataFrame, *, height: int = 300) -> alt.Chart:
+def maturity_history_chart(results: pd.DataFrame, *, height: int = 300) -> Chart:
     """Overall (thick, dark) and domain scores across assessment dates, for one unit."""
     data = results.dropna(subset=["score"])
     x = alt.X("assessed_at:O", title=None, axis=alt.Axis(labelAngle=0))
@@ -569,7 +573,7 @@ def maturity_history_chart(results: pd.DataFrame, *, height: int = 300) -> alt.C
 STATUS_COLOURS = {"behind": DETRACTOR, "on track": NEUTRAL, "ahead": PROMOTER}
 
 
-def milestone_chart(path: pd.DataFrame, status: pd.DataFrame, *, height: int = 320) -> alt.Chart:
+def milestone_chart(path: pd.DataFrame, status: pd.DataFrame, *, height: int = 320) -> Chart:
     """The milestone path (dashed) with the actual 3-month rolling NPS, its interval band and
     each month's status as the marker colour. ``path`` is :func:`milestone_path` (with
     ``date``); ``status`` is :func:`status_table`."""
@@ -620,7 +624,7 @@ def milestone_chart(path: pd.DataFrame, status: pd.DataFrame, *, height: int = 3
     )
 
 
-def fan_chart(fan: pd.DataFrame, target: float, *, height: int = 320) -> alt.Chart:
+def fan_chart(fan: pd.DataFrame, target: float, *, height: int = 320) -> Chart:
     """Simulated NPS: 10–90 % bands of the true and the observed score, medians, and the
     target line."""
     data = _rounded(fan, 2)

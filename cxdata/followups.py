@@ -65,7 +65,7 @@ def followup_stats(db, month: str | None = None, *, days: int = 60) -> dict:
     default: the month of the latest response). Counted in SQL (no rows loaded)."""
     latest = app_tables.latest_response_at(db)
     month = month or (latest[:7] if latest else None)
-    open_count = contacted = 0
+    open_count = contacted = 0.0
     if latest is not None:
         since = (pd.Timestamp(latest[:10]) - pd.Timedelta(days=days)).strftime("%Y-%m-%d")
         open_count, contacted = app_tables.open_followup_counts(db, since)

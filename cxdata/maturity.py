@@ -116,7 +116,7 @@ class Score:
 
     @property
     def stage_name(self) -> str | None:
-        return STAGE_NAMES.get(self.stage)
+        return None if self.stage is None else STAGE_NAMES.get(self.stage)
 
     def to_dict(self) -> dict:
         return {
@@ -168,13 +168,16 @@ def _lowest(domains: dict[str, float | None]) -> str | None:
     return min(scored, key=lambda t: (t[0], order.index(t[1])))[1] if scored else None
 
 
-def _capped(domains: dict[str, float | None]) -> tuple[int | None, int | None, str | None, str]:
+def _capped(
+    domains: dict[str, float | None],
+) -> tuple[int | None, int | None, str | None, str | None]:
     overall = _overall(domains)
     uncapped = stage_of(overall)
     weakest = _lowest(domains)
-    if uncapped is None:
+    lowest = stage_of(domains[weakest]) if weakest is not None else None
+    if uncapped is None or weakest is None or lowest is None:
         return None, None, None, weakest
-    limit = stage_of(domains[weakest]) + 1
+    limit = lowest + 1
     stage = min(uncapped, limit)
     return stage, uncapped, (weakest if limit < uncapped else None), weakest
 
@@ -221,7 +224,7 @@ def score_assessment(responses: pd.DataFrame, assessed_at: str = "") -> Assessme
         )
     org_domains = {}
     for code in codes:
-        scores = [d.domains[code] for d in departments.values() if d.domains[code] is not None]
+        scores = [s for d in departments.values() if (s := d.domains[code]) is not None]
         org_domains[code] = float(np.mean(scores)) if scores else None
     stage, uncapped, capped_by, weakest = _capped(org_domains)
     dept_stages = {k: v.stage for k, v in departments.items() if v.stage is not None}
@@ -298,6 +301,8 @@ def next_steps(score: Score, count: int = 2) -> list[dict]:
     out = []
     for value, code in scored[:count]:
         stage = stage_of(value)
+        if stage is None:
+            continue
         domain = instrument()[code]
         out.append(
             {

@@ -115,13 +115,6 @@ def nps_difference_test(first, second):
     return out
 
 
-def counts_of(scores) -> tuple[int, int, int]:
-    """(detractors, passives, promoters) of an array of 0–10 scores (NaN ignored)."""
-    s = np.asarray(scores, dtype=float)
-    s = s[~np.isnan(s)]
-    return int((s <= 6).sum()), int(((s >= 7) & (s <= 8)).sum()), int((s >= 9).sum())
-
-
 # --- trends --------------------------------------------------------------------------------
 
 
@@ -368,7 +361,7 @@ def group_dict(row: pd.Series, segment: bool = False) -> dict:
     def num(x):
         return None if pd.isna(x) else round(float(x), 4)
 
-    out = {"group": str(row["group"])}
+    out: dict[str, object] = {"group": str(row["group"])}
     if segment:
         out["segment"] = str(row["segment"])
     out.update(
@@ -387,23 +380,3 @@ def group_dict(row: pd.Series, segment: bool = False) -> dict:
         }
     )
     return out
-
-
-def csat_top2box(ratings, level: float = 0.95) -> dict:
-    """CSAT as the top-2-box share (4 or 5 on a 1–5 scale) with a Wilson interval, in %."""
-    r = np.asarray(ratings, dtype=float)
-    r = r[~np.isnan(r)]
-    n = len(r)
-    if n == 0:
-        return {"n": 0, "csat": None, "ci_low": None, "ci_high": None}
-    k = int((r >= 4).sum())
-    z = _z(level)
-    share = k / n
-    centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return {
-        "n": n,
-        "csat": 100 * share,
-        "ci_low": 100 * (centre - half),
-        "ci_high": 100 * (centre + half),
-    }

@@ -5,6 +5,15 @@ import pytest
 from cxdata import store
 
 DATA = Path(__file__).parent / "data"
+E2E = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/e2e/ drives chromium: marked ``browser`` (``make test-fast``
+    leaves them out)."""
+    for item in items:
+        if E2E in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture

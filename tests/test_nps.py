@@ -69,13 +69,6 @@ def test_period_labels(by, label):
     assert nps.period_label(pd.Series(["2025-03-07 10:00:00"]), by).iloc[0] == label
 
 
-def test_csat_top_2_box_with_wilson_interval():
-    # 8 of 10 in the top two boxes; Wilson 95 % interval [0.4902, 0.9433] (Wilson 1927).
-    result = nps.csat_top2box([5, 5, 4, 4, 4, 4, 5, 4, 2, 1])
-    assert result["csat"] == pytest.approx(80.0)
-    assert (result["ci_low"], result["ci_high"]) == pytest.approx((49.02, 94.33), abs=0.01)
-
-
 @pytest.fixture
 def loaded(db, write_csv):
     rows = ["date,score,channel"]

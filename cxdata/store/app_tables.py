@@ -55,7 +55,7 @@ def upsert_maturity_answers(conn: sqlite3.Connection, rows: Iterable[Sequence]) 
     )
 
 
-def save_maturity_answers(db: sqlite_utils.Database, rows: list[Sequence]) -> None:
+def save_maturity_answers(db: sqlite_utils.Database, rows: Iterable[Sequence]) -> None:
     """Store answers given in the questionnaire, in one transaction."""
     with transaction(db) as conn:
         upsert_maturity_answers(conn, rows)

@@ -39,7 +39,7 @@ def insert_dataset(conn: sqlite3.Connection, record: dict) -> int:
     names = ", ".join(quote(k) for k in record)
     marks = ", ".join("?" for _ in record)
     cur = conn.execute(f"INSERT INTO datasets ({names}) VALUES ({marks})", list(record.values()))
-    return cur.lastrowid
+    return int(cur.lastrowid or 0)
 
 
 def update_dataset(conn: sqlite3.Connection, dataset_id: int, changes: dict) -> None:
