@@ -5,12 +5,14 @@ responses in the ``lookback_days`` before it. Per period and customer, the mean 
 score is set against the relationship score; the per-period Pearson r and Spearman ρ, with
 their intervals, are the "is the link tightening?" trend (SPEC §4).
 
-All row-level work is SQL; only one row per relationship response reaches pandas.
+The rows come from :mod:`cxdata.store.links`, where the linkage is done by the database; only
+one row per relationship response reaches pandas.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,21 +20,48 @@ from scipy import stats
 
 from cxdata import nps, store
 from cxdata.errors import InputError
+from cxdata.store import links
 
 LOOKBACK_DAYS = 90
 MIN_PAIRS = 4  # Fisher's se needs n > 3
 
 
-def fisher_interval(r: float, n: int, level: float = 0.95, method: str = "pearson"):
-    """Fisher-z confidence interval of a correlation; ``(None, None)`` when n ≤ 3 or r is NaN.
+def fisher_interval(r: float | None, n: int | None, level: float = 0.95, method: str = "pearson"):
+    """Fisher-z confidence interval of a correlation coefficient.
 
-    se = 1/√(n − 3) for Pearson's r and √(1.06/(n − 3)) for Spearman's ρ (Fieller, Hartley &
-    Pearson 1957).
+    The interval is tanh(atanh r ± z·se), with se = 1/√(n − 3) for Pearson's r and
+    √(1.06/(n − 3)) for Spearman's ρ (Fieller, Hartley & Pearson 1957).
+
+    Parameters
+    ----------
+    r : float
+        The correlation coefficient (clipped just inside ±1 before the transform).
+    n : int
+        The number of pairs it was computed on.
+    level : float, default 0.95
+        Confidence level.
+    method : {"pearson", "spearman"}, default "pearson"
+        Which coefficient ``r`` is: it sets the standard error.
+
+    Returns
+    -------
+    tuple of (float, float)
+        ``(low, high)``; ``(None, None)`` when n ≤ 3 or r is missing or not finite.
 
     Examples
     --------
+    r = .5 on 30 pairs: atanh .5 = .5493, se = 1/√27 = .1925, so tanh(.5493 ± 1.96 · .1925)
+    (the same interval as ``scipy.stats.pearsonr(...).confidence_interval()``):
+
     >>> [round(v, 4) for v in fisher_interval(0.5, 30)]
-    [0.1767, 0.7280]
+    [0.1704, 0.729]
+
+    Spearman's ρ gets the wider √(1.06/27):
+
+    >>> [round(v, 4) for v in fisher_interval(0.5, 30, method="spearman")]
+    [0.1596, 0.7341]
+    >>> fisher_interval(0.5, 3)
+    (None, None)
     """
     if n is None or n <= 3 or r is None or not np.isfinite(r):
         return None, None
@@ -46,14 +75,40 @@ def fisher_interval(r: float, n: int, level: float = 0.95, method: str = "pearso
 def correlation(x, y, level: float = 0.95) -> dict:
     """Pearson r and Spearman ρ of the complete (x, y) pairs, each with its Fisher interval.
 
-    Fewer than four pairs, or a constant variable, gives ``None`` for the coefficients.
+    Parameters
+    ----------
+    x, y : array_like
+        Two sequences of the same length; a pair with a missing (NaN) value is left out.
+    level : float, default 0.95
+        Confidence level of the intervals (:func:`fisher_interval`).
+
+    Returns
+    -------
+    dict
+        ``n`` (complete pairs), ``pearson_r``, ``pearson_ci`` ([low, high]),
+        ``spearman_rho``, ``spearman_ci``. Fewer than four pairs, or a variable that does not
+        vary, gives ``None`` for the coefficients and their intervals.
+
+    Examples
+    --------
+    The last pair is incomplete; on the other five, the deviations from the means are
+    (−2, −1, 0, 1, 2) and (−1, −2, 1, 0, 2): r = 8/√(10·10) = .8, and the values are their own
+    ranks, so ρ = .8 too.
+
+    >>> c = correlation([1, 2, 3, 4, 5, 6], [2, 1, 4, 3, 5, float("nan")])
+    >>> c["n"], round(c["pearson_r"], 4), round(c["spearman_rho"], 4)
+    (5, 0.8, 0.8)
+    >>> [round(v, 4) for v in c["pearson_ci"]]
+    [-0.2796, 0.9862]
+    >>> correlation([1, 2, 3], [2, 4, 6])["pearson_r"] is None
+    True
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
     n = int(len(x))
-    out = {"n": n, "pearson_r": None, "pearson_ci": [None, None]}
+    out: dict[str, Any] = {"n": n, "pearson_r": None, "pearson_ci": [None, None]}
     out |= {"spearman_rho": None, "spearman_ci": [None, None]}
     if n < MIN_PAIRS or np.ptp(x) == 0 or np.ptp(y) == 0:
         return out
@@ -87,33 +142,7 @@ def linked_responses(db, lookback_days: int = LOOKBACK_DAYS) -> pd.DataFrame:
     """
     if lookback_days < 0:
         raise InputError("The lookback window must be 0 days or more.")
-    window = f"-{int(lookback_days)} days"
-    rows = db.execute(
-        """
-        SELECT r.responded_at, r.customer_id, r.score,
-               coalesce(sum(s.score), 0), count(s.score)
-        FROM relationship r
-        LEFT JOIN survey s
-          ON s.customer_id = r.customer_id
-         AND s.responded_at >= datetime(r.responded_at, ?)
-         AND s.responded_at <= CASE WHEN length(r.responded_at) = 10
-                                    THEN r.responded_at || ' 23:59:59'
-                                    ELSE r.responded_at END
-        GROUP BY r.id
-        ORDER BY r.responded_at
-        """,
-        [window],
-    ).fetchall()
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "responded_at",
-            "customer_id",
-            "relationship_score",
-            "touchpoint_sum",
-            "touchpoint_n",
-        ],
-    )
+    return links.relationship_with_lookback(db, lookback_days)
 
 
 def customer_pairs(linked: pd.DataFrame, by: str = "quarter") -> pd.DataFrame:
@@ -225,21 +254,19 @@ def kpi_columns(db) -> list[str]:
     return store.numeric_columns(db, "transactional", skip={"id", "dataset_id", "source_row"})
 
 
+def linked_kpi_columns(db) -> list[str]:
+    """The KPI columns (:func:`kpi_columns`) when some survey response reaches its interaction
+    in the transactional table; none otherwise, as there is nothing to set them against."""
+    kpis = kpi_columns(db)
+    return kpis if kpis and links.has_linked_interactions(db) else []
+
+
 def _check_kpi(db, kpi: str) -> None:
     if kpi not in kpi_columns(db):
         options = ", ".join(kpi_columns(db)) or "none (import transactional data first)"
         raise InputError(
             f"'{kpi}' is not a numeric transactional column. Choose one of: {options}."
         )
-
-
-_KPI_JOIN = """
-FROM survey s
-JOIN transactional t ON t.id = (
-    SELECT min(t2.id) FROM transactional t2 WHERE t2.interaction_id = s.interaction_id
-)
-WHERE t.{kpi} IS NOT NULL {extra}
-"""
 
 
 def kpi_buckets(db, kpi: str, buckets: int = 5, level: float = 0.95) -> pd.DataFrame:
@@ -251,35 +278,15 @@ def kpi_buckets(db, kpi: str, buckets: int = 5, level: float = 0.95) -> pd.DataF
     columns of :func:`cxdata.nps.summarise` (``nps``, ``ci_low``, ``ci_high``, ``low_n``…).
     """
     _check_kpi(db, kpi)
-    column = f"t.{store.quote(kpi)}"
-    join = _KPI_JOIN.format(kpi=store.quote(kpi), extra="")
-    n, distinct = db.execute(f"SELECT count(*), count(DISTINCT {column}) {join}").fetchone()
+    n, distinct = links.kpi_value_counts(db, kpi)
     if n == 0:
         return pd.DataFrame()
-    if distinct <= max(2, buckets):
-        bucket_sql = column
-    else:
+    cuts = None
+    if distinct > max(2, buckets):
         # Quantile cut points (upper bounds), deduplicated so tied values share one bucket.
-        cuts = sorted(
-            {
-                db.execute(
-                    f"SELECT {column} {join} ORDER BY 1 LIMIT 1 OFFSET ?",
-                    [max(0, int(n * q / buckets) - 1)],
-                ).fetchone()[0]
-                for q in range(1, buckets)
-            }
-        )
-        cases = " ".join(f"WHEN {column} <= ? THEN {i}" for i in range(len(cuts)))
-        bucket_sql = f"CASE {cases} ELSE {len(cuts)} END"
-    rows = db.execute(
-        f"SELECT {bucket_sql} AS b, min({column}), max({column}), count(*), "
-        "sum(s.score <= 6), sum(s.score BETWEEN 7 AND 8), sum(s.score >= 9) "
-        f"{join} GROUP BY b ORDER BY b",
-        cuts if distinct > max(2, buckets) else [],
-    ).fetchall()
-    frame = pd.DataFrame(
-        rows, columns=["key", "low", "high", "n", "detractors", "passives", "promoters"]
-    )
+        ranks = [max(0, int(n * q / buckets) - 1) for q in range(1, buckets)]
+        cuts = sorted(set(links.kpi_values_at_ranks(db, kpi, ranks)))
+    frame = links.kpi_bucket_counts(db, kpi, cuts)
     yes_no = distinct <= 2 and set(frame["low"]) <= {0, 1}
     frame["bucket"] = [
         ("yes" if low == 1 else "no") if yes_no else _range_label(low, high)
@@ -310,9 +317,8 @@ def kpi_trend(db, kpi: str, by: str = "quarter", level: float = 0.95) -> pd.Data
     Rank correlation is the one to read for skewed KPIs such as wait time.
     """
     _check_kpi(db, kpi)
-    join = _KPI_JOIN.format(kpi=store.quote(kpi), extra="")
-    rows = db.execute(f"SELECT s.responded_at, s.score, t.{store.quote(kpi)} {join}").fetchall()
-    frame = pd.DataFrame(rows, columns=["responded_at", "score", "kpi"])
+    frame = links.survey_with_interaction(db, ["responded_at", "score"], [kpi], require=kpi)
+    frame.columns = ["responded_at", "score", "kpi"]
     if frame.empty:
         return pd.DataFrame(columns=["period", "n", "pearson_r", "spearman_rho"])
     frame["period"] = nps.period_label(frame["responded_at"], by)
@@ -345,12 +351,7 @@ def kpi_correlations(db, level: float = 0.95) -> pd.DataFrame:
     total = store.count_rows(db, "survey")
     if not kpis or not total:
         return pd.DataFrame()
-    selects = ", ".join(f"t.{store.quote(k)}" for k in kpis)
-    cursor = db.execute(
-        f"SELECT s.score, {selects} FROM survey s JOIN transactional t ON t.id = "
-        "(SELECT min(t2.id) FROM transactional t2 WHERE t2.interaction_id = s.interaction_id)"
-    )
-    frame = pd.DataFrame(cursor.fetchall(), columns=["score", *kpis], dtype=float)
+    frame = links.survey_with_interaction(db, ["score"], kpis).astype(float)
     rows = []
     for k in kpis:
         c = correlation(frame[k], frame["score"], level)

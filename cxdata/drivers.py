@@ -12,6 +12,7 @@ among correlated drivers: raw weights sum to R², rescaled weights are their per
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,7 @@ from cxdata import nps, store
 from cxdata import themes as theme_module
 from cxdata.correlation import fisher_interval, kpi_columns
 from cxdata.errors import InputError
+from cxdata.store import links
 
 BOOTSTRAP = 200
 MIN_ROWS = 10
@@ -63,24 +65,43 @@ class DriverResult:
 
 
 def relative_weights(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """R² and the raw relative weight of each column of ``x`` (complete rows only).
+    """R² of the regression of ``y`` on ``x`` and each driver's share of it (Johnson 2000).
+
+    The drivers are replaced by their closest orthogonal counterparts Z; y is regressed on Z,
+    and each squared coefficient is split back among the drivers in proportion to their squared
+    loadings on Z. Rescaled to percentages (``100 * raw / r2``) they are the weights a driver
+    table reports.
 
     Parameters
     ----------
-    x : (n, k) array of drivers; y : (n,) target.
+    x : ndarray of shape (n, k)
+        The drivers, one column each, without missing values and none constant.
+    y : ndarray of shape (n,)
+        The target.
 
     Returns
     -------
-    (r2, raw) with ``raw.sum() == r2``.
+    r2 : float
+        R² of the ordinary least-squares regression of ``y`` on ``x``.
+    raw : ndarray of shape (k,)
+        The raw relative weight of each column of ``x``; ``raw.sum() == r2``.
 
     Examples
     --------
-    Two uncorrelated drivers each get their squared correlation:
+    Two uncorrelated drivers each get their squared correlation with the target. Here
+    y = 2·x₁ + x₂ fits exactly (R² = 1), r(x₁, y) = 2/√5 and r(x₂, y) = 1/√5:
 
     >>> x = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=float)
     >>> r2, raw = relative_weights(x, x @ [2.0, 1.0])
-    >>> round(r2, 6), [round(w, 2) for w in raw]
+    >>> round(r2, 6), raw.round(2).tolist()
     (1.0, [0.8, 0.2])
+
+    Two identical drivers share their weight equally (R² = .8² = .64 is split in two):
+
+    >>> x = np.array([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]], dtype=float)
+    >>> r2, raw = relative_weights(x, np.array([2.0, 1, 4, 3, 5]))
+    >>> round(r2, 6), raw.round(2).tolist()
+    (0.64, [0.32, 0.32])
     """
     corr = np.corrcoef(np.column_stack([x, y]), rowvar=False)
     rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
@@ -159,7 +180,7 @@ def driver_table(
         raise InputError(f"The target '{target}' has no numeric values.")
 
     complete = frame[usable].apply(pd.to_numeric, errors="coerce").to_numpy(float)
-    keep = np.isfinite(complete).all(axis=1) & np.isfinite(y_all) if usable else None
+    keep = np.isfinite(complete).all(axis=1) & np.isfinite(y_all)
     n = int(keep.sum()) if usable else 0
     r2 = None
     if usable and n >= max(MIN_ROWS, len(usable) + 2):
@@ -326,9 +347,7 @@ def candidate_drivers(db, target: str = "score") -> dict[str, list[str]]:
             "themes": [],
         }
     survey_columns = store.table_columns(db, "survey")
-    has_links = db.execute(
-        "SELECT 1 FROM survey WHERE interaction_id IS NOT NULL LIMIT 1"
-    ).fetchone()
+    has_links = links.has_interaction_ids(db)
     return {
         "ratings": ratings,
         "kpis": [k for k in kpi_columns(db) if k not in ratings] if has_links else [],
@@ -338,19 +357,6 @@ def candidate_drivers(db, target: str = "score") -> dict[str, list[str]]:
 
 
 MAX_ROWS = 100_000  # beyond this, a pseudo-random sample of the responses (stated in notes)
-
-
-def _sample_clause(db, table: str, alias: str, max_rows: int) -> tuple[str, list, int]:
-    """A WHERE condition keeping about ``max_rows`` rows, spread evenly by a hash of the id."""
-    total = store.count_rows(db, table)
-    if total <= max_rows:
-        return "", [], total
-    modulus = 1_000_003
-    return (
-        f"({alias}.id * 2654435761) % {modulus} < ?",
-        [int(modulus * max_rows / total) + 1],
-        total,
-    )
 
 
 def driver_frame(
@@ -364,8 +370,6 @@ def driver_frame(
     ``segment:COLUMN`` expands to yes/no columns ``COLUMN=value``; ``theme:NAME`` is 1 when the
     comment mentions the theme.
     """
-    from cxdata import store
-
     if target not in TARGETS:
         raise InputError(f"Unknown target '{target}': use {', '.join(TARGETS)}.")
     offered = candidate_drivers(db, target)
@@ -379,53 +383,26 @@ def driver_frame(
     segments = [d.split(":", 1)[1] for d in drivers if d.startswith("segment:")]
     theme_names = [d.split(":", 1)[1] for d in drivers if d.startswith("theme:")]
     plain = [d for d in drivers if ":" not in d]
-    q = store.quote
     if target == "relationship_score":
-        survey_means = [d for d in plain if d.startswith("mean_") or d == "touchpoint_mean"]
-        own = [d for d in plain if d not in survey_means]
-        selects = [
-            "avg(s.score) AS touchpoint_mean"
-            if d == "touchpoint_mean"
-            else f"avg(s.{q(d[5:])}) AS {q(d)}"
-            for d in survey_means
-        ]
-        selects += [f"r.{q(c)}" for c in own + segments]
-        sql = (
-            "SELECT r.score AS relationship_score"
-            + "".join(", " + s for s in selects)
-            + " FROM relationship r LEFT JOIN survey s ON s.customer_id = r.customer_id"
-            " AND s.responded_at >= datetime(r.responded_at, ?)"
-            " AND s.responded_at <= CASE WHEN length(r.responded_at) = 10"
-            " THEN r.responded_at || ' 23:59:59' ELSE r.responded_at END"
+        # touchpoint_mean is the mean touchpoint score, mean_X the mean of rating X.
+        means = {
+            d: "score" if d == "touchpoint_mean" else d[5:]
+            for d in plain
+            if d.startswith("mean_") or d == "touchpoint_mean"
+        }
+        own = [d for d in plain if d not in means]
+        frame = links.relationship_with_survey_means(
+            db, lookback_days, means, own + segments, max_rows
         )
-        params = [f"-{int(lookback_days)} days"]
-        sample, sample_params, total = _sample_clause(db, "relationship", "r", max_rows)
-        sql += (f" WHERE {sample}" if sample else "") + " GROUP BY r.id"
-        params += sample_params
     else:
         survey_cols = set(store.table_columns(db, "survey"))
-        selects = ["s.score AS score"]
-        selects += [f"s.{q(c)}" for c in plain if c in survey_cols]
-        kpis = [c for c in plain if c not in survey_cols]
-        selects += [f"t.{q(c)}" for c in kpis]
-        selects += [f"s.{q(c)}" for c in segments]
+        columns = ["score", *[c for c in plain if c in survey_cols], *segments]
         if theme_names:
-            selects.append("s.comment AS comment")
-        join = (
-            " LEFT JOIN transactional t ON t.id = (SELECT min(t2.id) FROM transactional t2"
-            " WHERE t2.interaction_id = s.interaction_id)"
-            if kpis
-            else ""
+            columns.append("comment")
+        kpis = [c for c in plain if c not in survey_cols]
+        frame = links.survey_with_interaction(
+            db, columns, kpis, keep_unlinked=True, max_rows=max_rows
         )
-        sql = f"SELECT {', '.join(selects)} FROM survey s{join}"
-        sample, params, total = _sample_clause(db, "survey", "s", max_rows)
-        if sample:
-            sql += f" WHERE {sample}"
-    cursor = db.execute(sql, params)
-    names = [c[0] for c in cursor.description]
-    frame = pd.DataFrame(cursor.fetchall(), columns=names)
-    if sample:
-        frame.attrs["sampled_from"] = total
     if target == "promoter":
         frame["promoter"] = (frame["score"] >= 9).astype(float)
     for column in segments:
@@ -460,20 +437,7 @@ def default_drivers(db, target: str, min_coverage: float = 0.5) -> list[str]:
     survey_cols = set(store.table_columns(db, "survey"))
     own = [c for c in offered["ratings"] + offered["kpis"] if c in survey_cols]
     joined = [c for c in offered["ratings"] + offered["kpis"] if c not in survey_cols]
-    present: dict[str, int] = {}
-    if own:
-        counts = db.execute(
-            "SELECT " + ", ".join(f"count({store.quote(c)})" for c in own) + " FROM survey"
-        ).fetchone()
-        present.update(zip(own, counts))
-    if joined:
-        counts = db.execute(
-            "SELECT "
-            + ", ".join(f"count(t.{store.quote(c)})" for c in joined)
-            + " FROM survey s JOIN transactional t ON t.id = (SELECT min(t2.id) FROM "
-            "transactional t2 WHERE t2.interaction_id = s.interaction_id)"
-        ).fetchone()
-        present.update(zip(joined, counts))
+    present = links.non_missing_counts(db, own, joined)
     return [c for c in offered["ratings"] + offered["kpis"] if present[c] >= min_coverage * total]
 
 
@@ -481,7 +445,7 @@ def table_drivers(table: pd.DataFrame, target: str) -> list[str]:
     """The default drivers of a plain table: its numeric columns except the target and
     identifiers (a name like ``id`` / ``Respondent ID``, or distinct whole numbers on every
     row), which would otherwise be ranked as if they meant something."""
-    from cxdata.mapping import normalise
+    from cxdata.ingest.aliases import normalise
 
     out = []
     for column in table.columns:
@@ -496,3 +460,105 @@ def table_drivers(table: pd.DataFrame, target: str) -> list[str]:
         if not whole:
             out.append(column)
     return out
+
+
+# --- the ranking every surface shows -------------------------------------------------------
+
+ORDERS = ("weight", "spearman")
+
+
+def rank_drivers(
+    source,
+    target: str,
+    drivers: Sequence[str] | None = None,
+    *,
+    rng: np.random.Generator,
+    positive: str | None = None,
+    bootstrap: int = BOOTSTRAP,
+    level: float = 0.95,
+    order: str = "weight",
+    name: str | None = None,
+) -> DriverResult:
+    """The driver ranking of ``target``, the same on the Drivers page and the command line.
+
+    Parameters
+    ----------
+    source : sqlite_utils.Database or pandas.DataFrame
+        The database (targets in :data:`TARGETS`; drivers as :func:`candidate_drivers` names
+        them) or a plain table (any numeric columns are drivers of any column).
+    target : str
+        What to explain. In a table, a two-valued text column is coded 1 for ``positive``.
+    drivers : sequence of str, optional
+        The drivers; none given: :func:`default_drivers` of the database, or
+        :func:`table_drivers` of the table.
+    rng : numpy.random.Generator
+        Draws the bootstrap resamples; the caller seeds it (the page and the CLI use
+        ``default_rng(1)`` unless told otherwise).
+    positive : str, optional
+        The good outcome of a text target in a table.
+    bootstrap : int, default BOOTSTRAP
+        Resamples for the intervals of the rescaled weights (0: no intervals).
+    level : float, default 0.95
+        Confidence level of the intervals.
+    order : {"weight", "spearman"}, default "weight"
+        Weighted drivers first by weight, or every driver by the size of Spearman's ρ.
+    name : str, optional
+        What messages call the table (e.g. its file name).
+
+    Returns
+    -------
+    DriverResult
+        ``target``, ``n`` (rows with every value), ``r2``, ``table`` (one row per driver:
+        ``n``, ``spearman_rho`` and its interval, ``pearson_r``, ``raw_weight``,
+        ``rescaled_pct`` with ``rescaled_low``/``rescaled_high``, ``mean``) and ``notes`` (what
+        was left out and why); :meth:`DriverResult.to_dict` is the ``drivers`` JSON.
+    """
+    if order not in ORDERS:
+        raise InputError(f"Unknown order '{order}': use {', '.join(ORDERS)}.")
+    chosen = list(drivers or [])
+    if isinstance(source, pd.DataFrame):
+        frame, columns = _table_rows(source, target, chosen, positive, name)
+    else:
+        frame, columns = _database_rows(source, target, chosen)
+    result = driver_table(frame, target, columns, bootstrap=bootstrap, rng=rng, level=level)
+    if order == "spearman":
+        result.table = result.table.sort_values(
+            "spearman_rho", key=lambda s: s.abs(), ascending=False, na_position="last"
+        )
+    return result
+
+
+def _table_rows(
+    table: pd.DataFrame, target: str, chosen: list[str], positive: str | None, name: str | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """A plain table with its target coded, and the drivers to rank in it."""
+    if target not in table:
+        raise InputError(
+            f"No column '{target}' in {name or 'the table'}. "
+            f"Columns: {', '.join(map(str, table.columns))}."
+        )
+    frame = table.copy()
+    frame[target] = code_target(frame[target], positive, target)
+    if not chosen:
+        chosen = table_drivers(frame, target)
+        if not chosen:
+            raise InputError(
+                f"{name or 'The table'} has no numeric columns besides the target and id "
+                "columns; name the drivers with --drivers A,B."
+            )
+    return frame, chosen
+
+
+def _database_rows(db, target: str, chosen: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The database rows of ``target`` with the ``chosen`` drivers (or the defaults), and the
+    columns those drivers became."""
+    rows_of = "relationship" if target == "relationship_score" else "survey"
+    if store.count_rows(db, rows_of) == 0:
+        raise InputError(
+            f"There are no {rows_of} responses in the database yet: import some, or "
+            "give a CSV file to read as a plain table."
+        )
+    if not chosen:
+        chosen = default_drivers(db, target)
+    frame = driver_frame(db, target, chosen)
+    return frame, expand_drivers(frame, target, chosen)

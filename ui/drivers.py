@@ -34,21 +34,14 @@ def load_driver_options(path: str, version: tuple, target: str, themes_key: tupl
 
 @st.cache_data(max_entries=16, show_spinner="Ranking drivers…")
 def load_drivers(path: str, version: tuple, target: str, chosen: tuple, themes_key: tuple):
-    frame = _load_frame(path, version, _rows_of(target), chosen, themes_key)
-    if target == "promoter":
-        frame = frame.assign(promoter=(frame["score"] >= 9).astype(float))
-    columns = drivers.expand_drivers(frame, target, list(chosen))
-    return drivers.driver_table(frame, target, columns, rng=np.random.default_rng(1))
+    # Seeded as the command line seeds it by default, so both show the same figures.
+    rng = np.random.default_rng(1)
+    return drivers.rank_drivers(store.connect(path), target, list(chosen), rng=rng)
 
 
 def _rows_of(target: str) -> str:
-    """Touchpoint score and promoter yes/no are read from the same rows."""
+    """Touchpoint score and promoter yes/no are read from the same rows (same drivers)."""
     return "score" if target == "promoter" else target
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _load_frame(path: str, version: tuple, target: str, chosen: tuple, themes_key: tuple):
-    return drivers.driver_frame(store.connect(path), target, list(chosen))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -57,14 +50,8 @@ def load_kpi_buckets(path: str, version: tuple, kpi: str) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _has_linked_interactions(path: str, version: tuple) -> bool:
-    database = store.connect(path)
-    if database.execute("SELECT 1 FROM transactional LIMIT 1").fetchone() is None:
-        return False
-    found = database.execute(
-        "SELECT 1 FROM survey s JOIN transactional t ON t.interaction_id = s.interaction_id LIMIT 1"
-    ).fetchone()
-    return found is not None
+def load_linked_kpis(path: str, version: tuple) -> list[str]:
+    return correlation.linked_kpi_columns(store.connect(path))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -237,15 +224,14 @@ DRIVER_COLUMNS = {
 
 def kpi_section(database) -> None:
     st.header("Operational KPIs and the score")
-    kpis = correlation.kpi_columns(database)
-    linked = _has_linked_interactions(str(store.database_path()), data_version(database))
-    if not kpis or not linked:
+    path, version = str(store.database_path()), data_version(database)
+    kpis = load_linked_kpis(path, version)
+    if not kpis:
         st.info(
             "Upload transactional data (tickets, calls, orders) whose interaction_id matches "
             "the survey responses to see which operational fix pays."
         )
         return
-    path, version = str(store.database_path()), data_version(database)
     ranking = load_kpi_correlations(path, version)
     if not ranking.empty and ranking["spearman_rho"].notna().any():
         ranked = charts.correlation_chart(
@@ -386,10 +372,10 @@ def table_section() -> None:
     if not chosen:
         st.info("Choose at least one numeric column as a driver.")
         return
-    frame = table.copy()
     try:
-        frame[target] = drivers.code_target(frame[target], positive, target)
-        result = drivers.driver_table(frame, target, chosen, rng=np.random.default_rng(1))
+        result = drivers.rank_drivers(
+            table, target, chosen, positive=positive, rng=np.random.default_rng(1), name=upload.name
+        )
     except InputError as exc:
         st.error(plain(str(exc)))
         return

@@ -74,3 +74,20 @@ def test_any_table_upload_ranks_drivers_of_a_text_verdict(app):
     assert len(at.multiselect(key="table_drivers").value) == 14
     result = at.dataframe[-1].value
     assert result["driver"].tolist()[:2] == ["Problem resolved", "Speed of delivery"]
+
+
+def test_driver_table_is_the_ranking_the_command_line_prints(app, sample_db):
+    # The page and `python -m cxdata drivers` both call rank_drivers, seeded with 1 (the CLI's
+    # default --seed); tests/test_rank_drivers.py checks the CLI side.
+    import numpy as np
+    import pandas as pd
+
+    from cxdata import drivers
+
+    at = app("pages/drivers.py")
+    at.selectbox(key="target").set_value("promoter").run()
+    assert not at.exception
+    chosen = at.multiselect(key="drivers").value
+    (shown,) = [d.value for d in at.dataframe if "rescaled_pct" in d.value]
+    ranked = drivers.rank_drivers(sample_db, "promoter", chosen, rng=np.random.default_rng(1))
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), ranked.table)
