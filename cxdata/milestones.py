@@ -9,21 +9,26 @@ target and the lift the portfolio leaves unplanned.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxdata import nps, store
+from cxdata import nps
 from cxdata.errors import InputError
+from cxdata.store import plans
 
 SHAPES = ("linear", "front-loaded", "back-loaded", "s-curve")
 STATUSES = ("behind", "on track", "ahead")
 INITIATIVE_STATUSES = ("idea", "planned", "in progress", "shipped", "dropped")
 RUNS = 10_000
+SEED = 1  # the seed the Milestones page and `python -m cxdata plan` draw with by default
 PASSIVE_SHARE = 0.30  # used when there is no data to take the baseline mix from
+GOAL_NAME = "base"  # the goal the page edits and the CLI plans with
 
 
 # --- goal and path -------------------------------------------------------------------------
@@ -124,37 +129,26 @@ def milestone_path(goal: Goal) -> pd.DataFrame:
 def save_goal(db, goal: Goal) -> None:
     """Store (or replace) a goal under its name: several goals are several scenarios."""
     goal.check()
-    record = asdict(goal)
-    with store.transaction(db) as conn:
-        conn.execute(
-            "INSERT INTO goals (name, baseline, lift, start_month, horizon_months, shape, "
-            "n_per_month, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
-            "SET baseline = excluded.baseline, lift = excluded.lift, start_month = "
-            "excluded.start_month, horizon_months = excluded.horizon_months, shape = "
-            "excluded.shape, n_per_month = excluded.n_per_month, saved_at = excluded.saved_at",
-            [
-                record["name"],
-                goal.baseline,
-                goal.lift,
-                goal.start_month,
-                goal.horizon,
-                goal.shape,
-                goal.n_per_month,
-                _now(),
-            ],
-        )
+    plans.save_goal(
+        db,
+        {
+            "name": goal.name,
+            "baseline": goal.baseline,
+            "lift": goal.lift,
+            "start_month": goal.start_month,
+            "horizon_months": goal.horizon,
+            "shape": goal.shape,
+            "n_per_month": goal.n_per_month,
+        },
+    )
 
 
 def load_goals(db) -> list[Goal]:
-    rows = db.execute(
-        "SELECT name, baseline, lift, start_month, horizon_months, shape, n_per_month FROM goals "
-        "ORDER BY saved_at DESC, name"
-    ).fetchall()
-    return [Goal(n, b, lift, s, h, shape, npm or 400) for n, b, lift, s, h, shape, npm in rows]
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    """The saved goals, the most recently saved first."""
+    return [
+        Goal(n, b, lift, s, h, shape, npm or 400)
+        for n, b, lift, s, h, shape, npm in plans.load_goals(db)
+    ]
 
 
 # --- actuals and status --------------------------------------------------------------------
@@ -163,12 +157,9 @@ def _now() -> str:
 def monthly_counts(db) -> pd.DataFrame:
     """Detractors / passives / promoters per calendar month of touchpoint responses, months
     without responses filled with zeros (a gap must not pool non-adjacent months)."""
-    table = nps.trend(db, "month", nps.Query())
-    if table.empty:
+    counts = plans.monthly_band_counts(db)
+    if counts.empty:
         return pd.DataFrame(columns=["month", "detractors", "passives", "promoters"])
-    counts = table[["group", "detractors", "passives", "promoters"]].rename(
-        columns={"group": "month"}
-    )
     first, last = _month_index(counts["month"].min()), _month_index(counts["month"].max())
     months = [_month_label(i) for i in range(first, last + 1)]
     return counts.set_index("month").reindex(months, fill_value=0).reset_index()
@@ -177,7 +168,10 @@ def monthly_counts(db) -> pd.DataFrame:
 def default_goal(db, lift: float = 15.0, horizon: int = 30) -> Goal:
     """A goal starting at the data's first month, baseline = NPS of its first three months,
     volume = the mean monthly responses (+15 in 30 months by default)."""
-    counts = monthly_counts(db)
+    return _default_goal(monthly_counts(db), lift, horizon)
+
+
+def _default_goal(counts: pd.DataFrame, lift: float = 15.0, horizon: int = 30) -> Goal:
     if counts.empty:
         return Goal(lift=lift, horizon=horizon)
     first = counts.head(3)[["detractors", "passives", "promoters"]].sum()
@@ -194,12 +188,87 @@ def default_goal(db, lift: float = 15.0, horizon: int = 30) -> Goal:
 
 def baseline_passive_share(db, goal: Goal) -> float:
     """Passives' share in the goal's first three months (the baseline mix), else 0.30."""
-    counts = monthly_counts(db)
+    share = _baseline_mix(monthly_counts(db), goal)
+    return PASSIVE_SHARE if share is None else share
+
+
+def _baseline_mix(counts: pd.DataFrame, goal: Goal) -> float | None:
+    """Passives' share in the goal's first three months of data, None without such data."""
     if counts.empty or not goal.start_month:
-        return PASSIVE_SHARE
+        return None
     counts = counts[counts["month"] >= goal.start_month].head(3)
     total = counts[["detractors", "passives", "promoters"]].to_numpy().sum()
-    return float(counts["passives"].sum() / total) if total else PASSIVE_SHARE
+    return float(counts["passives"].sum() / total) if total else None
+
+
+# --- what a plan runs with -----------------------------------------------------------------
+
+GOAL_FIELDS = ("baseline", "lift", "start_month", "horizon", "shape", "n_per_month")
+SOURCES = ("given", "saved goal", "data", "default")
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """What a plan runs with: the goal (its ``n_per_month`` is the monthly volume), the
+    baseline passive share, and where each came from: ``sources`` maps every field of
+    ``GOAL_FIELDS`` and ``passive_share`` to ``given`` (an override), ``saved goal``,
+    ``data`` or ``default``."""
+
+    goal: Goal
+    passive_share: float
+    sources: dict[str, str]
+
+    @property
+    def n_per_month(self) -> int:
+        return self.goal.n_per_month
+
+    def to_dict(self) -> dict:
+        return {
+            "n_per_month": self.n_per_month,
+            "passive_share": round(self.passive_share, 4),
+            "sources": dict(self.sources),
+        }
+
+
+def plan_settings(db, overrides: Mapping[str, Any] | None = None) -> PlanSettings:
+    """The goal, monthly volume and passive share a plan runs with: one rule for the
+    Milestones page and ``python -m cxdata plan``.
+
+    The goal is the saved goal ``base``, else one from the data (:func:`default_goal`: the
+    first three months' NPS, the mean monthly volume, +15 in 30 months), else the defaults
+    (−14, +15 in 30 months, 400 responses a month, no start month). Every override that is
+    not None (keys of ``GOAL_FIELDS`` and ``passive_share``) replaces its value. The passive
+    share is the baseline mix of the resulting goal's first three months in the data
+    (:func:`baseline_passive_share`), else 0.30. ``db`` may be None: no database at all.
+
+    Examples
+    --------
+    >>> s = plan_settings(None, {"baseline": -20, "n_per_month": 250})
+    >>> s.goal.target, s.n_per_month, s.passive_share, s.sources["baseline"], s.sources["lift"]
+    (-5.0, 250, 0.3, 'given', 'default')
+    """
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    unknown = set(given) - {*GOAL_FIELDS, "passive_share"}
+    if unknown:
+        raise TypeError(f"plan_settings() got unknown settings: {', '.join(sorted(unknown))}")
+    counts = monthly_counts(db) if db is not None else pd.DataFrame()
+    saved = {g.name: g for g in load_goals(db)} if db is not None else {}
+    if GOAL_NAME in saved:
+        goal, sources = saved[GOAL_NAME], dict.fromkeys(GOAL_FIELDS, "saved goal")
+    else:
+        goal, sources = _default_goal(counts), dict.fromkeys(GOAL_FIELDS, "default")
+        if not counts.empty:
+            sources.update(baseline="data", start_month="data", n_per_month="data")
+    goal = replace(goal, name=GOAL_NAME, **{k: given[k] for k in GOAL_FIELDS if k in given})
+    goal.check()
+    sources.update(dict.fromkeys((k for k in GOAL_FIELDS if k in given), "given"))
+    if "passive_share" in given:
+        passive, sources["passive_share"] = float(given["passive_share"]), "given"
+    else:
+        mix = _baseline_mix(counts, goal) if not counts.empty else None
+        passive = PASSIVE_SHARE if mix is None else mix
+        sources["passive_share"] = "default" if mix is None else "data"
+    return PlanSettings(goal=goal, passive_share=passive, sources=sources)
 
 
 def status_table(counts: pd.DataFrame, goal: Goal, level: float = 0.95) -> pd.DataFrame:
@@ -257,10 +326,7 @@ def current_status(table: pd.DataFrame) -> tuple[str | None, int]:
 
 # --- initiatives ---------------------------------------------------------------------------
 
-INITIATIVE_COLUMNS = [
-    "name", "owner", "problem", "root_cause", "start_month", "ramp_months", "effect_low",
-    "effect_likely", "effect_high", "probability", "cost", "status", "shipped_at", "scenario",
-]  # fmt: skip
+INITIATIVE_COLUMNS = plans.INITIATIVE_COLUMNS  # the initiatives CSV (SPEC §7)
 _NUMERIC = ["ramp_months", "effect_low", "effect_likely", "effect_high", "probability", "cost"]
 
 
@@ -280,7 +346,7 @@ def check_initiatives(frame: pd.DataFrame, first_row: int = 1) -> tuple[pd.DataF
         if row["name"] is None:
             reasons.append("no name")
         low, likely, high = num["effect_low"], num["effect_likely"], num["effect_high"]
-        if None in (low, likely, high):
+        if low is None or likely is None or high is None:
             reasons.append("effects low / likely / high must be numbers")
         elif not low <= likely <= high:
             reasons.append(
@@ -360,17 +426,13 @@ def start_offset(start: str, goal: Goal) -> int:
 
 
 def load_initiatives(db, scenario: str | None = None) -> pd.DataFrame:
-    sql = f"SELECT {', '.join(INITIATIVE_COLUMNS)} FROM initiatives"
-    params: list = []
-    if scenario:
-        sql += " WHERE scenario = ?"
-        params.append(scenario)
-    cursor = db.execute(sql + " ORDER BY scenario, id", params)
-    return pd.DataFrame(cursor.fetchall(), columns=INITIATIVE_COLUMNS)
+    """The stored initiatives of ``scenario`` (all scenarios when None)."""
+    return plans.initiatives(db, scenario)
 
 
 def scenarios(db) -> list[str]:
-    return [r[0] for r in db.execute("SELECT DISTINCT scenario FROM initiatives ORDER BY 1")]
+    """The names of the stored portfolios."""
+    return plans.scenario_names(db)
 
 
 def save_initiatives(db, frame: pd.DataFrame, scenario: str) -> list[dict]:
@@ -384,27 +446,24 @@ def save_initiatives(db, frame: pd.DataFrame, scenario: str) -> list[dict]:
 
 
 def _replace(db, portfolios: dict[str, pd.DataFrame]) -> None:
-    with store.transaction(db) as conn:
-        for scenario, frame in portfolios.items():
-            conn.execute("DELETE FROM initiatives WHERE scenario = ?", [scenario])
-            conn.executemany(
-                f"INSERT INTO initiatives ({', '.join(INITIATIVE_COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in INITIATIVE_COLUMNS)})",
-                [
-                    tuple(
-                        None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row
-                    )
-                    for row in frame.assign(scenario=scenario)[INITIATIVE_COLUMNS].itertuples(
-                        index=False
-                    )
-                ],
-            )
+    plans.replace_portfolios(
+        db,
+        {
+            scenario: [
+                tuple(None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row)
+                for row in frame.assign(scenario=scenario)[INITIATIVE_COLUMNS].itertuples(
+                    index=False
+                )
+            ]
+            for scenario, frame in portfolios.items()
+        },
+    )
 
 
 def read_initiatives(path, file_name: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """An initiatives CSV (SPEC §7 columns) → valid rows and the rejected ones by row."""
     from cxdata import ingest
-    from cxdata.mapping import normalise
+    from cxdata.ingest.aliases import normalise
 
     raw = ingest.read_raw(path, file_name)
     cells = raw.cells.rename(columns=lambda c: normalise(str(c)))
@@ -450,6 +509,72 @@ def import_initiatives(db, path, file_name: str | None = None) -> dict:
     }
 
 
+# --- the portfolio's worth ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    """One portfolio (scenario) in figures. One rule throughout: a dropped fix counts in
+    neither ``fixes``, ``cost`` nor ``expected_points`` (the simulation ignores it too);
+    ``dropped`` says how many were left out. A fix without a cost adds nothing to ``cost``
+    and is counted in ``uncosted``."""
+
+    scenario: str
+    fixes: int
+    dropped: int
+    cost: float
+    uncosted: int
+    expected_points: float
+    points_per_100k: float | None  # expected NPS points per 100,000 of cost
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["expected_points"] = round(self.expected_points, 4)
+        if self.points_per_100k is not None:
+            out["points_per_100k"] = round(self.points_per_100k, 4)
+        return out
+
+
+def portfolio_summary(initiatives: pd.DataFrame, scenario: str = GOAL_NAME) -> PortfolioSummary:
+    """Fixes counted, dropped, total cost, expected points (Σ P(success) × mean effect) and
+    points per 100,000 of cost of one portfolio.
+
+    Examples
+    --------
+    >>> fixes = pd.DataFrame({"status": ["planned", "dropped"], "cost": [50_000, 90_000],
+    ...     "probability": [0.5, 0.5], "effect_low": [1, 1], "effect_likely": [2, 2],
+    ...     "effect_high": [3, 3]})
+    >>> s = portfolio_summary(fixes)
+    >>> s.fixes, s.dropped, s.cost, s.expected_points, s.points_per_100k
+    (1, 1, 50000.0, 1.0, 2.0)
+    """
+    if initiatives.empty:
+        return PortfolioSummary(scenario, 0, 0, 0.0, 0, 0.0, None)
+    status = initiatives.get("status", pd.Series("idea", index=initiatives.index))
+    dropped = status.fillna("idea").astype(str).str.lower() == "dropped"
+    counted = initiatives[~dropped]
+    cost = pd.to_numeric(
+        counted.get("cost", pd.Series(np.nan, index=counted.index)), errors="coerce"
+    )
+    points = expected_points(
+        *(
+            pd.to_numeric(counted[c], errors="coerce")
+            for c in ("probability", "effect_low", "effect_likely", "effect_high")
+        )
+    )
+    total_cost = float(cost.fillna(0).sum())
+    total_points = float(points.sum())
+    return PortfolioSummary(
+        scenario=scenario,
+        fixes=int(len(counted)),
+        dropped=int(dropped.sum()),
+        cost=total_cost,
+        uncosted=int(cost.isna().sum()),
+        expected_points=total_points,
+        points_per_100k=total_points / total_cost * 100_000 if total_cost else None,
+    )
+
+
 # --- simulation ----------------------------------------------------------------------------
 
 
@@ -467,7 +592,6 @@ class Plan:
     value: pd.DataFrame  # per initiative: expected points and points per unit of cost
     power: dict = field(default_factory=dict)
     runs: int = RUNS
-    seed: int = 1
 
     def to_dict(self) -> dict:
         def clean(frame):
@@ -490,20 +614,21 @@ class Plan:
             "initiatives": clean(self.value),
             "power": self.power,
             "runs": self.runs,
-            "seed": self.seed,
         }
 
 
 def simulate(
     goal: Goal,
     initiatives: pd.DataFrame,
+    rng: np.random.Generator | None = None,
     *,
     runs: int = RUNS,
-    seed: int = 1,
     passive_share: float = PASSIVE_SHARE,
     delta: float = 5.0,
+    seed: int | None = None,
 ) -> Plan:
-    """Monte Carlo of the portfolio (SPEC §7), vectorised over runs × months.
+    """Monte Carlo of the portfolio (SPEC §7), vectorised over runs × months, drawing from
+    ``rng`` (the caller seeds it: the page and the CLI with :data:`SEED`).
 
     Each run draws, for every initiative not dropped, success with its probability and an
     effect from the triangular (low, likely, high) distribution (the constant when
@@ -511,11 +636,19 @@ def simulate(
     ``ramp_months`` (0 = a step). True NPS = baseline + Σ effects, clipped to ±100. Observed
     monthly NPS is a multinomial sample of ``goal.n_per_month`` responses whose passive share
     stays at the baseline's, lowered to 1 − |NPS| when needed.
+
+    ``seed`` is only for callers that do not pass a Generator yet
+    (benchmarks/bench_simulation.py): ``seed=S`` is ``rng=np.random.default_rng(S)``.
     """
     goal.check()
     if runs < 1:
         raise InputError("Run the simulation at least once.")
-    rng = np.random.default_rng(seed)
+    if rng is None:
+        if seed is None:
+            raise TypeError("simulate() needs rng, a numpy.random.Generator seeded by the caller")
+        rng = np.random.default_rng(seed)
+    elif seed is not None:
+        raise TypeError("simulate() takes rng or seed, not both")
     months = np.arange(goal.horizon + 1)
     if len(initiatives) and not initiatives.attrs.get("checked"):
         active, _ = check_initiatives(initiatives)
@@ -587,7 +720,6 @@ def simulate(
         ),
         power=power_figures(goal.baseline, passive_share, goal.n_per_month, delta),
         runs=runs,
-        seed=seed,
     )
 
 

@@ -14,6 +14,7 @@ kinds. Same seed, same bytes.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,9 @@ import pandas as pd
 
 from cxdata import maturity
 
+# The portfolio of fixes, in the initiatives CSV format (SPEC §7): the base scenario, and the
+# stretch scenario = the base fixes not dropped plus two bolder ones. Copied as it is.
+INITIATIVES_FILE = Path(__file__).parent / "data" / "sample_initiatives.csv"
 START = pd.Timestamp("2024-11-01")
 MONTHS = 24
 DEPARTMENTS = maturity.DEPARTMENTS
@@ -81,12 +85,13 @@ def write_sample(
         "transactional": transactional,
         "relationship": relationship,
         "maturity": _maturity(rng),
-        "initiatives": _initiatives(),
     }
     paths = {}
     for kind, frame in frames.items():
         paths[kind] = out / f"{kind}.csv"
         frame.to_csv(paths[kind], index=False, lineterminator="\n")
+    paths["initiatives"] = out / "initiatives.csv"
+    shutil.copyfile(INITIATIVES_FILE, paths["initiatives"])
     return paths
 
 
@@ -95,7 +100,7 @@ def import_sample(db, paths: dict[str, Path]) -> list:
     maturity assessment and the portfolio of initiatives."""
     from cxdata import ingest
 
-    reports = [
+    reports: list = [
         ingest.import_file(db, paths[kind], kind, source="sample")
         for kind in ("survey", "transactional", "relationship")
         if kind in paths
@@ -496,7 +501,7 @@ def _relationship(rng, customers, survey) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-# --- maturity and initiatives --------------------------------------------------------------
+# --- maturity ------------------------------------------------------------------------------
 
 _DOMAINS = ("STR", "CUL", "ACC", "VOC", "DES", "MET")
 _DOMAIN_OFFSET = {"STR": 0.2, "CUL": 0.1, "ACC": -0.1, "VOC": 0.3, "DES": 0.0, "MET": -0.7}
@@ -534,221 +539,6 @@ def _maturity(rng) -> pd.DataFrame:
                             (year, dept, rater, f"{domain}{item}", "" if blank else score)
                         )
     return pd.DataFrame(records, columns=["assessed_at", "department", "rater", "item_id", "score"])
-
-
-def _initiatives() -> pd.DataFrame:
-    rows = [
-        (
-            "First-call billing fix",
-            "Customer Service",
-            "Billing enquiries need two or more calls",
-            "Agents cannot adjust bills > agents lack authority > policy caps credits at 10 > "
-            "policy set for fraud risk in 2015 > never revisited",
-            "2025-02",
-            3,
-            1.5,
-            3.5,
-            5.0,
-            0.85,
-            120000,
-            "shipped",
-            "2025-05-20",
-            "base",
-        ),
-        (
-            "Callback instead of hold queue",
-            "Contact Center",
-            "Long waits on the phone line",
-            "Peaks exceed staffing > rota is fixed weekly > no intraday forecasting > "
-            "forecasting tool not bought > no owner for workforce planning",
-            "2025-04",
-            2,
-            1.0,
-            3.0,
-            4.0,
-            0.8,
-            80000,
-            "shipped",
-            "2025-07-01",
-            "base",
-        ),
-        (
-            "Courier SLA renegotiation",
-            "Fulfillment & Warehouse",
-            "Late deliveries",
-            "Courier misses slots > penalties too low > contract from 2019 > "
-            "procurement owns it, not CX > no delivery KPI in the contract",
-            "2025-09",
-            4,
-            1.0,
-            2.0,
-            3.0,
-            0.7,
-            40000,
-            "in progress",
-            "",
-            "base",
-        ),
-        (
-            "Field technician parts pre-stocking",
-            "Field Service",
-            "Repeat field visits",
-            "Technicians lack parts > vans stocked generically > no link to fault codes > "
-            "dispatch and stores use separate systems > integration never funded",
-            "2025-11",
-            4,
-            0.5,
-            1.5,
-            2.0,
-            0.55,
-            150000,
-            "planned",
-            "",
-            "base",
-        ),
-        (
-            "Self-service password reset",
-            "Digital & Innovation",
-            "Login calls to the contact centre",
-            "Customers locked out > reset needs an agent > identity check is manual > "
-            "no SMS verification > security review pending",
-            "2025-03",
-            1,
-            0.3,
-            0.8,
-            1.2,
-            0.9,
-            25000,
-            "shipped",
-            "2025-04-15",
-            "base",
-        ),
-        (
-            "Plain-language bills",
-            "Product Management",
-            "Customers do not understand their bill",
-            "Bill shows internal codes > template from billing vendor > no customer testing > "
-            "no owner for the bill design > treated as IT output",
-            "2026-01",
-            3,
-            0.5,
-            1.5,
-            2.5,
-            0.7,
-            60000,
-            "in progress",
-            "",
-            "base",
-        ),
-        (
-            "Loyalty price review",
-            "Marketing",
-            "Long-standing customers pay more than new ones",
-            "Price rises hit loyal customers > promotions only for new sign-ups > "
-            "acquisition targets drive offers > retention has no budget > KPIs reward growth",
-            "2026-04",
-            2,
-            0.0,
-            1.0,
-            2.5,
-            0.4,
-            200000,
-            "idea",
-            "",
-            "base",
-        ),
-        (
-            "Monthly CX review in the executive team",
-            "Executive Management",
-            "Fixes stall between departments",
-            "No one arbitrates > CX not on the executive agenda > results reported quarterly > "
-            "no milestone targets > goal set without a plan",
-            "2025-01",
-            0,
-            0.0,
-            0.5,
-            1.0,
-            0.85,
-            5000,
-            "shipped",
-            "2025-01-31",
-            "base",
-        ),
-        (
-            "Chatbot for billing questions",
-            "Digital & Innovation",
-            "Billing calls volume",
-            "Simple questions reach agents > FAQ hard to find > bot vendor not integrated > "
-            "project deprioritised > ownership unclear",
-            "2025-06",
-            3,
-            -1.0,
-            0.5,
-            1.5,
-            0.5,
-            90000,
-            "dropped",
-            "",
-            "base",
-        ),
-        (
-            "Proactive outage texts",
-            "Contact Center",
-            "Calls during network outages",
-            "Customers call to ask about outages > no proactive message > network and CX "
-            "systems not linked > alerts stay inside the NOC > no process owner",
-            "2026-03",
-            2,
-            0.5,
-            1.5,
-            2.5,
-            0.65,
-            35000,
-            "planned",
-            "",
-            "stretch",
-        ),
-        (
-            "Dedicated enterprise desk",
-            "Sales",
-            "Enterprise customers bounce between teams",
-            "No single contact > accounts split by product > org designed around products > "
-            "legacy of mergers > never redesigned",
-            "2026-06",
-            4,
-            0.5,
-            1.5,
-            3.0,
-            0.5,
-            250000,
-            "idea",
-            "",
-            "stretch",
-        ),
-    ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "name",
-            "owner",
-            "problem",
-            "root_cause",
-            "start_month",
-            "ramp_months",
-            "effect_low",
-            "effect_likely",
-            "effect_high",
-            "probability",
-            "cost",
-            "status",
-            "shipped_at",
-            "scenario",
-        ],
-    )
-    # The stretch scenario is the base portfolio plus two bolder fixes.
-    base = frame[(frame["scenario"] == "base") & (frame["status"] != "dropped")]
-    stretch = base.assign(scenario="stretch")
-    return pd.concat([frame, stretch], ignore_index=True)
 
 
 # --- benchmark-size survey files -----------------------------------------------------------

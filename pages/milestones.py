@@ -17,8 +17,8 @@ from ui.milestones import (
 page_setup()
 st.title("Milestones")
 database = db()
-goal = goal_inputs(database)
-passive = milestones.baseline_passive_share(database, goal)
+settings = goal_inputs(database)
+goal, passive = settings.goal, settings.passive_share
 goal_line(goal, milestones.power_figures(goal.baseline, passive, goal.n_per_month))
 if goal.start_month:
     status_section(database, goal)

@@ -1,18 +1,46 @@
-"""The command line as a user runs it: a subprocess, exit codes, stderr and JSON."""
+"""The command line: exit codes, stderr, JSON and the readable summaries.
+
+Most tests call ``cxdata.cli.main`` in-process (capturing stdout / stderr); a few run
+``python -m cxdata`` as a user does, for what only a real process shows: the exit status, a
+one-line stderr without a traceback, and a quick ``--help``.
+"""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
+import pytest
+
+from cxdata.cli import main
 from tests.conftest import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def cli(*args, db):
+class Result(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run one command in-process: ``cli("nps", "--json", db=path)`` → Result."""
+
+    def run(*args, db) -> Result:
+        code = main([*args, "--db", str(db)])
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+def process(*args, db=None) -> subprocess.CompletedProcess:
+    """``python -m cxdata ARGS`` in a subprocess, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "cxdata", *args, "--db", str(db)],
+        [sys.executable, "-m", "cxdata", *args, *(["--db", str(db)] if db else [])],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -20,7 +48,7 @@ def cli(*args, db):
     )
 
 
-def test_import_json_has_the_spec_keys(tmp_path):
+def test_import_json_has_the_spec_keys(cli, tmp_path):
     result = cli(
         "import", str(DATA / "bad_values.csv"), "--kind", "survey", "--json", db=tmp_path / "cx.db"
     )
@@ -48,7 +76,7 @@ def test_import_json_has_the_spec_keys(tmp_path):
 
 
 def test_bad_file_exits_2_with_one_line_and_no_traceback(tmp_path):
-    result = cli(
+    result = process(
         "import", str(DATA / "missing_required.csv"), "--kind", "survey", db=tmp_path / "cx.db"
     )
     assert result.returncode == 2
@@ -56,13 +84,13 @@ def test_bad_file_exits_2_with_one_line_and_no_traceback(tmp_path):
     assert "missing_required.csv" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_missing_file_exits_2(tmp_path):
+def test_missing_file_exits_2(cli, tmp_path):
     result = cli("import", str(tmp_path / "nope.csv"), db=tmp_path / "cx.db")
     assert result.returncode == 2
     assert "nope.csv' does not exist" in result.stderr
 
 
-def test_second_import_says_already_imported(tmp_path):
+def test_second_import_says_already_imported(cli, tmp_path):
     db = tmp_path / "cx.db"
     cli("import", str(DATA / "bom_utf8.csv"), "--kind", "survey", db=db)
     result = cli("import", str(DATA / "bom_utf8.csv"), "--kind", "survey", db=db)
@@ -70,7 +98,7 @@ def test_second_import_says_already_imported(tmp_path):
     assert "already imported" in result.stdout
 
 
-def test_wave_options_and_map_flag(tmp_path):
+def test_wave_options_and_map_flag(cli, tmp_path):
     result = cli(
         "import",
         str(DATA / "no_date_wave.csv"),
@@ -91,12 +119,12 @@ def test_wave_options_and_map_flag(tmp_path):
     assert report["extra_columns"] == ["segment_2"]
 
 
-def test_readable_summary_lists_rejections(tmp_path):
+def test_readable_summary_lists_rejections(cli, tmp_path):
     result = cli("import", str(DATA / "bad_values.csv"), "--kind", "survey", db=tmp_path / "cx.db")
     assert "row 1 (line 2): score '11' is outside 0–10" in result.stdout
 
 
-def test_nps_on_an_export_with_no_id_column_by_year(tmp_path):
+def test_nps_on_an_export_with_no_id_column_by_year(cli, tmp_path):
     result = cli(
         "nps",
         str(DATA / "two_score_columns.csv"),
@@ -113,7 +141,7 @@ def test_nps_on_an_export_with_no_id_column_by_year(tmp_path):
     assert not (tmp_path / "unused.db").exists()
 
 
-def test_nps_by_wave_after_import_with_wave(tmp_path):
+def test_nps_by_wave_after_import_with_wave(cli, tmp_path):
     db = tmp_path / "cx.db"
     for label, date in (("2025Q1", "2025-03-31"), ("2025Q2", "2025-06-30")):
         # Two waves: same score mix, different customers (so the files differ, as real ones do).
@@ -139,7 +167,7 @@ def test_nps_by_wave_after_import_with_wave(tmp_path):
     assert out["groups"][1]["change"] == 0.0
 
 
-def test_nps_segment_and_where(tmp_path):
+def test_nps_segment_and_where(cli, tmp_path):
     db = tmp_path / "cx.db"
     cli("import", str(DATA / "missing_tokens.csv"), "--kind", "survey", db=db)
     out = json.loads(
@@ -163,14 +191,14 @@ def test_nps_segment_and_where(tmp_path):
     assert [(g["segment"], g["n"]) for g in out["groups"]] == [("Chat", 1)]
 
 
-def test_nps_bad_where_exits_2(tmp_path):
+def test_nps_bad_where_exits_2(cli, tmp_path):
     db = tmp_path / "cx.db"
     cli("import", str(DATA / "bom_utf8.csv"), "--kind", "survey", db=db)
     result = cli("nps", "--where", "nope=1", db=db)
     assert result.returncode == 2 and "--where column 'nope'" in result.stderr
 
 
-def test_correlate_json_shape_on_the_sample(sample_file, tmp_path):
+def test_correlate_json_shape_on_the_sample(cli, sample_file, tmp_path):
     out = cli("correlate", "--json", db=sample_file)
     assert out.returncode == 0, out.stderr
     periods = json.loads(out.stdout)["periods"]
@@ -187,7 +215,7 @@ def test_correlate_json_shape_on_the_sample(sample_file, tmp_path):
     assert periods[-1]["pearson_r"] > periods[0]["pearson_r"]
 
 
-def test_correlate_from_two_files(tmp_path):
+def test_correlate_from_two_files(cli, tmp_path):
     survey = tmp_path / "s.csv"
     rel = tmp_path / "r.csv"
     survey.write_text(
@@ -211,7 +239,7 @@ def test_correlate_from_two_files(tmp_path):
     assert not (tmp_path / "unused.db").exists()
 
 
-def test_drivers_on_a_plain_table_with_a_text_target(tmp_path):
+def test_drivers_on_a_plain_table_with_a_text_target(cli, tmp_path):
     path = DATA / "attribute_ratings_0_5.csv"
     refused = cli("drivers", str(path), "--target", "Overall satisfaction", db=tmp_path / "x.db")
     assert refused.returncode == 2 and "--positive" in refused.stderr
@@ -244,7 +272,7 @@ def test_drivers_on_a_plain_table_with_a_text_target(tmp_path):
     assert keys <= set(first)
 
 
-def test_drivers_mtcars_matches_the_known_answer(tmp_path):
+def test_drivers_mtcars_matches_the_known_answer(cli, tmp_path):
     out = cli(
         "drivers",
         str(DATA / "mtcars.csv"),
@@ -263,7 +291,7 @@ def test_drivers_mtcars_matches_the_known_answer(tmp_path):
     assert all(abs(weights[k] - v) < 0.005 for k, v in expected.items())
 
 
-def test_drivers_on_the_database_with_kpis(sample_file):
+def test_drivers_on_the_database_with_kpis(cli, sample_file):
     out = cli(
         "drivers",
         "--target",
@@ -280,7 +308,7 @@ def test_drivers_on_the_database_with_kpis(sample_file):
     assert names == ["first_contact_resolution", "wait_time_min"]
 
 
-def test_maturity_json_shape_and_cap(tmp_path):
+def test_maturity_json_shape_and_cap(cli, tmp_path):
     path = tmp_path / "m.csv"
     items = [f"{c}{i}" for c in ("STR", "CUL", "ACC", "VOC", "DES", "MET") for i in range(1, 5)]
     scores = ["3.5"] * 20 + ["0.5"] * 4
@@ -299,14 +327,14 @@ def test_maturity_json_shape_and_cap(tmp_path):
     assert not (tmp_path / "unused.db").exists()
 
 
-def test_maturity_on_the_sample_database(sample_file):
+def test_maturity_on_the_sample_database(cli, sample_file):
     out = cli("maturity", "--json", db=sample_file)
     result = json.loads(out.stdout)
     assert result["assessed_at"] == "2026-06-15" and len(result["departments"]) == 11
     assert result["assessment_dates"] == ["2025-06-15", "2026-06-15"]
 
 
-def test_plan_json_shape(tmp_path):
+def test_plan_json_shape(cli, tmp_path):
     out = cli(
         "plan",
         "--baseline",
@@ -349,7 +377,7 @@ def test_plan_json_shape(tmp_path):
     assert not (tmp_path / "unused.db").exists()
 
 
-def test_plan_refuses_a_bad_initiatives_file(tmp_path):
+def test_plan_refuses_a_bad_initiatives_file(cli, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(
         "name,start_month,effect_low,effect_likely,effect_high,probability\nA,2025-03,1,2,3,7\n"
@@ -369,7 +397,7 @@ def test_plan_refuses_a_bad_initiatives_file(tmp_path):
     assert out.returncode == 2 and "row 1: probability" in out.stderr
 
 
-def test_brief_writes_a_standalone_html_file(sample_file, tmp_path):
+def test_brief_writes_a_standalone_html_file(cli, sample_file, tmp_path):
     out_file = tmp_path / "brief.html"
     out = cli("brief", "--month", "2026-04", "--out", str(out_file), db=sample_file)
     assert out.returncode == 0, out.stderr
@@ -378,7 +406,127 @@ def test_brief_writes_a_standalone_html_file(sample_file, tmp_path):
     assert text.count("data:image/png;base64,") == 2 and "<script" not in text
 
 
-def test_brief_without_a_database_says_so(tmp_path):
+def test_brief_without_a_database_says_so(cli, tmp_path):
     out = cli("brief", "--out", str(tmp_path / "b.html"), db=tmp_path / "none.db")
     assert out.returncode == 2 and "No database" in out.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+# --- plan on the stored goal -------------------------------------------------------------------
+
+
+def test_plan_without_flags_uses_the_stored_goal_the_datas_volume_and_mix(cli, sample_file):
+    from cxdata import milestones, store
+
+    out = cli("plan", "--runs", "500", "--json", db=sample_file)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    db = store.connect(sample_file)
+    settings = milestones.plan_settings(db)
+    db.conn.close()
+    goal = result["goal"]
+    assert (goal["baseline"], goal["target"], goal["start_month"]) == (-14, 1, "2024-11")
+    assert result["settings"]["n_per_month"] == result["power"]["n_per_month"] == 380
+    assert result["settings"]["passive_share"] == round(settings.passive_share, 4)
+    assert result["power"] == milestones.power_figures(-14, settings.passive_share, 380)
+    assert result["settings"]["sources"]["n_per_month"] == "data"
+
+
+def test_plan_flags_override_the_stored_goal(cli, sample_file):
+    out = cli(
+        "plan",
+        "--lift",
+        "20",
+        "--n-per-month",
+        "900",
+        "--passive-share",
+        "0.3",
+        "--runs",
+        "200",
+        "--json",
+        db=sample_file,
+    )
+    result = json.loads(out.stdout)
+    assert (result["goal"]["baseline"], result["goal"]["lift"]) == (-14, 20)
+    assert result["power"]["n_per_month"] == 900
+    assert result["settings"]["passive_share"] == 0.3
+    sources = result["settings"]["sources"]
+    assert (sources["baseline"], sources["lift"], sources["passive_share"]) == (
+        "data",
+        "given",
+        "given",
+    )
+
+
+def test_plan_on_an_empty_database_names_the_flags_to_give(cli, tmp_path):
+    out = cli("plan", db=tmp_path / "none.db")
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "no saved goal and no survey responses" in out.stderr and "--baseline" in out.stderr
+    assert not (tmp_path / "none.db").exists()
+    given = cli("plan", "--baseline", "-14", "--runs", "200", "--json", db=tmp_path / "none.db")
+    assert given.returncode == 0, given.stderr
+    result = json.loads(given.stdout)
+    assert (result["goal"]["lift"], result["goal"]["horizon"], result["initiatives_used"]) == (
+        15,
+        30,
+        0,
+    )
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_plan_counts_a_dropped_fix_in_neither_cost_nor_fixes(cli, sample_file):
+    import pandas as pd
+
+    result = json.loads(cli("plan", "--runs", "200", "--json", db=sample_file).stdout)
+    ini = pd.read_csv(ROOT / "sample_data" / "initiatives.csv")
+    base = ini[ini["scenario"] == "base"]
+    kept = base[base["status"] != "dropped"]
+    portfolio = result["portfolio"]
+    assert (portfolio["fixes"], portfolio["dropped"]) == (len(kept), 1)
+    assert result["initiatives_used"] == len(result["initiatives"]) == len(kept)
+    assert portfolio["cost"] == kept["cost"].sum()
+
+
+def test_plan_summary_says_where_each_setting_came_from(cli, sample_file):
+    out = cli("plan", "--runs", "200", db=sample_file)
+    assert "380 responses a month (data)" in out.stdout
+    assert "baseline -14 (data)" in out.stdout and "lift +15 (default)" in out.stdout
+    assert "1 dropped, not counted" in out.stdout
+
+
+# --- the parser stays light ----------------------------------------------------------------
+
+
+def test_help_exits_0_and_lists_every_command():
+    result = process("--help")
+    assert result.returncode == 0 and result.stderr == ""
+    commands = ("import", "sample", "nps", "correlate", "drivers", "maturity", "plan", "brief")
+    assert all(f"    {c}" in result.stdout for c in (*commands, "backup", "restore", "erase"))
+
+
+def test_building_the_parser_loads_no_heavy_module():
+    code = (
+        "import sys; from cxdata.cli import parser; parser(); "
+        "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'altair') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_the_parsers_choices_and_defaults_are_the_librarys():
+    from cxdata import correlation, drivers, milestones, nps, store
+    from cxdata.cli import drivers as drivers_cli
+    from cxdata.cli import imports, plan, trends
+
+    assert imports.KINDS == store.KINDS and trends.METHODS == nps.METHODS
+    assert (drivers_cli.LOOKBACK_DAYS, drivers_cli.BOOTSTRAP) == (
+        correlation.LOOKBACK_DAYS,
+        drivers.BOOTSTRAP,
+    )
+    assert (plan.SHAPES, plan.RUNS, plan.SEED) == (
+        milestones.SHAPES,
+        milestones.RUNS,
+        milestones.SEED,
+    )

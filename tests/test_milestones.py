@@ -13,6 +13,10 @@ from cxdata import milestones as m
 from cxdata.errors import InputError
 
 
+def rng(seed: int = m.SEED) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
 @pytest.mark.parametrize(
     "shape, expected",
     [
@@ -81,7 +85,9 @@ def test_current_status_and_how_long_it_held():
 
 
 def test_no_initiatives_never_reach_a_positive_lift():
-    plan = m.simulate(m.Goal(lift=15, horizon=30, n_per_month=400), pd.DataFrame(), runs=2000)
+    plan = m.simulate(
+        m.Goal(lift=15, horizon=30, n_per_month=400), pd.DataFrame(), rng(), runs=2000
+    )
     assert plan.p_goal_true == 0 and plan.unplanned_lift == 15
 
 
@@ -104,7 +110,7 @@ def certain(effect, start="0", ramp=0):
 
 def test_one_certain_initiative_equal_to_the_lift():
     goal = m.Goal(baseline=-14, lift=15, horizon=30, n_per_month=400)
-    plan = m.simulate(goal, certain(15), runs=4000, seed=3)
+    plan = m.simulate(goal, certain(15), rng(3), runs=4000)
     assert plan.p_goal_true == 1.0
     # The observed 3-month NPS is centred on the target: about half the runs reach it.
     assert 0.4 < plan.p_goal_observed < 0.6
@@ -113,16 +119,16 @@ def test_one_certain_initiative_equal_to_the_lift():
 
 def test_ramps_are_linear_and_dropped_initiatives_do_not_count():
     goal = m.Goal(baseline=0, lift=10, horizon=10, n_per_month=100)
-    plan = m.simulate(goal, certain(8, start="2", ramp=4), runs=50)
+    plan = m.simulate(goal, certain(8, start="2", ramp=4), rng(), runs=50)
     assert plan.fan["true_p50"].tolist() == pytest.approx([0, 0, 0, 2, 4, 6, 8, 8, 8, 8, 8])
     dropped = certain(8).assign(status="dropped")
-    assert m.simulate(goal, dropped, runs=50).median_lift == 0
+    assert m.simulate(goal, dropped, rng(), runs=50).median_lift == 0
 
 
 def test_triangular_effects_and_probability():
     goal = m.Goal(baseline=0, lift=10, horizon=12, n_per_month=100)
     fix = certain(0).assign(effect_low=0, effect_likely=2, effect_high=10, probability=0.4)
-    plan = m.simulate(goal, fix, runs=20000, seed=5)
+    plan = m.simulate(goal, fix, rng(5), runs=20000)
     lifts = plan.fan["true_p90"].iloc[-1]
     assert 0 < lifts <= 10
     # Expected lift = 0.4 × (0 + 2 + 10)/3 = 1.6; the median is 0 because most runs fail.
@@ -133,8 +139,8 @@ def test_triangular_effects_and_probability():
 def test_simulation_is_seeded():
     goal = m.Goal(baseline=-14, lift=15, horizon=30)
     fix = certain(0).assign(effect_low=1, effect_likely=5, effect_high=9, probability=0.6)
-    first = m.simulate(goal, fix, runs=500, seed=9).fan
-    pd.testing.assert_frame_equal(first, m.simulate(goal, fix, runs=500, seed=9).fan)
+    first = m.simulate(goal, fix, rng(9), runs=500).fan
+    pd.testing.assert_frame_equal(first, m.simulate(goal, fix, rng(9), runs=500).fan)
 
 
 def test_power_matches_the_closed_form():
@@ -210,8 +216,127 @@ def test_sample_story_is_on_track_some_months_and_behind_in_others(sample_db):
     assert (goal.baseline, goal.lift, goal.start_month, goal.horizon) == (-14, 15, "2024-11", 30)
     statuses = set(m.status_table(m.monthly_counts(sample_db), goal)["status"])
     assert {"on track", "behind"} <= statuses
-    plan = m.simulate(goal, m.load_initiatives(sample_db, "base"), runs=2000)
+    plan = m.simulate(goal, m.load_initiatives(sample_db, "base"), rng(), runs=2000)
     assert plan.unplanned_lift > 2  # the portfolio leaves part of the lift unplanned
+
+
+def test_monthly_counts_equal_the_monthly_nps_trend(sample_db):
+    from cxdata import nps
+
+    trend = nps.trend(sample_db, "month", nps.Query())
+    monthly = m.monthly_counts(sample_db)
+    assert monthly["month"].tolist() == trend["group"].tolist()
+    bands = ["detractors", "passives", "promoters"]
+    assert monthly[bands].to_numpy().tolist() == trend[bands].to_numpy().tolist()
+
+
+def test_simulation_needs_a_generator():
+    with pytest.raises(TypeError, match="rng"):
+        m.simulate(m.Goal(), pd.DataFrame(), runs=10)
+
+
+def test_seed_keyword_draws_as_the_generator_it_names():
+    # Kept for callers not yet passing a Generator (benchmarks/bench_simulation.py).
+    goal = m.Goal(baseline=-14, lift=15, horizon=30)
+    fix = certain(0).assign(effect_low=1, effect_likely=5, effect_high=9, probability=0.6)
+    by_seed = m.simulate(goal, fix, runs=300, seed=4).fan
+    pd.testing.assert_frame_equal(by_seed, m.simulate(goal, fix, rng(4), runs=300).fan)
+
+
+# --- what a plan runs with (the page and `python -m cxdata plan` alike) ---------------------
+
+
+def test_plan_settings_without_a_database_are_the_defaults():
+    settings = m.plan_settings(None)
+    assert settings.goal == m.Goal(name="base")
+    assert (settings.n_per_month, settings.passive_share) == (400, m.PASSIVE_SHARE)
+    assert set(settings.sources.values()) == {"default"}
+
+
+def test_plan_settings_on_the_sample_take_goal_volume_and_passives_from_the_data(sample_db):
+    settings = m.plan_settings(sample_db)
+    goal = m.default_goal(sample_db)
+    assert settings.goal == goal
+    assert settings.n_per_month == goal.n_per_month == 380
+    assert settings.passive_share == m.baseline_passive_share(sample_db, goal)
+    assert round(settings.passive_share, 2) == 0.25
+    assert {k: settings.sources[k] for k in ("baseline", "n_per_month", "passive_share")} == {
+        "baseline": "data",
+        "n_per_month": "data",
+        "passive_share": "data",
+    }
+    assert settings.sources["lift"] == "default"
+
+
+def test_a_saved_base_goal_beats_the_data(sample_db):
+    m.save_goal(sample_db, m.Goal(lift=10, start_month="2025-01", horizon=24, n_per_month=250))
+    settings = m.plan_settings(sample_db)
+    assert (settings.goal.lift, settings.goal.horizon, settings.n_per_month) == (10, 24, 250)
+    assert settings.sources["baseline"] == "saved goal"
+    # The passive share is still the data's, for the saved goal's own start month.
+    assert settings.passive_share == m.baseline_passive_share(sample_db, settings.goal)
+
+
+def test_overrides_replace_values_and_the_passive_share_follows_the_start(sample_db):
+    settings = m.plan_settings(sample_db, {"start_month": "2025-11", "lift": 20, "shape": None})
+    assert (settings.goal.start_month, settings.goal.lift) == ("2025-11", 20)
+    assert settings.goal.baseline == m.default_goal(sample_db).baseline
+    assert settings.passive_share == m.baseline_passive_share(sample_db, settings.goal)
+    assert settings.sources["start_month"] == "given" and settings.sources["shape"] == "default"
+    given = m.plan_settings(sample_db, {"passive_share": 0.4})
+    assert (given.passive_share, given.sources["passive_share"]) == (0.4, "given")
+
+
+def test_plan_settings_refuse_a_bad_goal_and_an_unknown_setting():
+    with pytest.raises(InputError, match="horizon"):
+        m.plan_settings(None, {"baseline": -14, "horizon": 0})
+    with pytest.raises(TypeError, match="months"):
+        m.plan_settings(None, {"months": 30})
+
+
+# --- the portfolio in figures ----------------------------------------------------------------
+
+
+def portfolio_with_a_dropped_fix() -> pd.DataFrame:
+    return pd.concat(
+        [
+            certain(2).assign(name="A", cost=100_000),
+            certain(1).assign(name="B", cost=50_000, probability=0.5),
+            certain(3).assign(name="C", cost=90_000, status="dropped"),
+        ],
+        ignore_index=True,
+    )
+
+
+def test_a_dropped_fix_counts_in_neither_cost_nor_fix_count():
+    summary = m.portfolio_summary(portfolio_with_a_dropped_fix(), "bold")
+    assert (summary.scenario, summary.fixes, summary.dropped) == ("bold", 2, 1)
+    assert summary.cost == 150_000 and summary.expected_points == pytest.approx(2.5)
+    assert summary.points_per_100k == pytest.approx(2.5 / 150_000 * 100_000)
+
+
+def test_summary_agrees_with_the_fixes_the_simulation_counts():
+    portfolio = portfolio_with_a_dropped_fix()
+    plan = m.simulate(m.Goal(baseline=0, lift=5, horizon=6), portfolio, rng(), runs=20)
+    summary = m.portfolio_summary(portfolio)
+    assert summary.fixes == len(plan.value)
+    assert summary.cost == plan.value["cost"].sum()
+    assert summary.expected_points == pytest.approx(plan.value["expected_points"].sum())
+
+
+def test_a_fix_without_cost_is_counted_but_costs_nothing():
+    summary = m.portfolio_summary(certain(1).assign(cost=None))
+    assert (summary.fixes, summary.uncosted, summary.cost, summary.points_per_100k) == (
+        1,
+        1,
+        0.0,
+        None,
+    )
+
+
+def test_an_empty_portfolio_sums_to_nothing():
+    summary = m.portfolio_summary(pd.DataFrame())
+    assert (summary.fixes, summary.dropped, summary.cost, summary.expected_points) == (0, 0, 0, 0)
 
 
 @given(

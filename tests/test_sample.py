@@ -1,5 +1,7 @@
 """The sample story: deterministic, realistic, and telling the story the pages rely on."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -123,3 +125,29 @@ def test_import_sample_loads_three_kinds_and_the_assessment(files, tmp_path):
     assert [r.kind for r in reports] == ["survey", "transactional", "relationship", "maturity"]
     assert all(r.accepted > 0 for r in reports)
     assert all(r.rejected == 0 for r in reports[:3]) and reports[3].rejected == []
+
+
+def test_sample_portfolio_is_an_initiatives_csv_read_by_the_normal_reader():
+    from cxdata import milestones
+
+    portfolio, problems = milestones.read_initiatives(sample.INITIATIVES_FILE)
+    assert problems == [] and len(portfolio) == 19
+    base = portfolio[portfolio["scenario"] == "base"]
+    stretch = portfolio[portfolio["scenario"] == "stretch"]
+    # The stretch scenario: the base fixes not dropped, plus two bolder ones.
+    kept = set(base.loc[base["status"] != "dropped", "name"])
+    assert kept < set(stretch["name"]) and len(stretch) == len(kept) + 2
+
+
+def test_written_files_are_the_committed_sample_data(files):
+    committed = Path(__file__).resolve().parents[1] / "sample_data"
+    assert all(files[k].read_bytes() == (committed / files[k].name).read_bytes() for k in files)
+
+
+def test_import_sample_stores_both_portfolios(files, tmp_path):
+    from cxdata import milestones
+
+    db = store.connect(tmp_path / "cx.db")
+    sample.import_sample(db, files)
+    assert milestones.scenarios(db) == ["base", "stretch"]
+    assert len(milestones.load_initiatives(db)) == 19

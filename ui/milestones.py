@@ -3,6 +3,7 @@ the simulation and scenario comparison."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -13,49 +14,52 @@ from cxdata.formatting import signed
 from ui.common import chart_downloads, data_version, plain, uploaded_file
 
 
-def portfolio_version(database) -> tuple:
-    return tuple(
-        database.execute(
-            "SELECT count(*), total(effect_likely), total(probability), group_concat(name) "
-            "FROM initiatives"
-        ).fetchone()
-    )
-
-
 @st.cache_data(max_entries=16, show_spinner="Simulating 10,000 futures…")
-def run_simulation(path: str, version: tuple, goal: milestones.Goal, scenario: str, passive: float):
+def run_simulation(path: str, version: str, goal: milestones.Goal, scenario: str, passive: float):
+    """The simulation of one scenario, cached on the data version (every write changes it)."""
     portfolio = milestones.load_initiatives(store.connect(path), scenario)
-    return milestones.simulate(goal, portfolio, passive_share=passive)
+    rng = np.random.default_rng(milestones.SEED)
+    return milestones.simulate(goal, portfolio, rng, passive_share=passive)
 
 
-def goal_inputs(database) -> milestones.Goal:
-    saved = {g.name: g for g in milestones.load_goals(database)}
-    default = saved.get("base") or milestones.default_goal(database)
+def goal_inputs(database) -> milestones.PlanSettings:
+    """The goal widgets, filled from the stored goal (see :func:`milestones.plan_settings`),
+    and what the plan runs with once they are read."""
+    default = milestones.plan_settings(database)
+    saved = default.sources["baseline"] == "saved goal"
     with st.expander("Goal", expanded=not saved):
+        goal = default.goal
         c1, c2, c3, c4, c5, c6 = st.columns(6)
-        baseline = c1.number_input("Baseline NPS", -100.0, 100.0, float(default.baseline), 1.0)
-        lift = c2.number_input("Lift (points)", -200.0, 200.0, float(default.lift), 1.0)
-        start = c3.text_input("Start month", default.start_month, help="YYYY-MM: month 0")
-        horizon = c4.number_input("Horizon (months)", 1, 120, int(default.horizon))
+        baseline = c1.number_input("Baseline NPS", -100.0, 100.0, float(goal.baseline), 1.0)
+        lift = c2.number_input("Lift (points)", -200.0, 200.0, float(goal.lift), 1.0)
+        start = c3.text_input("Start month", goal.start_month, help="YYYY-MM: month 0")
+        horizon = c4.number_input("Horizon (months)", 1, 120, int(goal.horizon))
         shape = c5.selectbox(
             "Path shape",
             milestones.SHAPES,
-            index=milestones.SHAPES.index(default.shape),
+            index=milestones.SHAPES.index(goal.shape),
             help="S-curve: slow start, fast middle, slow end. Front-loaded: quick wins first.",
         )
-        volume = c6.number_input("Responses / month", 1, 1_000_000, int(default.n_per_month))
-        goal = milestones.Goal(
-            "base", baseline, lift, start.strip(), int(horizon), shape, int(volume)
-        )
+        volume = c6.number_input("Responses / month", 1, 1_000_000, int(goal.n_per_month))
         try:
-            goal.check()
+            settings = milestones.plan_settings(
+                database,
+                {
+                    "baseline": baseline,
+                    "lift": lift,
+                    "start_month": start.strip(),
+                    "horizon": int(horizon),
+                    "shape": shape,
+                    "n_per_month": int(volume),
+                },
+            )
         except InputError as exc:
             st.error(plain(str(exc)))
             st.stop()
         if st.button("Save goal", key="save_goal"):
-            milestones.save_goal(database, goal)
+            milestones.save_goal(database, settings.goal)
             st.toast("Goal saved.")
-    return goal
+    return settings
 
 
 def goal_line(goal: milestones.Goal, power: dict) -> None:
@@ -192,11 +196,7 @@ def simulation_section(
 ) -> milestones.Plan:
     st.header("The odds")
     plan = run_simulation(
-        str(store.database_path()),
-        (portfolio_version(database), data_version(database)),
-        goal,
-        scenario,
-        passive,
+        str(store.database_path()), data_version(database), goal, scenario, passive
     )
     end = goal.month_label(goal.horizon)
     by = milestones.month_name(end) if end else f"month {goal.horizon}"
@@ -222,7 +222,7 @@ def simulation_section(
     p = plan.power
     st.caption(
         plain(
-            f"{plan.runs:,} simulated futures (seed {plan.seed}); passives held at "
+            f"{plan.runs:,} simulated futures (seed {milestones.SEED}); passives held at "
             f"{passive:.0%} of responses. With {p['n_per_month']:,} responses a month, a change "
             f"between two months smaller than ±{p['detectable_change']:.1f} points cannot be "
             f"told from noise (two-sided 5 % test, 80 % power); detecting ±{p['delta']:.0f} "
@@ -255,16 +255,18 @@ def comparison_section(database, goal: milestones.Goal, passive: float) -> None:
         st.caption("Save the portfolio under a second scenario name to compare portfolios.")
         return
     st.header("Scenarios side by side")
-    version = (portfolio_version(database), data_version(database))
+    version = data_version(database)
     rows = []
     for name in names:
         plan = run_simulation(str(store.database_path()), version, goal, name, passive)
-        portfolio = milestones.load_initiatives(database, name)
+        summary = milestones.portfolio_summary(milestones.load_initiatives(database, name), name)
         rows.append(
             {
                 "Scenario": name,
-                "Fixes": int((portfolio["status"] != "dropped").sum()),
-                "Cost": float(pd.to_numeric(portfolio["cost"], errors="coerce").sum()),
+                "Fixes": summary.fixes,
+                "Dropped": summary.dropped,
+                "Cost": summary.cost,
+                "Expected points": summary.expected_points,
                 "P(reach target)": plan.p_goal_true,
                 "P(3-month NPS shows it)": plan.p_goal_observed,
                 "Median lift": plan.median_lift,
@@ -276,7 +278,13 @@ def comparison_section(database, goal: milestones.Goal, passive: float) -> None:
         hide_index=True,
         key="scenario_table",
         column_config={
+            "Dropped": st.column_config.NumberColumn(
+                help="dropped fixes count in neither the fixes, the cost nor the odds"
+            ),
             "Cost": st.column_config.NumberColumn(format="localized"),
+            "Expected points": st.column_config.NumberColumn(
+                format="%.1f", help="Σ probability × mean effect of the fixes counted"
+            ),
             "P(reach target)": st.column_config.NumberColumn(format="percent"),
             "P(3-month NPS shows it)": st.column_config.NumberColumn(format="percent"),
             "Median lift": st.column_config.NumberColumn(format="%+.1f"),

@@ -26,3 +26,44 @@ def test_scenario_choice_is_kept_in_the_url(app, sample_db):
     scenario = at.query_params["scenario"]
     assert (scenario[0] if isinstance(scenario, list) else scenario) == "stretch"
     assert any("With the stretch portfolio" in m.value for m in at.markdown)
+
+
+def test_cli_plan_gives_the_figures_the_page_shows(app, sample_db, fresh_database, capsys):
+    import json
+
+    from cxdata.cli import main
+
+    at = app("pages/milestones.py")
+    assert not at.exception
+    assert main(["plan", "--json", "--db", str(fresh_database)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    power, settings = result["power"], result["settings"]
+    assert power["n_per_month"] == 380
+    assert at.subheader[0].value.endswith(
+        f"· 380 responses a month · detectable change ±{power['detectable_change']:.0f} points"
+    )
+    caption = next(c.value for c in at.caption if "simulated futures" in c.value)
+    assert f"passives held at {settings['passive_share']:.0%} of responses" in caption
+    assert (
+        f"With 380 responses a month, a change between two months smaller than "
+        f"±{power['detectable_change']:.1f} points" in caption
+    )
+    assert f"would need {power['responses_needed_per_month']:,} responses a month" in caption
+    # Same goal, portfolio, volume, passive share, runs and seed: the same odds.
+    odds = next(m.value for m in at.markdown if "With the base portfolio" in m.value)
+    assert f"a {result['p_goal_true']:.0%} chance that NPS really reaches" in odds
+    assert f"a {result['p_goal_observed']:.0%} chance that the 3-month NPS" in odds
+
+
+def test_scenario_table_counts_a_dropped_fix_in_neither_fixes_nor_cost(app, sample_db):
+    import pandas as pd
+
+    from tests.pages.conftest import ROOT
+
+    at = app("pages/milestones.py")
+    table = at.dataframe[-1].value.set_index("Scenario")
+    ini = pd.read_csv(ROOT / "sample_data" / "initiatives.csv")
+    base = ini[ini["scenario"] == "base"]
+    kept = base[base["status"] != "dropped"]
+    assert table.loc["base", ["Fixes", "Dropped"]].tolist() == [len(kept), 1]
+    assert table.loc["base", "Cost"] == kept["cost"].sum()

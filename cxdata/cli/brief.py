@@ -1,0 +1,53 @@
+"""``brief``: the monthly leadership briefing as one standalone HTML file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cxdata.errors import InputError
+
+
+def add_commands(commands, common: argparse.ArgumentParser) -> None:
+    brf = commands.add_parser(
+        "brief",
+        parents=[common],
+        help="the monthly leadership briefing as a standalone HTML file",
+        description=(
+            "Write the briefing for one month (default: the latest complete month) as one HTML "
+            "file that opens offline: NPS with n and interval, changes and their significance, "
+            "status against the milestone path, maturity, fixes and spend, problems closed, "
+            "segments that moved, two masked verbatims, and the charts as embedded images."
+        ),
+    )
+    brf.add_argument("--month", metavar="YYYY-MM", help="which month (default: latest complete)")
+    brf.add_argument("--out", required=True, metavar="FILE", help="where to write the HTML")
+    brf.set_defaults(run=write_brief, show=print_brief)
+
+
+def write_brief(args: argparse.Namespace) -> dict:
+    from cxdata import brief, store
+
+    path = store.database_path(args.db)
+    if not path.exists():
+        raise InputError(f"No database at {path}: import data first (python -m cxdata import).")
+    db = store.connect(path)
+    b = brief.briefing(db, args.month)
+    html_text = brief.render_html(b)
+    db.conn.close()
+    out = Path(args.out)
+    try:
+        out.write_text(html_text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Could not write {out}: {exc.strerror}.") from None
+    return {
+        "month": b.month,
+        "out": str(out),
+        "sentence": brief.sentence(b),
+        "bytes": len(html_text.encode("utf-8")),
+    }
+
+
+def print_brief(result: dict) -> None:
+    print(result["sentence"])
+    print(f"wrote {result['out']} ({result['bytes'] / 1024:,.0f} KB)")

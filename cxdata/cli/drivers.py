@@ -1,0 +1,217 @@
+"""``correlate`` (touchpoint to relationship score, per period) and ``drivers`` (what moves the
+score: correlations and relative weights)."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from cxdata.cli.common import fmt
+from cxdata.errors import InputError
+
+# As cxdata.correlation.LOOKBACK_DAYS and cxdata.drivers.BOOTSTRAP (a test keeps them equal),
+# without importing scipy for --help.
+LOOKBACK_DAYS = 90
+BOOTSTRAP = 200
+
+
+def add_commands(commands, common: argparse.ArgumentParser) -> None:
+    cor = commands.add_parser(
+        "correlate",
+        parents=[common],
+        help="is the touchpoint-to-relationship link tightening? r and ρ per period",
+        description=(
+            "Link each relationship (overall) survey response to the same customer's "
+            "touchpoint survey responses in the days before it, and correlate the customer's "
+            "mean touchpoint score with the relationship score, per period: n customers, "
+            "Pearson r and Spearman rho with Fisher-z 95 %% intervals. Relationship responses "
+            "with no touchpoint response in the window are counted as unlinked. Reads the "
+            "database, or --survey and --relationship files."
+        ),
+    )
+    cor.add_argument("--survey", metavar="FILE", help="touchpoint survey export")
+    cor.add_argument("--relationship", metavar="FILE", help="relationship survey export")
+    cor.add_argument(
+        "--by",
+        default="quarter",
+        choices=("month", "quarter", "year"),
+        help="period of the relationship responses (default: %(default)s)",
+    )
+    cor.add_argument(
+        "--lookback-days",
+        type=int,
+        default=LOOKBACK_DAYS,
+        metavar="DAYS",
+        help="touchpoint responses this many days before count (default: %(default)s)",
+    )
+    cor.add_argument(
+        "--kpi",
+        metavar="COLUMN",
+        help="instead: correlate an operational KPI (transactional column) with the score",
+    )
+    cor.set_defaults(run=correlate, show=print_correlate)
+
+    drv = commands.add_parser(
+        "drivers",
+        parents=[common],
+        help="what moves the score: correlations and relative weights of drivers",
+        description=(
+            "Rank drivers of a target: Spearman rho and Pearson r (rows where both are "
+            "present) and Johnson's relative weights (rows where all are present; raw weights "
+            "sum to R squared, rescaled to %%) with bootstrap 95 %% intervals. FILE is read "
+            "as a plain table: any numeric columns can be drivers; a two-valued text target "
+            "is coded 1 for --positive VALUE. Without FILE, the database: targets score, "
+            "promoter or relationship_score; drivers are ratings, operational KPIs (joined "
+            "through interaction_id), segment:COLUMN and theme:NAME."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "examples:\n"
+            "  python -m cxdata drivers --target score --drivers ease,wait_time_min,"
+            "first_contact_resolution\n"
+            "  python -m cxdata drivers ratings.csv --target Overall --positive Satisfied\n"
+        ),
+    )
+    drv.add_argument("file", nargs="?", metavar="FILE", help="a CSV table (optional)")
+    drv.add_argument("--target", required=True, metavar="COLUMN", help="what to explain")
+    drv.add_argument(
+        "--drivers",
+        metavar="A,B,...",
+        help="comma-separated drivers (default: every numeric column of FILE; on the "
+        "database, the ratings and KPIs present for at least half of the responses)",
+    )
+    drv.add_argument(
+        "--method",
+        choices=("relative-weights", "spearman"),
+        default="relative-weights",
+        help="sort by relative weight or by Spearman rho (default: %(default)s)",
+    )
+    drv.add_argument("--positive", metavar="VALUE", help="the good value of a text target")
+    drv.add_argument(
+        "--bootstrap",
+        type=int,
+        default=BOOTSTRAP,
+        metavar="N",
+        help="bootstrap resamples for the weight intervals (default: %(default)s; 0 = none)",
+    )
+    drv.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
+    drv.set_defaults(run=driver_table, show=print_drivers)
+
+
+def correlate(args: argparse.Namespace) -> dict:
+    from cxdata import correlation, ingest, store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.survey or args.relationship:
+            if not (args.survey and args.relationship):
+                raise InputError("Give both --survey FILE and --relationship FILE, or neither.")
+            db = store.connect(Path(tmp) / "files.db")
+            ingest.import_file(db, ingest.read_path(args.survey), "survey")
+            ingest.import_file(db, ingest.read_path(args.relationship), "relationship")
+        else:
+            db = store.connect(args.db)
+        if args.kpi:
+            table = correlation.kpi_trend(db, args.kpi, args.by)
+            db.conn.close()
+            return {"kpi": args.kpi, "periods": correlation.kpi_dicts(table)}
+        if store.count_rows(db, "relationship") == 0:
+            raise InputError("There are no relationship survey responses to link.")
+        table = correlation.link_trend(db, args.by, args.lookback_days)
+        db.conn.close()
+    return {
+        "by": args.by,
+        "lookback_days": args.lookback_days,
+        "periods": correlation.trend_dicts(table),
+    }
+
+
+def print_correlate(result: dict) -> None:
+    rows = result["periods"]
+    if "kpi" in result:
+        print(f"{result['kpi']} against the touchpoint score")
+        print(f"{'period':<10}{'n':>8}{'r':>8}{'rho':>8}   rho 95 % CI")
+        for r in rows:
+            print(
+                f"{r['period']:<10}{r['n']:>8,}{fmt(r['pearson_r'], '+.2f'):>8}"
+                f"{fmt(r['spearman_rho'], '+.2f'):>8}   {_ci(r['spearman_ci'])}"
+            )
+        return
+    print(
+        f"Touchpoint vs relationship score, by {result['by']} "
+        f"(touchpoints up to {result['lookback_days']} days before)"
+    )
+    print(f"{'period':<10}{'customers':>10}{'unlinked':>9}{'r':>8}   r 95 % CI{'rho':>13}")
+    for r in rows:
+        print(
+            f"{r['period']:<10}{r['customers']:>10,}{r['unlinked']:>9,}"
+            f"{fmt(r['pearson_r'], '+.2f'):>8}   {_ci(r['pearson_ci']):<14}"
+            f"{fmt(r['spearman_rho'], '+.2f'):>6}"
+        )
+
+
+def _ci(pair) -> str:
+    low, high = pair
+    return "–" if low is None else f"{low:+.2f} to {high:+.2f}"
+
+
+def driver_table(args: argparse.Namespace) -> dict:
+    import numpy as np
+
+    from cxdata import drivers, ingest, store
+
+    chosen = [d.strip() for d in (args.drivers or "").split(",") if d.strip()]
+    rng = np.random.default_rng(args.seed)
+    if args.file:
+        table = ingest.read_table(ingest.read_path(args.file))
+        if args.target not in table:
+            raise InputError(
+                f"No column '{args.target}' in {Path(args.file).name}. "
+                f"Columns: {', '.join(table.columns)}."
+            )
+        table[args.target] = drivers.code_target(table[args.target], args.positive, args.target)
+        if not chosen:
+            chosen = drivers.table_drivers(table, args.target)
+            if not chosen:
+                raise InputError(
+                    f"{Path(args.file).name} has no numeric columns besides the target and id "
+                    "columns; name the drivers with --drivers A,B."
+                )
+        columns = chosen
+    else:
+        db = store.connect(args.db)
+        table_name = "relationship" if args.target == "relationship_score" else "survey"
+        if store.count_rows(db, table_name) == 0:
+            raise InputError(
+                f"There are no {table_name} responses in the database yet: import some, or "
+                "give a CSV file to read as a plain table."
+            )
+        if not chosen:
+            chosen = drivers.default_drivers(db, args.target)
+        table = drivers.driver_frame(db, args.target, chosen)
+        db.conn.close()
+        columns = drivers.expand_drivers(table, args.target, chosen)
+    result = drivers.driver_table(table, args.target, columns, bootstrap=args.bootstrap, rng=rng)
+    if args.method == "spearman":
+        result.table = result.table.sort_values(
+            "spearman_rho", key=lambda s: s.abs(), ascending=False, na_position="last"
+        )
+    return result.to_dict()
+
+
+def print_drivers(result: dict) -> None:
+    r2 = "–" if result["r2"] is None else f"{result['r2']:.3f}"
+    print(f"Drivers of {result['target']}: R² = {r2} on {result['n']:,} complete rows")
+    print(f"{'driver':<32}{'n':>8}{'rho':>7}{'r':>7}{'weight %':>10}   95 % CI")
+    for d in result["drivers"]:
+        print(
+            f"{d['driver'][:31]:<32}{d['n']:>8,}{fmt(d['spearman_rho'], '+.2f'):>7}"
+            f"{fmt(d['pearson_r'], '+.2f'):>7}{fmt(d['rescaled_pct'], '.1f'):>10}   "
+            + (
+                "–"
+                if d["rescaled_ci"][0] is None
+                else f"{d['rescaled_ci'][0]:.1f} to {d['rescaled_ci'][1]:.1f}"
+            )
+        )
+    for note in result.get("notes", []):
+        print("note: " + note)

@@ -1,0 +1,90 @@
+"""``backup``, ``restore`` and ``erase``: keeping the data safe, and forgetting a customer."""
+
+from __future__ import annotations
+
+import argparse
+
+from cxdata.errors import InputError
+
+
+def add_commands(commands, common: argparse.ArgumentParser) -> None:
+    bak = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the database consistently, even while the app is running",
+        description="Copy the database with SQLite's online backup API to FILE.",
+    )
+    bak.add_argument("--out", required=True, metavar="FILE", help="where to write the copy")
+    bak.set_defaults(run=backup, show=print_safekeeping)
+
+    rst = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="replace the database with a backup (the current one is kept aside)",
+        description=(
+            "Check that FILE is a sound CX Compass backup, keep the current database as "
+            "<db>.before-restore, and put the backup in its place. Stop the app first."
+        ),
+    )
+    rst.add_argument("file", metavar="FILE", help="a backup made with 'backup'")
+    rst.set_defaults(run=restore, show=print_safekeeping)
+
+    era = commands.add_parser(
+        "erase",
+        parents=[common],
+        help="remove every row of one customer (right to erasure)",
+        description=(
+            "Delete every survey, interaction, relationship answer, follow-up and rejected "
+            "row of one customer, in one transaction, and record that an erasure happened "
+            "(when and how many rows, not whose)."
+        ),
+    )
+    era.add_argument("--customer", required=True, metavar="ID", help="the customer id")
+    era.set_defaults(run=erase, show=print_safekeeping)
+
+
+def _existing_db(args: argparse.Namespace):
+    from cxdata import store
+
+    path = store.database_path(args.db)
+    if not path.exists():
+        raise InputError(f"No database at {path}.")
+    return store.connect(path)
+
+
+def backup(args: argparse.Namespace) -> dict:
+    from cxdata import safekeeping
+
+    db = _existing_db(args)
+    try:
+        return safekeeping.backup(db, args.out)
+    finally:
+        db.conn.close()
+
+
+def restore(args: argparse.Namespace) -> dict:
+    from cxdata import ingest, safekeeping, store
+
+    return safekeeping.restore(ingest.read_path(args.file), store.database_path(args.db))
+
+
+def erase(args: argparse.Namespace) -> dict:
+    from cxdata import safekeeping
+
+    db = _existing_db(args)
+    try:
+        return safekeeping.erase_customer(db, args.customer)
+    finally:
+        db.conn.close()
+
+
+def print_safekeeping(result: dict) -> None:
+    from cxdata import store
+
+    if "removed" in result:
+        parts = ", ".join(f"{n:,} {table}" for table, n in result["removed"].items() if n)
+        print(f"erased {result['total']:,} rows ({parts or 'none found'}); the erasure is logged")
+        return
+    counts = ", ".join(f"{result[k]:,} {k}" for k in store.KINDS)
+    where = result.get("out") or result.get("restored")
+    print(f"{'backed up to' if 'out' in result else 'restored'} {where}: {counts}")
