@@ -161,41 +161,24 @@ def driver_table(args: argparse.Namespace) -> dict:
     from cxdata import drivers, ingest, store
 
     chosen = [d.strip() for d in (args.drivers or "").split(",") if d.strip()]
-    rng = np.random.default_rng(args.seed)
     if args.file:
-        table = ingest.read_table(ingest.read_path(args.file))
-        if args.target not in table:
-            raise InputError(
-                f"No column '{args.target}' in {Path(args.file).name}. "
-                f"Columns: {', '.join(table.columns)}."
-            )
-        table[args.target] = drivers.code_target(table[args.target], args.positive, args.target)
-        if not chosen:
-            chosen = drivers.table_drivers(table, args.target)
-            if not chosen:
-                raise InputError(
-                    f"{Path(args.file).name} has no numeric columns besides the target and id "
-                    "columns; name the drivers with --drivers A,B."
-                )
-        columns = chosen
+        source = ingest.read_table(ingest.read_path(args.file))
     else:
-        db = store.connect(args.db)
-        table_name = "relationship" if args.target == "relationship_score" else "survey"
-        if store.count_rows(db, table_name) == 0:
-            raise InputError(
-                f"There are no {table_name} responses in the database yet: import some, or "
-                "give a CSV file to read as a plain table."
-            )
-        if not chosen:
-            chosen = drivers.default_drivers(db, args.target)
-        table = drivers.driver_frame(db, args.target, chosen)
-        db.conn.close()
-        columns = drivers.expand_drivers(table, args.target, chosen)
-    result = drivers.driver_table(table, args.target, columns, bootstrap=args.bootstrap, rng=rng)
-    if args.method == "spearman":
-        result.table = result.table.sort_values(
-            "spearman_rho", key=lambda s: s.abs(), ascending=False, na_position="last"
+        source = store.connect(args.db)
+    try:
+        result = drivers.rank_drivers(
+            source,
+            args.target,
+            chosen,
+            rng=np.random.default_rng(args.seed),
+            positive=args.positive,
+            bootstrap=args.bootstrap,
+            order="spearman" if args.method == "spearman" else "weight",
+            name=Path(args.file).name if args.file else None,
         )
+    finally:
+        if not args.file:
+            source.conn.close()
     return result.to_dict()
 
 
