@@ -1,10 +1,20 @@
-"""Numbers and dates the way a CX leader reads them: "+1.8", "31 Oct 2026", "2026 Q4"."""
+"""Numbers and dates the way a CX leader reads them: "+1.8", "31 Oct 2026", "October 2026".
+
+The one place for these: the pages, the HTML brief and the command line all format through
+here. pandas is imported only by the functions that need it, so the command line's parser
+stays quick to build.
+"""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from cxdata.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def natural_date(value) -> str:
@@ -13,12 +23,16 @@ def natural_date(value) -> str:
     >>> natural_date("2026-10-31 21:02:29"), natural_date(None)
     ('31 Oct 2026', '')
     """
+    import pandas as pd
+
     stamp = pd.to_datetime(value, errors="coerce")
     return "" if pd.isna(stamp) else f"{stamp.day} {stamp:%b %Y}"
 
 
 def natural_datetimes(values: pd.Series) -> pd.Series:
     """Stored timestamps → ``31 Oct 2026, 21:02`` (the time left off when it is midnight)."""
+    import pandas as pd
+
     # Stored times are UTC; older versions wrote them with "+00:00", newer ones without.
     stamps = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
     text = stamps.dt.day.astype("Int64").astype("string") + stamps.dt.strftime(" %b %Y")
@@ -27,15 +41,29 @@ def natural_datetimes(values: pd.Series) -> pd.Series:
     return text.fillna("")
 
 
+def number(value, spec: str = "+.1f") -> str:
+    """A number in the format ``spec``; ``–`` when there is none (None or NaN).
+
+    >>> number(2.345, ".2f"), number(float("nan")), number(None)
+    ('2.35', '–', '–')
+    """
+    if value is None:
+        return "–"
+    try:
+        if math.isnan(value):
+            return "–"
+    except TypeError:
+        pass
+    return format(value, spec)
+
+
 def signed(value, digits: int = 1) -> str:
     """A change or an NPS with its sign; ``–`` when there is none.
 
     >>> signed(1.84), signed(-14, 0), signed(None)
     ('+1.8', '-14', '–')
     """
-    if value is None or pd.isna(value):
-        return "–"
-    return f"{value:+.{digits}f}"
+    return number(value, f"+.{digits}f")
 
 
 def utc_now_text() -> str:
@@ -43,10 +71,14 @@ def utc_now_text() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def month_name(label: str) -> str:
-    """A ``YYYY-MM`` month label as words.
+def month_name(label: str, short: bool = False) -> str:
+    """A ``YYYY-MM`` month label (or a date in it) as words; ``short`` for tight spaces.
 
-    >>> month_name("2026-10")
-    'October 2026'
+    >>> month_name("2026-10"), month_name("2027-05-31", short=True)
+    ('October 2026', 'May 2027')
     """
-    return datetime.strptime(label, "%Y-%m").strftime("%B %Y")
+    try:
+        stamp = datetime.strptime(str(label).strip()[:7], "%Y-%m")
+    except ValueError:
+        raise InputError(f"'{label}' is not a month like 2025-03.") from None
+    return stamp.strftime("%b %Y" if short else "%B %Y")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxdata import nps
+from cxdata import formatting, nps
 from cxdata.errors import InputError
 from cxdata.store import plans
 
@@ -105,9 +105,8 @@ def _month_label(index: int) -> str:
 
 
 def month_name(label: str) -> str:
-    """``2027-05`` → ``May 2027``."""
-    index = _month_index(label)
-    return datetime(index // 12, index % 12 + 1, 1).strftime("%b %Y")
+    """``2027-05`` → ``May 2027`` (the short form, for milestone tables and cards)."""
+    return formatting.month_name(label, short=True)
 
 
 def milestone_path(goal: Goal) -> pd.DataFrame:

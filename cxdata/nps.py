@@ -15,7 +15,7 @@ weeks, months, quarters or years in pandas; no raw rows are loaded.
 
 Examples
 --------
->>> round(nps_value(20, 30, 50), 1)
+>>> float(nps_value(20, 30, 50))
 30.0
 >>> [round(x, 2) for x in nps_interval(20, 30, 50)]
 [14.05, 44.2]
@@ -70,10 +70,34 @@ def _variance(d, pa, p):
 
 
 def nps_interval(detractors, passives, promoters, method="adjusted-wald", level=0.95):
-    """(low, high) confidence interval of NPS on −100…100; arrays in, arrays out.
+    """Confidence interval of NPS on the −100…100 scale (SPEC §4).
+
+    Parameters
+    ----------
+    detractors, passives, promoters : int or array of int
+        Counts of scores 0–6, 7–8 and 9–10 (arrays give one interval per element).
+    method : {"adjusted-wald", "wald"}, default "adjusted-wald"
+        Adjusted Wald (Rocks 2016) adds 0.75 / 1.5 / 0.75 and centres on that adjusted NPS;
+        Wald uses var = p_P + p_D − (p_P − p_D)² around the raw NPS.
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    (low, high) : tuple of float, or of arrays for array input
+        Clipped to [−100, 100].
+
+    Examples
+    --------
+    SPEC §4 known answers, (D, Pa, P) = (20, 30, 50): Wald [.1469219, .4530781], adjusted
+    Wald [.1405113, .4420130]; (0, 0, 10): adjusted Wald [.4750355, 1].
 
     >>> [round(x, 4) for x in nps_interval(20, 30, 50, method="wald")]
     [14.6922, 45.3078]
+    >>> [round(x, 4) for x in nps_interval(20, 30, 50)]
+    [14.0511, 44.2013]
+    >>> [round(x, 4) for x in nps_interval(0, 0, 10)]
+    [47.5036, 100.0]
     """
     if method not in METHODS:
         raise InputError(f"Unknown interval method '{method}': use {' or '.join(METHODS)}.")
@@ -92,9 +116,26 @@ def nps_interval(detractors, passives, promoters, method="adjusted-wald", level=
 
 
 def nps_difference_test(first, second):
-    """Two-sample z test of NPS(second) − NPS(first); each a (D, Pa, P) triple or arrays.
+    """Two-sample z test of NPS(second) − NPS(first).
 
-    Returns (difference on −100…100, standard error on −100…100, two-sided p-value).
+    Parameters
+    ----------
+    first, second : tuple
+        (detractors, passives, promoters) of each group: numbers or arrays of equal shape.
+
+    Returns
+    -------
+    (difference, se, p_value) : tuple of float, or of arrays for array input
+        The change and its standard error on −100…100 (Wald variances; the adjusted-Wald
+        variance where a Wald variance is 0) and the two-sided p-value.
+
+    Examples
+    --------
+    SPEC §4: (20, 30, 50) vs (30, 30, 40) → Δ = .20, se = .1140175, p = .0794106.
+
+    >>> change, se, p = nps_difference_test((30, 30, 40), (20, 30, 50))
+    >>> round(change, 4), round(se, 4), round(p, 7)
+    (20.0, 11.4018, 0.0794106)
     """
     (d1, pa1, p1), (d2, pa2, p2) = (
         [np.asarray(x, dtype=float) for x in group] for group in (first, second)

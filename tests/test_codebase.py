@@ -21,7 +21,6 @@ def test_cxdata_never_imports_streamlit():
 SQL_TEXT = re.compile(
     r"\bSELECT\b[^\n]*\bFROM\b|\bINSERT\s+INTO\b|\bDELETE\s+FROM\b|\bUPDATE\s+\w+\s+SET\b"
     r"|\b(CREATE|DROP|ALTER)\s+(TABLE|INDEX|UNIQUE)\b|\bPRAGMA\b|\bJOIN\b\s+\w+\s+\w+\s+ON\b"
-    r"|\bGROUP\s+BY\b|\bORDER\s+BY\b"
     r"|\.execute(many|script)?\(|\.query\("
 )
 

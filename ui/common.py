@@ -228,10 +228,17 @@ def no_survey_data(extra: str = "") -> None:
 
 
 @contextlib.contextmanager
-def uploaded_file(upload):
-    """An uploaded file as a path in a private temporary folder, under a fixed name: the
-    upload's own name is only ever a label, never a path."""
+def temporary_copy(data: bytes):
+    """Bytes as a file in a private temporary folder, under a fixed name, removed afterwards:
+    an upload's own name is only ever a label, never a path. The one way uploads reach disk
+    for reading (the Data page's import keeps its copy for the length of the session)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload.csv"
-        path.write_bytes(upload.getvalue())
+        path.write_bytes(data)
         yield path
+
+
+def uploaded_file(upload):
+    """An uploaded file (``st.file_uploader``'s value) as a temporary path: see
+    :func:`temporary_copy`."""
+    return temporary_copy(upload.getvalue())

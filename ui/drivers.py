@@ -8,7 +8,7 @@ import streamlit as st
 
 from cxdata import charts, correlation, drivers, store, themes
 from cxdata.errors import InputError
-from ui.common import chart_downloads, data_version, plain, url_param
+from ui.common import chart_downloads, data_version, plain, temporary_copy, url_param
 
 PERIODS = {"month": "Month", "quarter": "Quarter", "year": "Year"}
 
@@ -396,12 +396,7 @@ def table_section() -> None:
 
 @st.cache_data(max_entries=4, show_spinner="Reading the table…")
 def _read_upload(name: str, data: bytes) -> pd.DataFrame:
-    import tempfile
-    from pathlib import Path
-
     from cxdata import ingest
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "table.csv"
-        path.write_bytes(data)
+    with temporary_copy(data) as path:
         return ingest.read_table(path, name)

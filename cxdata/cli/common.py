@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cxdata.errors import InputError
+from cxdata.formatting import number
 
 
 def fmt(x, spec="+.1f") -> str:
-    """A number in ``spec``, or ``–`` when there is none.
+    """A number in ``spec``, or ``–`` when there is none (:func:`cxdata.formatting.number`).
 
     >>> fmt(None), fmt(2.345, ".2f")
     ('–', '2.35')
     """
-    return "–" if x is None else format(x, spec)
+    return number(x, spec)
 
 
 def parse_map(items: Sequence[str]) -> dict[str, str | None]:
