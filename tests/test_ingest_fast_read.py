@@ -5,6 +5,7 @@ it cannot read (ragged rows, blank lines, bad UTF-8) fall back to pandas."""
 import pytest
 
 from cxdata import ingest, store
+from cxdata.ingest import chunks
 from tests.conftest import DATA
 
 KINDS = {"transactional.csv": "transactional", "no_date_wave.csv": "relationship"}
@@ -12,7 +13,7 @@ CORPUS = sorted(p for p in DATA.glob("*.csv") if p.name not in ("mtcars.csv",))
 
 
 def import_with(path, tmp_path, monkeypatch, fast: bool, name: str):
-    monkeypatch.setattr(ingest, "_FAST_READ_BYTES", 0 if fast else 1 << 60)
+    monkeypatch.setattr(chunks, "_FAST_READ_BYTES", 0 if fast else 1 << 60)
     db = store.connect(tmp_path / f"{name}.db")
     kind = KINDS.get(path.name, "survey")
     extra = {"wave": "W1", "wave_date": "2025-03-31"} if kind == "relationship" else {}
@@ -38,16 +39,16 @@ def test_fast_and_pandas_readers_agree(path, tmp_path, monkeypatch):
 
 
 def test_fast_reader_is_used_for_a_plain_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "_FAST_READ_BYTES", 0)
+    monkeypatch.setattr(chunks, "_FAST_READ_BYTES", 0)
     path = tmp_path / "plain.csv"
     path.write_text("date,score\n" + "".join(f"2025-01-{d:02d},{d % 11}\n" for d in range(1, 29)))
     used = []
-    original = ingest._arrow_chunks
+    original = chunks._arrow_chunks
 
     def spy(*args):
         used.append(True)
         yield from original(*args)
 
-    monkeypatch.setattr(ingest, "_arrow_chunks", spy)
+    monkeypatch.setattr(chunks, "_arrow_chunks", spy)
     report = ingest.import_file(store.connect(tmp_path / "x.db"), path, "survey")
     assert used and report.accepted == 28

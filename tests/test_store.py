@@ -2,8 +2,9 @@
 
 import pytest
 
-from cxdata import aggregates, ingest, store
+from cxdata import ingest, store
 from cxdata.errors import InputError
+from cxdata.store import counts as aggregates
 from tests.conftest import DATA
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxdata import values
+from cxdata.ingest import values
 
 NUMBER_LIKE = ["1", "2.5", "-3", "+.5", "5.", "1e3", "1E+05", "1e400", "007", "inf", "-Infinity"]
 NUMBER_LIKE += ["nan", "NaN", "1_000", "0x1A", "1,5", "1.5e", "\u0663", "\uff11", "-", ""]

@@ -11,7 +11,7 @@ import streamlit as st
 from cxdata import ingest, store
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
-from cxdata.mapping import DESCRIPTIONS, FIELDS, REQUIRED
+from cxdata.ingest.aliases import DESCRIPTIONS, FIELDS, REQUIRED
 from ui.common import bullet_list, masked_table, plain
 
 NOT_USED = "— not used —"

@@ -3,6 +3,10 @@
 Every parser takes a pandas Series of stripped strings and returns parsed values plus a boolean
 mask of cells that were present but did not parse, so the importer can say which rows failed and
 why without a Python loop over a million rows.
+
+Dates whose day and month are both numbers ("03/04/2025") need an order, decided per file by
+:func:`cxdata.ingest.day_month.day_month_order` from :func:`day_month_evidence`: the importer
+adds the evidence up over the chunks of its first pass, :func:`parse_dates` takes one column.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from cxdata.ingest.day_month import DayMonthEvidence, day_month_order
 
 # Cells that mean "no value" everywhere (SPEC §3), compared after stripping, case-insensitive.
 MISSING_TOKENS = frozenset({"", "na", "n/a", "null", "-", "none", "nan", "#n/a"})
@@ -187,6 +193,18 @@ def valid_under(parts: DateParts, month_first: bool) -> np.ndarray:
     return _calendar_ok(parts.year, month, day) & parts.matched
 
 
+def day_month_evidence(parts: DateParts) -> DayMonthEvidence:
+    """The counts that settle the day/month order, for the dates written day and month both as
+    numbers (neither ISO nor with month names)."""
+    other = parts.matched & ~parts.iso
+    return DayMonthEvidence(
+        dates=int(other.sum()),
+        month_first=int((valid_under(parts, True) & other).sum()),
+        day_first=int((valid_under(parts, False) & other).sum()),
+        slash=int((parts.slash & other).sum()),
+    )
+
+
 def _calendar_ok(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     ok = (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1000)
     month_safe = np.where(ok, month, 1).astype(int)
@@ -320,32 +338,19 @@ def parse_booleans(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_dates(cells: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Series, str | None]:
-    """Cleaned date cells → ISO text (None where invalid), with the per-file day/month rule of
-    the importer: the order under which every date is valid; when both are, month-first for
-    ``/`` and day-first for ``.`` and ``-``. Returns the dates and the assumption made, if any.
+    """Cleaned date cells → ISO text (None where invalid), in the day/month order
+    :func:`~cxdata.ingest.day_month.day_month_order` decides for the column. Returns the dates
+    and the assumption made, if any (only when every date was valid both ways).
     """
     parts = split_dates(cells)
-    non_iso = parts.matched & ~parts.iso
+    order = day_month_order(day_month_evidence(parts), dayfirst)
     assumption = None
-    if dayfirst is not None:
-        month_first = not dayfirst
-    elif not non_iso.any():
-        month_first = True
-    else:
-        ok_mf = valid_under(parts, True)[non_iso].all()
-        ok_df = valid_under(parts, False)[non_iso].all()
-        if ok_mf and ok_df:
-            month_first = bool(parts.slash[non_iso].mean() >= 0.5)
-            assumption = "dates read as " + ("month-first" if month_first else "day-first")
-        else:
-            month_first = bool(
-                ok_mf
-                or not ok_df
-                and valid_under(parts, True)[non_iso].mean()
-                >= valid_under(parts, False)[non_iso].mean()
-            )
-    out, valid = assemble_dates(parts, month_first)
-    return pd.Series(np.where(valid, out, None), index=cells.index, dtype=object), assumption
+    if order.reason == "both":
+        assumption = "dates read as " + ("month-first" if order.month_first else "day-first")
+    out, valid = assemble_dates(parts, order.month_first)
+    return pd.Series(
+        np.where(valid, out, np.array(None)), index=cells.index, dtype=object
+    ), assumption
 
 
 _ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$"
@@ -368,7 +373,8 @@ def iso_dates(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
         pass
     else:
         valid = _fill(present, False).to_numpy(zero_copy_only=False)
-        return np.where(valid, a.to_numpy(zero_copy_only=False), None).astype(object), valid
+        text = a.to_numpy(zero_copy_only=False)
+        return np.where(valid, text, np.array(None)).astype(object), valid
 
     def part(start: int, stop: int) -> np.ndarray:
         return _as_float(pc.utf8_slice_codeunits(a, start, stop))
@@ -380,5 +386,5 @@ def iso_dates(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
         valid = _calendar_ok(np.nan_to_num(year), np.nan_to_num(month), np.nan_to_num(day))
     valid &= time_ok & _fill(present, False).to_numpy(zero_copy_only=False)
     text = a.to_numpy(zero_copy_only=False)
-    out = np.where(valid, text, None).astype(object)
+    out = np.where(valid, text, np.array(None)).astype(object)
     return out, valid

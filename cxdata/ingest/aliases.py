@@ -59,6 +59,12 @@ REQUIRED = {
     "relationship": ("responded_at", "score"),
 }
 
+
+def date_field(kind: str) -> str:
+    """The field that holds the date of a row of ``kind`` (``occurred_at``, ``responded_at``)."""
+    return next(f for f, t in FIELDS[kind].items() if t == "date")
+
+
 DESCRIPTIONS = {
     "response_id": "response id",
     "responded_at": "response date",

@@ -1,0 +1,251 @@
+"""Import a CSV export into the store (SPEC §3): detect, map, validate, write atomically.
+
+The file is read twice in chunks, so memory stays bounded however long it is:
+
+1. *Profile*: which column holds valid 0–10 scores, which day/month order makes every date
+   valid, which extra columns are numeric. Only the columns these decisions need are built.
+2. *Write*: parse each chunk with those decisions (counting quoted line breaks, which shift
+   line numbers, when the file has any) and upsert the accepted rows, all inside one
+   ``BEGIN IMMEDIATE`` transaction, so an import lands whole or not at all. Rows go to SQLite
+   on a second thread while the next chunk is parsed. A large import rebuilds the indexes once
+   at the end; into an empty table it also builds the unique key (source, id) then, instead of
+   checking it row by row (see :meth:`Writer.build_key <cxdata.ingest.writer.Writer.build_key>`).
+
+Usage::
+
+    db = store.connect("data/cx.db")
+    report = import_file(db, "export.csv", "survey")
+    print(report.accepted, report.rejected, report.assumptions)
+
+The package, in the order a file goes through it:
+
+- :mod:`~cxdata.ingest.sniff` — encoding, delimiter, survey-tool header rows;
+- :mod:`~cxdata.ingest.aliases` — the fields of each kind, and headers matched onto them;
+- :mod:`~cxdata.ingest.chunks` — reading the rows in chunks (pandas or Arrow), and whole small
+  tables (:func:`read_raw`, :func:`read_table`);
+- :mod:`~cxdata.ingest.values` — parsing cells: missing tokens, scores, dates, numbers, yes/no;
+  with :mod:`~cxdata.ingest.day_month`, the one rule for the day/month order of dates;
+- :mod:`~cxdata.ingest.profile` and :mod:`~cxdata.ingest.plan` — pass 1: column statistics,
+  then the decisions taken from them;
+- :mod:`~cxdata.ingest.rows` and :mod:`~cxdata.ingest.writer` — pass 2: each chunk parsed
+  and checked, then written;
+- :mod:`~cxdata.ingest.report` — what the import did.
+
+This module wires them together: :func:`import_file`, :func:`inspect_file` (the preview) and
+:func:`rejections_frame`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import sqlite_utils
+
+from cxdata import store
+from cxdata.errors import InputError
+from cxdata.ingest import aliases
+from cxdata.ingest.chunks import RawTable, raw_chunks, read_path, read_raw, read_table
+from cxdata.ingest.plan import Plan, import_plan
+from cxdata.ingest.report import (
+    REPORTED_REJECTIONS,
+    ImportReport,
+    Progress,
+    already_imported,
+    no_valid_rows,
+)
+from cxdata.ingest.sniff import FileFormat, sniff
+from cxdata.ingest.writer import Writer
+from cxdata.store import counts
+
+__all__ = [
+    "CHUNK_ROWS",
+    "REPORTED_REJECTIONS",
+    "ImportReport",
+    "Progress",
+    "RawTable",
+    "import_file",
+    "inspect_file",
+    "read_path",
+    "read_raw",
+    "read_table",
+    "rejections_frame",
+]
+
+CHUNK_ROWS = 100_000
+
+# Imports at least this large (and at least half the table) rebuild indexes once at the end.
+_DEFER_INDEXES_ROWS = 50_000
+
+
+def import_file(
+    db: sqlite_utils.Database,
+    path: str | os.PathLike,
+    kind: str | None = None,
+    *,
+    source: str = "default",
+    mapping: dict[str, str | None] | None = None,
+    wave: str | None = None,
+    wave_date: str | None = None,
+    dayfirst: bool | None = None,
+    file_name: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one CSV file of ``kind`` into ``db`` and report what happened.
+
+    Parameters
+    ----------
+    db : the store (see :func:`cxdata.store.connect`).
+    path : the CSV file.
+    kind : ``survey``, ``transactional`` or ``relationship``; guessed from the columns if None.
+    source : label that scopes ids, so two tools that both number from 1 do not collide.
+    mapping : overrides, canonical field → the file's column name (None or "" to unmap).
+    wave, wave_date : label and ``YYYY-MM-DD`` date for a file without dates (a survey wave).
+    dayfirst : force day-first (True) or month-first (False) dates; None decides per file.
+    file_name : the name shown in messages and stored (an upload's own name).
+    progress : called with (fraction done, message) as chunks are processed.
+
+    Raises
+    ------
+    InputError
+        The file cannot be imported (empty, unreadable, a required column missing, no valid
+        row); nothing is written.
+    """
+    progress = progress or (lambda fraction, text: None)
+    fmt = sniff(path, file_name)
+    kind = kind or aliases.guess_kind(fmt.headers, fmt.labels, fmt.name)
+    if kind not in aliases.FIELDS:
+        raise InputError(f"Unknown kind '{kind}': use survey, transactional or relationship.")
+    source = (source or "default").strip() or "default"
+    report = ImportReport(dataset_id=None, file=fmt.name, kind=kind, source=source)
+    earlier = store.find_dataset(db, fmt.sha256, kind, source)
+    if earlier:
+        return already_imported(report, earlier)
+    plan = import_plan(fmt, kind, mapping or {}, wave, wave_date, dayfirst, chunk_rows, progress)
+    with store.transaction(db) as conn:
+        earlier = store.find_dataset(db, fmt.sha256, kind, source)
+        if earlier:  # another process imported the same file while we profiled it
+            return already_imported(report, earlier)
+        before = store.count_rows(db, kind)
+        report.mapping = plan.mapping()
+        report.assumptions = fmt.notes + plan.assumptions
+        report.file_format = {**fmt.describe(), "decimal": "," if plan.decimal_comma else "."}
+        report.file_format["columns"] = plan.columns
+        dataset_id = store.insert_dataset(conn, _dataset_record(report, fmt))
+        report.dataset_id = dataset_id
+        report.extra_columns = list(plan.extras.values())
+        _add_extra_columns(db, conn, plan)
+        plan.table_had_rows = before > 0
+        big = plan.rows >= _DEFER_INDEXES_ROWS and plan.rows >= before // 2
+        plan.key_deferred = big and before == 0
+        writer = Writer(conn, plan, report, dataset_id, source)
+        with store.indexes_deferred(conn, kind, big):
+            if plan.key_deferred:
+                store.drop_key(conn, kind)
+            writer.write(chunk_rows, progress)
+            if plan.key_deferred:
+                writer.build_key()
+        if plan.kind == "survey":
+            counts.apply(conn, counts.total(writer.counts))
+        if report.accepted == 0:
+            raise InputError(no_valid_rows(report, fmt.name))
+        report.inserted = store.count_rows(db, kind) - before
+        report.updated = report.accepted - report.duplicates_in_file - report.inserted
+        store.update_dataset(conn, dataset_id, {**report.counts(), "warnings": report.warnings})
+    progress(1.0, f"Imported {report.accepted:,} rows from {fmt.name}")
+    return report
+
+
+def _dataset_record(report: ImportReport, fmt: FileFormat) -> dict:
+    return {
+        "file_name": fmt.name,
+        "kind": report.kind,
+        "source": report.source,
+        "sha256": fmt.sha256,
+        **report.counts(),
+        "mapping": report.mapping,
+        "assumptions": report.assumptions,
+        "warnings": [],
+        "file_format": report.file_format,
+    }
+
+
+def _add_extra_columns(db: sqlite_utils.Database, conn, plan: Plan) -> None:
+    existing = set(store.table_columns(db, plan.kind))
+    new = {
+        name: ("REAL" if plan.extra_numeric[j] else "TEXT")
+        for j, name in plan.extras.items()
+        if name not in existing
+    }
+    store.add_columns(conn, plan.kind, new)
+
+
+def inspect_file(
+    path: str | os.PathLike,
+    kind: str | None = None,
+    *,
+    mapping: dict[str, str | None] | None = None,
+    dayfirst: bool | None = None,
+    file_name: str | None = None,
+    sample_rows: int = 8,
+    progress: Progress | None = None,
+) -> dict:
+    """What an import of this file would do, without writing anything (the Data page preview).
+
+    Returns a dict with the file's ``format``, guessed or given ``kind``, ``columns``, ``rows``,
+    the ``mapping`` (field → column) the import would use, ``missing`` required fields,
+    ``needs_wave`` (no date column: a wave label and date are needed), ``assumptions``,
+    ``extra_columns`` and the first rows as ``sample`` (a DataFrame of the raw text).
+
+    Raises
+    ------
+    InputError
+        The file is unreadable, empty, or has no data rows.
+    """
+    fmt = sniff(path, file_name)
+    guessed = kind is None
+    kind = kind or aliases.guess_kind(fmt.headers, fmt.labels, fmt.name)
+    plan = import_plan(
+        fmt,
+        kind,
+        mapping or {},
+        None,
+        None,
+        dayfirst,
+        CHUNK_ROWS,
+        progress or (lambda fraction, text: None),
+        require=False,
+    )
+    date_field = aliases.date_field(kind)
+    missing = [f for f in aliases.REQUIRED[kind] if f not in plan.field_cols]
+    first = next(raw_chunks(fmt, plan.width, sample_rows), None)
+    sample = pd.DataFrame(columns=plan.columns)
+    if first is not None:
+        sample = first.iloc[:, : len(plan.columns)].set_axis(plan.columns, axis=1)
+    return {
+        "file": fmt.name,
+        "kind": kind,
+        "kind_guessed": guessed,
+        "format": fmt.describe(),
+        "columns": plan.columns,
+        "rows": plan.rows,
+        "mapping": plan.mapping(),
+        "missing": [f for f in missing if f != date_field],
+        "needs_wave": date_field in missing,
+        "assumptions": fmt.notes + plan.assumptions,
+        "extra_columns": list(plan.extras.values()),
+        "sample": sample,
+    }
+
+
+def rejections_frame(db: sqlite_utils.Database, dataset_id: int) -> pd.DataFrame:
+    """All rejected rows of an import as a table: row, line, reason, then the file's columns."""
+    rows = store.dataset_rejections(db, dataset_id)
+    dataset = next((d for d in store.list_datasets(db) if d["id"] == dataset_id), None)
+    columns = (dataset or {}).get("file_format", {}).get("columns", [])
+    records = []
+    for r in rows:
+        cells = dict(zip(columns, r["cells"])) if columns else {}
+        records.append({"row": r["row"], "line": r["line"], "reason": r["reason"], **cells})
+    return pd.DataFrame(records, columns=["row", "line", "reason", *columns])

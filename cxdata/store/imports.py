@@ -1,0 +1,60 @@
+"""The SQL an import runs besides writing its rows (:mod:`cxdata.store.kinds`):
+what the importer (:mod:`cxdata.ingest.writer`) asks while its transaction is open.
+
+An upsert replaces stored survey rows and a deferred key drops a file's repeated ids; either
+way the per-day counts must lose exactly those rows, so the importer first asks for their counts
+(:func:`survey_counts_of_ids`, :func:`survey_counts_of_rows`). Call these on the import's
+connection, inside its transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+import pandas as pd
+
+from cxdata.store import counts
+from cxdata.store.sql import quote
+
+
+def repeated_key_rows(conn: sqlite3.Connection, table: str, key_column: str) -> list[int]:
+    """Row ids (``id``) of the rows of ``table`` whose (source, ``key_column``) a later row
+    (higher ``id``) repeats: every row of a repeated key but its last."""
+    return [
+        row_id
+        for (row_id,) in conn.execute(
+            "SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY source, "
+            f"{quote(key_column)} ORDER BY id DESC) AS later FROM {quote(table)}) "
+            "WHERE later > 1"
+        )
+    ]
+
+
+def delete_rows(conn: sqlite3.Connection, table: str, row_ids: Sequence[int]) -> None:
+    """Delete the rows of ``table`` with these row ids (``id``)."""
+    conn.execute(
+        f"DELETE FROM {quote(table)} WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(list(row_ids))],
+    )
+
+
+def survey_counts_of_rows(conn: sqlite3.Connection, row_ids: Sequence[int]) -> pd.DataFrame:
+    """Per-day counts (as :func:`cxdata.store.counts.counts` gives them) of the stored survey
+    rows with these row ids (``id``)."""
+    return counts.counts_of_rows(
+        conn, "id IN (SELECT value FROM json_each(?))", [json.dumps(list(row_ids))]
+    )
+
+
+def survey_counts_of_ids(conn: sqlite3.Connection, source: str, response_ids) -> pd.DataFrame:
+    """Per-day counts of the stored survey rows of ``source`` with these response ids (the rows
+    an upsert of them is about to replace); an empty frame for no ids."""
+    if len(response_ids) == 0:
+        return pd.DataFrame()
+    return counts.counts_of_rows(
+        conn,
+        "source = ? AND response_id IN (SELECT value FROM json_each(?))",
+        [source, json.dumps([str(i) for i in response_ids])],
+    )
