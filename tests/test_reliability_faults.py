@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from cxdata import aggregates, ingest, nps, safekeeping, sample, store
+from cxdata import ingest, nps, safekeeping, sample, store
 from cxdata.errors import InputError
+from cxdata.store import counts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +51,7 @@ def test_import_killed_half_way_leaves_the_database_as_it_was(tmp_path):
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     after = {t: store.count_rows(db, t) for t in before}
     assert after == before
-    assert aggregates.consistent(db)
+    assert counts.consistent(db)
 
 
 def _import_in_process(db_path: Path, csv: Path) -> subprocess.Popen:
@@ -104,7 +105,7 @@ def test_two_imports_and_a_reader_at_once(tmp_path):
     # The reader only ever saw whole imports: 0, either one, or both.
     assert seen <= {0, 30_000, 20_000, 50_000}
     db = store.connect(path)
-    assert store.count_rows(db, "survey") == 50_000 and aggregates.consistent(db)
+    assert store.count_rows(db, "survey") == 50_000 and counts.consistent(db)
 
 
 def test_backup_while_writing_is_consistent_and_restores(tmp_path):
@@ -119,7 +120,7 @@ def test_backup_while_writing_is_consistent_and_restores(tmp_path):
     copy = store.connect(tmp_path / "backup.db")
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert report["survey"] in (9_130, 9_130 + 30_000)  # before the import, or after it
-    assert aggregates.consistent(copy)  # a whole import or none, never half of one
+    assert counts.consistent(copy)  # a whole import or none, never half of one
     copy.conn.close()
     # Something goes wrong afterwards; the backup brings the data back.
     store.delete_dataset(db, store.list_datasets(db)[-1]["id"])
@@ -164,7 +165,7 @@ def test_erase_removes_a_customer_everywhere_and_logs_only_that_it_happened(samp
             ).fetchone()[0]
             == 0
         )
-    assert aggregates.consistent(sample_db)
+    assert counts.consistent(sample_db)
     log = sample_db.execute("SELECT * FROM erasures").fetchall()
     assert len(log) == 1 and customer not in str(log)
 

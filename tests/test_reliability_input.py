@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxdata import aggregates, ingest, store
+from cxdata import ingest, store
 from cxdata.errors import InputError
+from cxdata.store import counts
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("CXDATA_FUZZ_EXAMPLES", "150")),
@@ -41,7 +42,7 @@ def import_or_refuse(db, path, kind="survey"):
     stored = store.count_rows(db, kind) - rows_before
     assert stored == report.inserted and report.accepted >= report.inserted
     assert report.accepted + report.rejected + report.blank + report.skipped == report.rows
-    assert aggregates.consistent(db)
+    assert counts.consistent(db)
     return report
 
 

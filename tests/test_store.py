@@ -4,7 +4,7 @@ import pytest
 
 from cxdata import ingest, store
 from cxdata.errors import InputError
-from cxdata.store import counts as aggregates
+from cxdata.store import counts
 from tests.conftest import DATA
 
 
@@ -224,7 +224,7 @@ def test_an_error_while_a_chunk_is_being_written_leaves_nothing(
     before = snapshot(db)
     body = "".join(f"R{i},2025-04-{(i % 28) + 1:02d},{i % 11}\n" for i in range(50))
     path = write_csv("half.csv", "id,date,score\n" + body)
-    monkeypatch.setattr(aggregates, "counts", failing(aggregates.counts, 3, "out of memory", []))
+    monkeypatch.setattr(counts, "counts", failing(counts.counts, 3, "out of memory", []))
     monkeypatch.setattr(ingest, "_DEFER_INDEXES_ROWS", 0 if bulk else 1 << 40)
     with pytest.raises(RuntimeError, match="out of memory"):
         ingest.import_file(db, path, "survey", chunk_rows=10)

@@ -6,7 +6,8 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxdata import aggregates, ingest, nps, store
+from cxdata import ingest, nps, store
+from cxdata.store import counts
 
 CHANNELS = ["Phone", "Chat", "", "Web"]
 
@@ -54,11 +55,11 @@ def test_counts_match_a_fresh_count_after_imports_and_deletes(
         path = folder / f"f{i}.csv"
         path.write_text(text)
         ids.append(ingest.import_file(db, path, "survey").dataset_id)
-        assert aggregates.consistent(db)
+        assert counts.consistent(db)
     for k in deletes:
         if k < len(ids):
             store.delete_dataset(db, ids[k])
-            assert aggregates.consistent(db)
+            assert counts.consistent(db)
 
 
 def test_trend_from_counts_equals_the_trend_from_responses(sample_db):
@@ -71,7 +72,7 @@ def test_trend_from_counts_equals_the_trend_from_responses(sample_db):
 
 
 def test_sample_database_counts_are_consistent(sample_db):
-    assert aggregates.consistent(sample_db)
+    assert counts.consistent(sample_db)
 
 
 STORED = (
@@ -103,7 +104,7 @@ def test_the_bulk_path_stores_what_the_plain_path_stores(tmp_path_factory, files
             got = ingest.import_file(bulk, path, "survey", chunk_rows=chunk_rows)
         assert [getattr(got, k) for k in REPORTED] == [getattr(expected, k) for k in REPORTED]
         assert list(bulk.query(STORED)) == list(plain.query(STORED))
-        assert aggregates.consistent(bulk)
+        assert counts.consistent(bulk)
         assert indexes(bulk) == indexes(plain)
 
 
