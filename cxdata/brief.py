@@ -446,7 +446,8 @@ def chart_images(b: Briefing) -> dict[str, bytes]:
 
 def facts(b: Briefing) -> list[tuple[str, str]]:
     """The briefing's figures as (label, value) pairs for the HTML brief: the page's cards
-    (:func:`cards`) and action lines (:func:`action_lines`), word for word."""
+    (:func:`cards`) word for word, then the comparison with a year earlier and the weakest
+    maturity domain."""
     rows = [(c.label, f"{c.value} ({c.caption})" if c.caption else c.value) for c in cards(b)]
     if b.last_year and b.last_year.change is not None:
         c = b.last_year
@@ -459,7 +460,6 @@ def facts(b: Briefing) -> list[tuple[str, str]]:
                 f"{b.maturity['weakest']} ({b.maturity['weakest_score']:.2f} of 4)",
             )
         )
-    rows += [("Fixes and follow-up", line) for line in action_lines(b)]
     return rows
 
 
@@ -482,6 +482,9 @@ def render_html(b: Briefing, images: dict[str, bytes] | None = None) -> str:
         "<table>",
         *(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in facts(b)),
         "</table>",
+        "<h2>Fixes and follow-up</h2><ul>",
+        *(f"<li>{e(line)}</li>" for line in action_lines(b)),
+        "</ul>",
     ]
     for key, title in (("trend", "NPS by month"), ("milestones", "Against the milestone path")):
         if key in images:
