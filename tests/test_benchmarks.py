@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Seconds each (processes killed mid-import, fuzzing, benchmark runs): not in make test-fast.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted((ROOT / "benchmarks").glob("bench_*.py"))
 

@@ -3,6 +3,7 @@
 import string
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -82,6 +83,7 @@ STORED = (
 REPORTED = ("rows", "accepted", "inserted", "updated", "rejected", "duplicates_in_file")
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

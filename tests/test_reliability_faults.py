@@ -16,6 +16,9 @@ from cxdata import ingest, nps, safekeeping, sample, store
 from cxdata.errors import InputError
 from cxdata.store import counts
 
+# Seconds each (processes killed mid-import, fuzzing, benchmark runs): not in make test-fast.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

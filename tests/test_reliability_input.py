@@ -15,6 +15,9 @@ from cxdata import ingest, store
 from cxdata.errors import InputError
 from cxdata.store import counts
 
+# Seconds each (processes killed mid-import, fuzzing, benchmark runs): not in make test-fast.
+pytestmark = pytest.mark.slow
+
 SETTINGS = settings(
     max_examples=int(os.environ.get("CXDATA_FUZZ_EXAMPLES", "150")),
     deadline=None,
