@@ -10,6 +10,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from cxdata.nps import LOW_N
+
 # What the builders return: a single, layered or faceted chart (all have .to_dict(),
 # .properties() and render the same way).
 Chart = alt.TopLevelMixin
@@ -32,14 +34,18 @@ def _fmt_table(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def nps_trend_chart(table: pd.DataFrame, *, title: str = "NPS", height: int = 320) -> Chart:
+def nps_trend_chart(
+    table: pd.DataFrame, *, title: str = "NPS", height: int = 320, low_n: int = LOW_N
+) -> Chart:
     """NPS per period: line, confidence band, rolling 3-period line, n and p in the tooltip,
     filled markers where the change from the previous period is significant, hollow grey
-    markers for low-n periods. ``table`` is :func:`cxdata.nps.trend` (+ :func:`rolling`)."""
+    markers for low-n periods (flagged by :func:`cxdata.nps.trend` below ``low_n``, which
+    only names them in the legend). ``table`` is :func:`cxdata.nps.trend` (+ ``rolling``)."""
+    low_label = f"low n (< {low_n})"
     data = _fmt_table(table)
     data["marker"] = "change not significant"
     data.loc[data["significant"].fillna(False).astype(bool), "marker"] = "significant change"
-    data.loc[data["low_n"].astype(bool), "marker"] = "low n (< 30)"
+    data.loc[data["low_n"].astype(bool), "marker"] = low_label
     x = alt.X(
         "group:O",
         sort=alt.SortField("order"),
@@ -71,7 +77,7 @@ def nps_trend_chart(table: pd.DataFrame, *, title: str = "NPS", height: int = 32
             "marker:N",
             title=None,
             scale=alt.Scale(
-                domain=["significant change", "change not significant", "low n (< 30)"],
+                domain=["significant change", "change not significant", low_label],
                 range=[PROMOTER, NEUTRAL, PASSIVE],
             ),
             legend=alt.Legend(orient="top", labelLimit=220),
@@ -79,7 +85,7 @@ def nps_trend_chart(table: pd.DataFrame, *, title: str = "NPS", height: int = 32
         shape=alt.Shape(
             "marker:N",
             scale=alt.Scale(
-                domain=["significant change", "change not significant", "low n (< 30)"],
+                domain=["significant change", "change not significant", low_label],
                 range=["diamond", "circle", "triangle-down"],
             ),
             legend=None,

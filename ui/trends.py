@@ -148,7 +148,7 @@ def segment_table(seg: pd.DataFrame) -> pd.DataFrame:
 
     def note(row):
         if row["hidden"]:
-            return "n < 5: hidden"
+            return f"n < {nps.HIDE_N}: hidden"
         parts = ["significant"] if row["significant"] else []
         return ", ".join(parts + (["low n"] if row["low_n"] else []))
 

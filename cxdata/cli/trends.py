@@ -126,6 +126,8 @@ def nps_trend(args: argparse.Namespace) -> dict:
 
 
 def print_nps(result: dict) -> None:
+    from cxdata.nps import HIDE_N
+
     o = result["overall"]
     pct = round(result["level"] * 100)
     print(
@@ -142,7 +144,8 @@ def print_nps(result: dict) -> None:
     )
     print(head)
     for g in result["groups"]:
-        flags = "hidden (n < 5)" if g["hidden"] else ("low n" if g["low_n"] else "")
+        hidden = f"hidden (n < {HIDE_N})"
+        flags = hidden if g["hidden"] else ("low n" if g["low_n"] else "")
         print(
             (f"{g['segment'][:15]:<16}" if seg else "")
             + f"{g['group'][:11]:<12}{g['n']:>7,}{fmt(g['nps']):>8}{fmt(g['ci_low']):>8}"
