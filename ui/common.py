@@ -230,8 +230,8 @@ def no_survey_data(extra: str = "") -> None:
 @contextlib.contextmanager
 def temporary_copy(data: bytes):
     """Bytes as a file in a private temporary folder, under a fixed name, removed afterwards:
-    an upload's own name is only ever a label, never a path. The one way uploads reach disk
-    for reading (the Data page's import keeps its copy for the length of the session)."""
+    an upload's own name is only ever a label, never a path. The one way uploads reach disk:
+    every page that reads an upload (Data, Maturity, Milestones, Drivers) goes through it."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload.csv"
         path.write_bytes(data)

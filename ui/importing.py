@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -12,7 +9,7 @@ from cxdata import ingest, store
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
 from cxdata.ingest.aliases import DESCRIPTIONS, FIELDS, REQUIRED
-from ui.common import bullet_list, masked_table, plain
+from ui.common import bullet_list, masked_table, plain, temporary_copy, uploaded_file
 
 NOT_USED = "— not used —"
 KIND_LABELS = {
@@ -20,32 +17,27 @@ KIND_LABELS = {
     "transactional": "Operational interactions (tickets, calls, orders)",
     "relationship": "Relationship survey responses",
 }
-_UPLOADS = Path(tempfile.gettempdir()) / "cx-compass-uploads"
-
-
-def saved_upload(upload) -> Path:
-    """The upload's bytes in a private temporary file, named by its id, never by its name."""
-    _UPLOADS.mkdir(exist_ok=True)
-    path = _UPLOADS / f"{upload.file_id}.csv"
-    if not path.exists():
-        path.write_bytes(upload.getvalue())
-    return path
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=64)
-def _inspect(path: str, kind: str | None, overrides: tuple, dayfirst: bool | None, name: str):
-    return ingest.inspect_file(
-        path, kind, mapping=dict(overrides), dayfirst=dayfirst, file_name=name
-    )
+def _inspect(
+    file_id: str, _data: bytes, kind: str | None, overrides: tuple, dayfirst: bool | None, name: str
+):
+    """The preview of one upload (cached by its upload id; ``_data``, its bytes, is not hashed).
+    The bytes reach disk only for the length of the call, in a private temporary folder."""
+    with temporary_copy(_data) as path:
+        return ingest.inspect_file(
+            path, kind, mapping=dict(overrides), dayfirst=dayfirst, file_name=name
+        )
 
 
 def upload_panel(upload) -> None:
     """Preview, mapping editor, options and the Import button for one uploaded file."""
     key = upload.file_id
-    path = saved_upload(upload)
+    data = upload.getvalue()
     st.subheader(upload.name, divider="gray")
     try:
-        guessed = _inspect(str(path), None, (), None, upload.name)
+        guessed = _inspect(key, data, None, (), None, upload.name)
     except InputError as exc:
         st.error(plain(exc))
         return
@@ -58,7 +50,7 @@ def upload_panel(upload) -> None:
         key=f"kind_{key}",
         help="Guessed from the column names; change it if the guess is wrong.",
     )
-    overrides = _mapping_editor(key, kind, path, upload.name)
+    overrides = _mapping_editor(key, data, kind, upload.name)
     c1, c2 = st.columns(2)
     dayfirst = c1.checkbox(
         "Dates are day-first (03/04/2025 is 3 April)",
@@ -73,7 +65,7 @@ def upload_panel(upload) -> None:
     )
     try:
         info = _inspect(
-            str(path), kind, tuple(sorted(overrides.items())), dayfirst or None, upload.name
+            key, data, kind, tuple(sorted(overrides.items())), dayfirst or None, upload.name
         )
     except InputError as exc:
         st.error(plain(exc))
@@ -103,15 +95,15 @@ def upload_panel(upload) -> None:
         names = ", ".join(DESCRIPTIONS.get(f, f) for f in info["missing"])
         st.error(plain(f"Choose the column for: {names}."))
     if st.button("Import", key=f"import_{key}", type="primary", disabled=bool(blocked)):
-        _run_import(key, path, upload.name, kind, overrides, wave, wave_date, dayfirst, source)
+        _run_import(upload, kind, overrides, wave, wave_date, dayfirst, source)
     report = st.session_state.get(f"report_{key}")
     if report is not None:
         import_report(report)
 
 
-def _mapping_editor(key: str, kind: str, path: Path, name: str) -> dict[str, str | None]:
+def _mapping_editor(key: str, data: bytes, kind: str, name: str) -> dict[str, str | None]:
     """A column picker per field, starting from the automatic mapping; returns the overrides."""
-    auto = _inspect(str(path), kind, (), None, name)
+    auto = _inspect(key, data, kind, (), None, name)
     columns = auto["columns"]
     options = [NOT_USED, *columns]
     overrides: dict[str, str | None] = {}
@@ -133,21 +125,23 @@ def _mapping_editor(key: str, kind: str, path: Path, name: str) -> dict[str, str
     return overrides
 
 
-def _run_import(key, path, name, kind, overrides, wave, wave_date, dayfirst, source) -> None:
+def _run_import(upload, kind, overrides, wave, wave_date, dayfirst, source) -> None:
+    key = upload.file_id
     bar = st.progress(0.0, text="Starting…")
     try:
-        report = ingest.import_file(
-            store.connect(store.database_path()),
-            path,
-            kind,
-            source=source,
-            mapping=overrides,
-            wave=wave or None,
-            wave_date=wave_date,
-            dayfirst=dayfirst or None,
-            file_name=name,
-            progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text),
-        )
+        with uploaded_file(upload) as path:
+            report = ingest.import_file(
+                store.connect(store.database_path()),
+                path,
+                kind,
+                source=source,
+                mapping=overrides,
+                wave=wave or None,
+                wave_date=wave_date,
+                dayfirst=dayfirst or None,
+                file_name=upload.name,
+                progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text),
+            )
     except InputError as exc:
         bar.empty()
         st.session_state.pop(f"report_{key}", None)

@@ -72,3 +72,19 @@ def test_load_sample_fills_the_database(app, fresh_database):
     assert not at.exception
     kinds = {d["kind"] for d in store.list_datasets(store.connect(fresh_database))}
     assert kinds == {"survey", "transactional", "relationship", "maturity"}
+
+
+def test_an_uploaded_file_leaves_no_copy_on_disk(app, tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    at = app("pages/data.py")
+    at.file_uploader(key="upload").set_value(
+        ("bad_values.csv", (DATA / "bad_values.csv").read_bytes(), "text/csv")
+    ).run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception
+    assert "Imported 1 of 7 rows" in texts(at)
+    assert list(scratch.iterdir()) == []  # previewed and imported, and nothing left behind
