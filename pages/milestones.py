@@ -4,7 +4,8 @@ the odds of getting there."""
 import streamlit as st
 
 from cxdata import milestones
-from ui.common import db, page_setup
+from cxdata.errors import InputError
+from ui.common import db, page_setup, plain
 from ui.milestones import (
     comparison_section,
     goal_inputs,
@@ -28,5 +29,8 @@ else:
         "the status month by month."
     )
 scenario = portfolio_section(database)
-simulation_section(database, goal, scenario, passive)
-comparison_section(database, goal, passive)
+try:
+    simulation_section(database, goal, scenario, passive)
+    comparison_section(database, goal, passive)
+except InputError as exc:  # e.g. fixes that start in a calendar month, and no goal start
+    st.error(plain(str(exc)))

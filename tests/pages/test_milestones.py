@@ -67,3 +67,11 @@ def test_scenario_table_counts_a_dropped_fix_in_neither_fixes_nor_cost(app, samp
     kept = base[base["status"] != "dropped"]
     assert table.loc["base", ["Fixes", "Dropped"]].tolist() == [len(kept), 1]
     assert table.loc["base", "Cost"] == kept["cost"].sum()
+
+
+def test_clearing_the_start_month_says_what_is_wrong_instead_of_crashing(app, sample_db):
+    at = app("pages/milestones.py")
+    start = next(t for t in at.text_input if t.label == "Start month")
+    start.set_value("").run()
+    assert not at.exception
+    assert any("start month" in e.value for e in at.error)
