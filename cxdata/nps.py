@@ -36,6 +36,8 @@ METHODS = ("adjusted-wald", "wald")
 PERIODS = ("day", "week", "month", "quarter", "year")
 LOW_N = 30
 HIDE_N = 5
+# The confidence level the pages use; "significant" means p < 1 − LEVEL.
+LEVEL = 0.95
 SEGMENTS = responses.DIMENSIONS  # the segments the per-day counts keep
 day_after = responses.day_after
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cxdata import charts, store
+from cxdata import charts, nps, store
 from ui.common import chart_downloads, data_version, db, no_survey_data, page_setup, plain
 from ui.trends import (
     SEGMENT_COLUMNS,
@@ -43,8 +43,8 @@ st.altair_chart(trend_chart, width="stretch", key="trend_chart")
 st.caption(
     "Band: 95 % adjusted-Wald interval (not drawn for low-n periods; see the tooltip). "
     "Dashed: rolling 3-period NPS (counts pooled). "
-    "Diamonds mark a significant change from the previous period (p < 0.05); "
-    "triangles mark periods with fewer than 30 responses."
+    f"Diamonds mark a significant change from the previous period (p < {1 - nps.LEVEL:.2f}); "
+    f"triangles mark periods with fewer than {nps.LOW_N} responses."
 )
 low_n_note(table)
 chart_downloads(trend_chart, table, f"nps_by_{period}", "trend")
@@ -66,7 +66,7 @@ with right:
         st.dataframe(seg, hide_index=True, key="segment_table", column_config=SEGMENT_COLUMNS)
         st.caption(
             "Change and p compare with the previous period of the same segment. "
-            "Low n: fewer than 30 responses; fewer than 5 are hidden."
+            f"Low n: fewer than {nps.LOW_N} responses; fewer than {nps.HIDE_N} are hidden."
         )
     else:
         st.caption(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cxdata import charts, correlation, drivers, store, themes
+from cxdata import charts, correlation, drivers, nps, store, themes
 from cxdata.errors import InputError
 from ui.common import chart_downloads, data_version, plain, temporary_copy, url_param
 
@@ -113,7 +113,8 @@ def link_section(database) -> None:
     p = correlation.correlation_difference(
         first["pearson_r"], first["customers"], last["pearson_r"], last["customers"]
     )
-    verdict = "a significant change" if p is not None and p < 0.05 else "not a significant change"
+    significant = p is not None and p < 1 - nps.LEVEL
+    verdict = "a significant change" if significant else "not a significant change"
     st.markdown(
         plain(
             f"Correlation of a customer's touchpoint scores with their relationship score: "

@@ -128,7 +128,7 @@ def low_n_note(table: pd.DataFrame) -> None:
     st.warning(
         plain(
             "Low n — read with care: " + ", ".join(parts) + ". Periods with fewer "
-            "than 30 responses are flagged; fewer than 5 are hidden."
+            f"than {nps.LOW_N} responses are flagged; fewer than {nps.HIDE_N} are hidden."
         ),
         icon=":material/warning:",
     )
@@ -175,9 +175,10 @@ SEGMENT_COLUMNS = {
         format="%+.1f", help="NPS points vs the previous period of the same segment"
     ),
     "p": st.column_config.NumberColumn(
-        format="%.3f", help="Two-sample test of the change; significant when p < 0.05"
+        format="%.3f",
+        help=f"Two-sample test of the change; significant when p < {1 - nps.LEVEL:.2f}",
     ),
-    "Note": st.column_config.TextColumn(help="Low n: fewer than 30 responses"),
+    "Note": st.column_config.TextColumn(help=f"Low n: fewer than {nps.LOW_N} responses"),
 }
 
 
