@@ -1,5 +1,6 @@
 """Rules about the code itself: lint clean, and cxdata/ free of Streamlit."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -41,7 +42,44 @@ def test_sql_text_lives_only_in_the_store():
     assert offenders == []
 
 
+# The same statements in any letter case, looked for in string literals (docstrings left out,
+# they are prose): lower-case SQL in a string is SQL all the same.
+SQL_IN_STRING = re.compile(
+    r"\bselect\b.+\bfrom\b|\binsert\s+into\b|\bdelete\s+from\b|\bupdate\s+\S+\s+set\b"
+    r"|\b(create|drop|alter)\s+(table|index|unique)\b|\bpragma\s+\w+",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _string_literals(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text())
+    docstrings = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                docstrings.add(id(body[0].value))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
+def test_no_string_outside_the_store_holds_sql_in_any_case():
+    offenders = [
+        f"{p.relative_to(ROOT)}:{line}: {text[:60]!r}"
+        for p in _code_outside_store()
+        for line, text in _string_literals(p)
+        if SQL_IN_STRING.search(text)
+    ]
+    assert offenders == []
+
+
 def test_the_sql_rule_catches_a_query():
+    assert SQL_IN_STRING.search("select score from survey where id = ?")
     assert SQL_TEXT.search('rows = db.execute("SELECT x FROM survey")')
     assert SQL_TEXT.search('sql = "DELETE FROM themes"')
     assert not SQL_TEXT.search("Select the month from the list")

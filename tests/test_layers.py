@@ -45,16 +45,22 @@ def _module_name(path: Path) -> str:
 
 
 def _imports(path: Path) -> list[str]:
+    """Every module ``path`` imports, at the top or inside a function, relative imports
+    resolved (``from ..nps import x`` in cxdata/store/ is cxdata.nps)."""
     tree = ast.parse(path.read_text())
+    package = _module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.append(module)
             # "from cxdata import nps" imports the module cxdata.nps
-            if node.module in ("cxdata", "cxdata.store", "cxdata.ingest", "cxdata.cli"):
-                found += [f"{node.module}.{alias.name}" for alias in node.names]
+            found += [f"{module}.{alias.name}" for alias in node.names]
     return found
 
 
@@ -101,6 +107,10 @@ def test_the_interface_reaches_the_store_only_through_its_front_door(folder):
     assert inner == []
 
 
-def test_the_rule_sees_an_upward_import():
+def test_the_rule_sees_an_upward_import(tmp_path, monkeypatch):
+    probe = ROOT / "cxdata" / "store" / "sql.py"
+    monkeypatch.setattr(Path, "read_text", lambda self: "from ..nps import LOW_N\n")
+    assert "cxdata.nps" in _imports(probe)
+    monkeypatch.undo()
     assert LAYERS.index(_layer("ui.common")) > LAYERS.index(_layer("cxdata.nps"))
     assert _layer("cxdata.store.counts") == "store"
