@@ -26,7 +26,10 @@ def main() -> None:
         rng.multinomial(400, [0.28, 0.30, 0.42], size=(RUNS, MONTHS + 1))
 
     baseline = best_of(raw, args.repeats)
-    ours = best_of(lambda: milestones.simulate(goal, portfolio, runs=RUNS, seed=1), args.repeats)
+    ours = best_of(
+        lambda: milestones.simulate(goal, portfolio, np.random.default_rng(1), runs=RUNS),
+        args.repeats,
+    )
     report(
         f"simulate {RUNS:,} runs × {MONTHS} months ({len(portfolio)} fixes)",
         ours,

@@ -123,10 +123,11 @@ def driver_table(
     drivers: list[str],
     *,
     bootstrap: int = BOOTSTRAP,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator,
     level: float = 0.95,
 ) -> DriverResult:
-    """Rank ``drivers`` (numeric columns of ``frame``) against the numeric ``target`` column.
+    """Rank ``drivers`` (numeric columns of ``frame``) against the numeric ``target`` column,
+    the bootstrap drawing from ``rng`` (seeded by the caller).
 
     Returns a :class:`DriverResult` whose table has, per driver: ``n`` (pairwise rows),
     ``spearman_rho``, ``pearson_r``, ``raw_weight``, ``rescaled_pct`` with a bootstrap
@@ -141,7 +142,6 @@ def driver_table(
     drivers = [d for d in dict.fromkeys(drivers) if d != target]
     if not drivers:
         raise InputError("Choose at least one driver besides the target.")
-    rng = rng or np.random.default_rng(1)
     y_all = pd.to_numeric(frame[target], errors="coerce").to_numpy(float)
     notes: list[str] = []
     rows = []

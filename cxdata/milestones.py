@@ -619,12 +619,11 @@ class Plan:
 def simulate(
     goal: Goal,
     initiatives: pd.DataFrame,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator,
     *,
     runs: int = RUNS,
     passive_share: float = PASSIVE_SHARE,
     delta: float = 5.0,
-    seed: int | None = None,
 ) -> Plan:
     """Monte Carlo of the portfolio (SPEC §7), vectorised over runs × months, drawing from
     ``rng`` (the caller seeds it: the page and the CLI with :data:`SEED`).
@@ -635,19 +634,10 @@ def simulate(
     ``ramp_months`` (0 = a step). True NPS = baseline + Σ effects, clipped to ±100. Observed
     monthly NPS is a multinomial sample of ``goal.n_per_month`` responses whose passive share
     stays at the baseline's, lowered to 1 − |NPS| when needed.
-
-    ``seed`` is only for callers that do not pass a Generator yet
-    (benchmarks/bench_simulation.py): ``seed=S`` is ``rng=np.random.default_rng(S)``.
     """
     goal.check()
     if runs < 1:
         raise InputError("Run the simulation at least once.")
-    if rng is None:
-        if seed is None:
-            raise TypeError("simulate() needs rng, a numpy.random.Generator seeded by the caller")
-        rng = np.random.default_rng(seed)
-    elif seed is not None:
-        raise TypeError("simulate() takes rng or seed, not both")
     months = np.arange(goal.horizon + 1)
     if len(initiatives) and not initiatives.attrs.get("checked"):
         active, _ = check_initiatives(initiatives)

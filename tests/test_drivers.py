@@ -70,7 +70,9 @@ def test_driver_table_is_sorted_by_weight_and_bootstrap_is_seeded():
 def test_missing_values_pairwise_for_correlations_listwise_for_weights():
     cars = mtcars()
     cars.loc[:4, "hp"] = np.nan
-    result = drivers.driver_table(cars, "mpg", ["hp", "wt"], bootstrap=0)
+    result = drivers.driver_table(
+        cars, "mpg", ["hp", "wt"], bootstrap=0, rng=np.random.default_rng(1)
+    )
     by_driver = result.table.set_index("driver")
     assert by_driver.loc["wt", "n"] == 32 and by_driver.loc["hp", "n"] == 27
     assert result.n == 27
@@ -79,7 +81,9 @@ def test_missing_values_pairwise_for_correlations_listwise_for_weights():
 
 def test_constant_driver_is_set_aside_with_a_note():
     cars = mtcars().assign(one=1.0)
-    result = drivers.driver_table(cars, "mpg", ["wt", "one"], bootstrap=0)
+    result = drivers.driver_table(
+        cars, "mpg", ["wt", "one"], bootstrap=0, rng=np.random.default_rng(1)
+    )
     assert np.isnan(result.table.set_index("driver").loc["one", "raw_weight"])
     assert any("'one'" in note for note in result.notes)
 
@@ -110,7 +114,10 @@ def test_fourteen_ratings_on_0_to_5_with_a_text_target():
         table["Overall satisfaction"], "Satisfied", "Overall satisfaction"
     )
     result = drivers.driver_table(
-        table, "Overall satisfaction", drivers.table_drivers(table, "Overall satisfaction")
+        table,
+        "Overall satisfaction",
+        drivers.table_drivers(table, "Overall satisfaction"),
+        rng=np.random.default_rng(1),
     )
     # The fixture plants "Problem resolved" and then "Speed of delivery" as the drivers.
     assert result.table["driver"].tolist()[:2] == ["Problem resolved", "Speed of delivery"]
@@ -129,7 +136,9 @@ def test_kpis_join_through_interaction_id(sample_db):
 def test_sample_planted_operational_drivers_show(sample_db):
     chosen = ["first_contact_resolution", "wait_time_min", "delivery_delay_days", "order_value"]
     frame = drivers.driver_frame(sample_db, "score", chosen)
-    table = drivers.driver_table(frame, "score", chosen, bootstrap=0).table.set_index("driver")
+    table = drivers.driver_table(
+        frame, "score", chosen, bootstrap=0, rng=np.random.default_rng(1)
+    ).table.set_index("driver")
     assert table.loc["first_contact_resolution", "spearman_rho"] > 0.2
     assert table.loc["wait_time_min", "spearman_rho"] < -0.1
     assert table.loc["delivery_delay_days", "spearman_rho"] < -0.1
@@ -143,5 +152,7 @@ def test_unknown_driver_names_the_choices(sample_db):
 
 def test_relationship_target_uses_linked_touchpoints(sample_db):
     frame = drivers.driver_frame(sample_db, "relationship_score", ["touchpoint_mean"])
-    result = drivers.driver_table(frame, "relationship_score", ["touchpoint_mean"], bootstrap=0)
+    result = drivers.driver_table(
+        frame, "relationship_score", ["touchpoint_mean"], bootstrap=0, rng=np.random.default_rng(1)
+    )
     assert result.table.loc[0, "pearson_r"] > 0.2

@@ -235,14 +235,6 @@ def test_simulation_needs_a_generator():
         m.simulate(m.Goal(), pd.DataFrame(), runs=10)
 
 
-def test_seed_keyword_draws_as_the_generator_it_names():
-    # Kept for callers not yet passing a Generator (benchmarks/bench_simulation.py).
-    goal = m.Goal(baseline=-14, lift=15, horizon=30)
-    fix = certain(0).assign(effect_low=1, effect_likely=5, effect_high=9, probability=0.6)
-    by_seed = m.simulate(goal, fix, runs=300, seed=4).fan
-    pd.testing.assert_frame_equal(by_seed, m.simulate(goal, fix, rng(4), runs=300).fan)
-
-
 # --- what a plan runs with (the page and `python -m cxdata plan` alike) ---------------------
 
 
