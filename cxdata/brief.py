@@ -13,13 +13,12 @@ from __future__ import annotations
 import base64
 import html
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import pandas as pd
 
 from cxdata import charts, followups, maturity, milestones, nps, store, verbatims
 from cxdata.errors import InputError
-from cxdata.formatting import month_name, signed
+from cxdata.formatting import month_name, natural_datetime, signed, utc_now_text
 from cxdata.nps import Thresholds
 from cxdata.store import responses
 
@@ -506,7 +505,7 @@ def render_html(b: Briefing, images: dict[str, bytes] | None = None) -> str:
                 f"score {q['score']}</small></blockquote>"
             )
     parts.append(
-        f"<p><small>CX Compass · generated {e(datetime.now().strftime('%d %b %Y %H:%M'))} · "
+        f"<p><small>CX Compass · generated {e(natural_datetime(utc_now_text()))} UTC · "
         "intervals are 95 % adjusted Wald; personal data in comments is masked.</small></p>"
         "</body></html>"
     )

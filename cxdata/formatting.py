@@ -41,6 +41,17 @@ def natural_datetimes(values: pd.Series) -> pd.Series:
     return text.fillna("")
 
 
+def natural_datetime(value) -> str:
+    """One stored timestamp as people read it (see :func:`natural_datetimes`).
+
+    >>> natural_datetime("2026-10-31 21:02:29"), natural_datetime("2026-11-01")
+    ('31 Oct 2026, 21:02', '1 Nov 2026')
+    """
+    import pandas as pd
+
+    return str(natural_datetimes(pd.Series([value])).iloc[0])
+
+
 def number(value, spec: str = "+.1f") -> str:
     """A number in the format ``spec``; ``–`` when there is none (None or NaN).
 

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cxdata import store
+from cxdata.formatting import natural_datetimes
 from ui.common import db, page_setup, plain
 from ui.importing import rejected_download, upload_panel
 
@@ -53,9 +54,7 @@ else:
             "File": [d["file_name"] for d in datasets],
             "Kind": [d["kind"] for d in datasets],
             "Source": [d["source"] for d in datasets],
-            "Imported": [
-                pd.Timestamp(d["imported_at"]).strftime("%d %b %Y %H:%M") for d in datasets
-            ],
+            "Imported": natural_datetimes(pd.Series([d["imported_at"] for d in datasets])),
             "Rows read": [d["rows"] for d in datasets],
             "Accepted": [d["accepted"] for d in datasets],
             "Rejected": [d["rejected"] for d in datasets],
