@@ -59,6 +59,7 @@ class Briefing:
     problems_closed: int = 0
     detractors: int = 0
     movers: list[dict] = field(default_factory=list)
+    movers_tested: int = 0  # segment values tested for a change this month
     quotes: list[dict] = field(default_factory=list)
     trend: pd.DataFrame | None = None
     status_table: pd.DataFrame | None = None
@@ -139,7 +140,7 @@ def briefing(
     _add_portfolio(db, b)
     stats = followups.followup_stats(db, month)
     b.problems_closed, b.detractors = stats["resolved_in_month"], stats["detractors_in_month"]
-    b.movers = _movers(db, month, level, b.n, thresholds)
+    b.movers, b.movers_tested = _movers(db, month, level, b.n, thresholds)
     b.quotes = _quotes(db, month)
     b.chart_table = _chart_table(b)
     return b
@@ -243,11 +244,12 @@ def action_lines(b: Briefing) -> list[str]:
 
 
 def mover_line(m: dict) -> str:
-    """One significant mover: ``▲ Phone (channel): +12, +9 (n = 412)``."""
+    """One mover: ``▲ Phone (channel): +12, +9 (n = 412, q = 0.004)``."""
     arrow = "▲" if m["change"] > 0 else "▼"
+    q = f", q = {m['q_value']:.3f}" if "q_value" in m else ""
     return (
         f"{arrow} {m['segment']} ({m['column']}): {signed(m['nps'], 0)}, "
-        f"{signed(m['change'], 0)} (n = {m['n']:,})"
+        f"{signed(m['change'], 0)} (n = {m['n']:,}{q})"
     )
 
 
@@ -332,25 +334,42 @@ def _add_portfolio(db, b: Briefing) -> None:
     b.points_per_100k = spent.points_per_100k
 
 
-def _movers(db, month: str, level: float, total: int, thresholds: nps.Thresholds) -> list[dict]:
-    """Segment values whose NPS changed significantly from the previous month: the three
-    biggest rises and the three biggest falls. A segment holding all ``total`` responses of
-    the month (e.g. every channel left blank: "(none)") only repeats the headline: left out."""
+def _movers(
+    db, month: str, level: float, total: int, thresholds: nps.Thresholds
+) -> tuple[list[dict], int]:
+    """Segment values whose NPS changed from the previous month beyond what chance explains,
+    and how many were tested.
+
+    Every segment value with at least ``thresholds.low_n`` responses in both months is tested
+    (two-sample z test); the p-values of all tests of the month get Benjamini–Hochberg
+    q-values, and a change is a mover when q < 1 − ``level`` — the expected share of false
+    movers among those listed is then at most 5 %, however many segments there are. Listed:
+    the three biggest rises and the three biggest falls. A segment holding all ``total``
+    responses of the month (e.g. every channel left blank: "(none)") only repeats the headline
+    and is not tested."""
     columns = [c for c in nps.SEGMENTS if c in store.table_columns(db, "survey")]
     start = _months_back(month, 1) + "-01"
     end = (pd.Period(month, "M").end_time).strftime("%Y-%m-%d")
-    found: list[dict] = []
+    tested: list[dict] = []
+    seen = set()
     for column in columns:
         query = nps.Query(date_from=start, date_to=end)
         seg = nps.trend(db, "month", query, column, level=level, thresholds=thresholds)
+        seg = seg.assign(previous_n=seg.groupby("segment")["n"].shift(1))
         latest = seg[
             (seg["group"] == month)
-            & seg["significant"].fillna(False).astype(bool)
-            & ~seg["low_n"].astype(bool)
+            & seg["p_value"].notna()
+            & (seg["n"] >= thresholds.low_n)
+            & (seg["previous_n"] >= thresholds.low_n)
             & (seg["n"] < total)
         ]
         for r in latest.itertuples():
-            found.append(
+            # A touchpoint and the department that owns it can be the same responses: once.
+            key = (round(float(r.nps), 6), round(float(r.change), 6), int(r.n))
+            if key in seen:
+                continue
+            seen.add(key)
+            tested.append(
                 {
                     "column": column,
                     "segment": str(r.segment),
@@ -360,18 +379,26 @@ def _movers(db, month: str, level: float, total: int, thresholds: nps.Thresholds
                     "n": int(r.n),
                 }
             )
-    # A touchpoint and the department that owns it can be the same responses: list once.
-    unique: list[dict] = []
-    seen = set()
-    for f in found:
-        key = (round(f["nps"], 6), round(f["change"], 6), f["n"])
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
-    found = unique
+    if not tested:
+        return [], 0
+    q_values = nps.q_values([t["p_value"] for t in tested])
+    found = []
+    for t, q in zip(tested, q_values):
+        if q < 1 - level:
+            found.append({**t, "q_value": float(q)})
     ups = sorted((f for f in found if f["change"] > 0), key=lambda f: -f["change"])[:3]
     downs = sorted((f for f in found if f["change"] < 0), key=lambda f: f["change"])[:3]
-    return ups + downs
+    return ups + downs, len(tested)
+
+
+def movers_heading(b: Briefing) -> str:
+    """What "moved" means on this briefing, with how many segments were tested."""
+    if not b.movers_tested:
+        return "no segment had enough responses in both months to test"
+    return (
+        f"{b.movers_tested} segment{'s' if b.movers_tested != 1 else ''} tested; "
+        f"false discoveries held at {1 - b.level:.0%}"
+    )
 
 
 def _quotes(db, month: str) -> list[dict]:
@@ -492,7 +519,7 @@ def render_html(b: Briefing, images: dict[str, bytes] | None = None) -> str:
                 f"<h2>{e(title)}</h2><img alt='{e(title)}' src='data:image/png;base64,{data}'>"
             )
     if b.movers:
-        parts.append("<h2>Segments that moved (significant changes)</h2><ul>")
+        parts.append(f"<h2>Segments that moved</h2><p>{e(movers_heading(b))}.</p><ul>")
         for m in b.movers:
             cls = "up" if m["change"] > 0 else "down"
             parts.append(f"<li class='{cls}'>{e(mover_line(m))}</li>")

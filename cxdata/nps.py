@@ -158,6 +158,37 @@ def nps_difference_test(first, second):
     return out
 
 
+def q_values(p_values) -> np.ndarray:
+    """Benjamini–Hochberg q-values: the smallest false-discovery rate at which each test would
+    be called a discovery. Declaring every test with q < 0.05 a discovery keeps the expected
+    share of false ones among them at or below 5 %, however many tests there are.
+
+    Parameters
+    ----------
+    p_values : sequence of float
+        Two-sided p-values of the tests made together (e.g. every segment of one month).
+
+    Returns
+    -------
+    numpy.ndarray
+        One q-value per test, in the order given.
+
+    Examples
+    --------
+    The 15 p-values of Benjamini & Hochberg (1995, J. R. Stat. Soc. B 57, p. 295): at a
+    false-discovery rate of 0.05 the first four are discoveries.
+
+    >>> p = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459,
+    ...      0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.0]
+    >>> int((q_values(p) < 0.05).sum()), round(float(q_values(p)[3]), 4)
+    (4, 0.0356)
+    """
+    p = np.asarray(p_values, dtype=float)
+    if p.size == 0:
+        return p
+    return stats.false_discovery_control(p, method="bh")
+
+
 # --- trends --------------------------------------------------------------------------------
 
 

@@ -2,9 +2,10 @@
 
 import re
 
+import numpy as np
 import pytest
 
-from cxdata import brief, ingest, milestones
+from cxdata import brief, ingest, milestones, store
 
 
 def make(nps=3.0, n=412, ci=(-5.0, 11.0), prev=None, year=None, status=None):
@@ -74,7 +75,8 @@ def test_sample_briefing_numbers(sample_db):
     assert b.previous.label == "September 2026" and b.last_year.label == "October 2025"
     assert b.rolling["status"] in milestones.STATUSES
     assert b.maturity["stage"] == 3 and b.maturity["weakest"] == "Metrics & ROI"
-    assert all(m["n"] >= 30 and m["p_value"] < 0.05 for m in b.movers)
+    assert all(m["n"] >= 30 and m["q_value"] < 0.05 for m in b.movers)
+    assert b.movers_tested > 10
     assert {q["band"] for q in b.quotes} == {"promoter", "detractor"}
 
 
@@ -103,3 +105,37 @@ def test_a_segment_holding_every_response_is_not_a_mover(db, write_csv):
     ingest.import_file(db, write_csv("blank_channel.csv", "\n".join(rows) + "\n"), "survey")
     b = brief.briefing(db, "2026-10")
     assert [(m["column"], m["segment"]) for m in b.movers] == [("region", "North")]
+
+
+def test_movers_are_held_to_a_false_discovery_rate(sample_db):
+    """Scores shuffled across responses: nothing really moved, so at most about one briefing
+    in twenty may list a mover (the issue's bar: at most 2 of the last 12 months)."""
+    from cxdata.store import counts
+
+    ids, scores = zip(*sample_db.execute("SELECT id, score FROM survey ORDER BY id").fetchall())
+    shuffled = np.random.default_rng(17).permutation(np.array(scores))
+    with store.transaction(sample_db) as conn:
+        conn.executemany(
+            "UPDATE survey SET score = ? WHERE id = ?",
+            zip(shuffled.tolist(), ids),
+        )
+        counts.rebuild(conn)
+    months = sorted(brief.months_with_responses(sample_db))[-12:]
+    briefings = [brief.briefing(sample_db, m) for m in months]
+    assert sum(b.movers_tested for b in briefings) > 150  # ~20 segment tests a month
+    assert sum(bool(b.movers) for b in briefings) <= 2
+
+
+def test_a_mover_carries_its_q_value_and_the_count_of_tests(db, write_csv):
+    rows = ["id,date,score,region"]
+    for month, north in (("2026-09", 3), ("2026-10", 10)):
+        for i in range(60):
+            rows.append(f"N{month}{i},{month}-15,{north},North")
+            rows.append(f"S{month}{i},{month}-15,{8 if i % 2 else 9},South")
+    ingest.import_file(db, write_csv("two_regions.csv", "\n".join(rows) + "\n"), "survey")
+    b = brief.briefing(db, "2026-10")
+    assert b.movers_tested == 2  # North and South; channel etc. are blank for every row
+    (north,) = b.movers
+    assert north["segment"] == "North" and north["q_value"] < 0.05
+    assert "q = " in brief.mover_line(north)
+    assert brief.movers_heading(b).startswith("2 segments tested")

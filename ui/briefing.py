@@ -72,9 +72,10 @@ def chart_and_movers(b: brief.Briefing) -> None:
             with st.container(key="controls_downloads"):
                 chart_downloads(chart, b.chart_table, f"nps_by_month_{b.month}", "brief")
     with right:
-        st.markdown("**Moved this month** (significant changes)")
+        st.markdown("**Moved this month**")
+        st.caption(plain(brief.movers_heading(b).capitalize() + "."))
         if not b.movers:
-            st.markdown(plain("No segment changed significantly from last month."))
+            st.markdown(plain("No segment changed beyond what chance explains."))
         for m in b.movers:
             st.markdown(plain(brief.mover_line(m)))
 
