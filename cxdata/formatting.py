@@ -71,10 +71,12 @@ def number(value, spec: str = "+.1f") -> str:
 def signed(value, digits: int = 1) -> str:
     """A change or an NPS with its sign; ``–`` when there is none.
 
-    >>> signed(1.84), signed(-14, 0), signed(None)
-    ('+1.8', '-14', '–')
+    >>> signed(1.84), signed(-14, 0), signed(-0.3, 0), signed(None)
+    ('+1.8', '-14', '+0', '–')
     """
-    return number(value, f"+.{digits}f")
+    text = number(value, f"+.{digits}f")
+    # A value that rounds to zero reads "+0", never "-0".
+    return "+" + text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
 def utc_now_text() -> str:

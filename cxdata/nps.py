@@ -430,10 +430,18 @@ def overall(
 
 
 def group_dict(row: pd.Series, segment: bool = False) -> dict:
-    """One row of a trend table as the JSON group of SPEC §8 (None for missing numbers)."""
+    """One row of a trend table as the JSON group of SPEC §8 (None for missing numbers).
+
+    A hidden group keeps its n but not its detractor / passive / promoter counts, from which
+    the hidden NPS could be worked out."""
 
     def num(x):
         return None if pd.isna(x) else round(float(x), 4)
+
+    hidden = bool(row["hidden"])
+
+    def count(x):
+        return None if hidden else int(x)
 
     out: dict[str, object] = {"group": str(row["group"])}
     if segment:
@@ -441,9 +449,9 @@ def group_dict(row: pd.Series, segment: bool = False) -> dict:
     out.update(
         {
             "n": int(row["n"]),
-            "detractors": int(row["detractors"]),
-            "passives": int(row["passives"]),
-            "promoters": int(row["promoters"]),
+            "detractors": count(row["detractors"]),
+            "passives": count(row["passives"]),
+            "promoters": count(row["promoters"]),
             "nps": num(row["nps"]),
             "ci_low": num(row["ci_low"]),
             "ci_high": num(row["ci_high"]),

@@ -17,3 +17,9 @@ def test_natural_datetimes_drop_midnight_and_keep_missing_blank():
 def test_signed():
     assert (signed(1.84), signed(-14), signed(0.0), signed(None)) == ("+1.8", "-14.0", "+0.0", "–")
     assert signed(float("nan")) == "–"
+
+
+def test_a_value_that_rounds_to_zero_never_reads_minus_zero():
+    assert signed(-0.3, 0) == "+0"
+    assert signed(-0.04) == "+0.0"
+    assert signed(-0.6, 0) == "-1"

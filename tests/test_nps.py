@@ -131,3 +131,21 @@ def test_rolling_three_period_pools_counts(loaded):
 def test_by_column_has_no_change(loaded):
     table = nps.trend(loaded, "channel")
     assert set(table["group"]) == {"Chat", "Phone"} and table["change"].isna().all()
+
+
+def test_a_hidden_group_keeps_its_n_but_not_its_counts():
+    table = nps.summarise(
+        pd.DataFrame(
+            {
+                "group": ["2026-01", "2026-02"],
+                "detractors": [1, 20],
+                "passives": [1, 30],
+                "promoters": [2, 50],
+            }
+        ),
+        ["group"],
+    )
+    hidden, shown = (nps.group_dict(row) for _, row in table.iterrows())
+    assert hidden["hidden"] and hidden["n"] == 4
+    assert hidden["detractors"] is None and hidden["promoters"] is None and hidden["nps"] is None
+    assert (shown["detractors"], shown["passives"], shown["promoters"]) == (20, 30, 50)
