@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -211,6 +212,30 @@ def period_label(dates: pd.Series, by: str) -> pd.Series:
     raise InputError(f"Unknown period '{by}': use {', '.join(PERIODS)}, wave or a column name.")
 
 
+def previous_period(label: str, by: str) -> str:
+    """The calendar period before ``label`` (a :func:`period_label` of period ``by``).
+
+    >>> [previous_period(x, by) for x, by in [("2025-03", "month"), ("2025Q1", "quarter"),
+    ...  ("2025-W01", "week"), ("2025-03-01", "day"), ("2025", "year")]]
+    ['2025-02', '2024Q4', '2024-W52', '2025-02-28', '2024']
+    """
+    if by == "day":
+        return (pd.Timestamp(label) - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    if by == "month":
+        return (pd.Period(label, "M") - 1).strftime("%Y-%m")
+    if by == "quarter":
+        q = pd.Period(label, "Q") - 1
+        return f"{q.year}Q{q.quarter}"
+    if by == "year":
+        return str(int(label) - 1)
+    if by == "week":
+        year, week = label.split("-W")
+        monday = datetime.fromisocalendar(int(year), int(week), 1) - timedelta(days=7)
+        iso = monday.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    raise InputError(f"Unknown period '{by}': use {', '.join(PERIODS)}.")
+
+
 def summarise(
     counts: pd.DataFrame,
     keys: list[str],
@@ -219,11 +244,15 @@ def summarise(
     level: float = 0.95,
     thresholds: Thresholds = Thresholds(),
     compare_with_previous: bool = True,
+    period: str | None = None,
 ) -> pd.DataFrame:
     """From rows of (keys…, detractors, passives, promoters) to the NPS table of SPEC §8.
 
     Adds n, nps, ci_low, ci_high, low_n, hidden, and — along the last key, within the
-    other keys — change and p_value against the previous row (None for the first).
+    other keys — change and p_value against the previous row (None for the first). When the
+    last key is a calendar ``period`` (month, week…), a row is compared only with the period
+    just before it: after a period with no responses there is no change and no p-value,
+    rather than a comparison with the last period that had some.
     """
     bands = ["detractors", "passives", "promoters"]
     grouped = counts.groupby(keys, sort=True, dropna=False)[bands].sum()
@@ -244,6 +273,13 @@ def summarise(
         else:
             same = np.r_[False, np.ones(len(n) - 1, dtype=bool)]
         prev = np.arange(len(n)) - 1
+        if period is not None:
+            labels = [str(v) for v in grouped.index.get_level_values(keys[-1])]
+            adjacent = [
+                i > 0 and labels[i - 1] == previous_period(labels[i], period)
+                for i in range(len(labels))
+            ]
+            same = same & np.array(adjacent, dtype=bool)
         shown_prev = same & ~hidden & (n[prev] >= thresholds.hide_n)
         if shown_prev.any():
             i, j = prev[shown_prev], np.flatnonzero(shown_prev)
@@ -363,7 +399,7 @@ def trend(
             return _empty(segment)
         counts["group"] = period_label(counts["day"], by)
         keys = (["segment"] if segment else []) + ["group"]
-        return summarise(counts, keys, method=method, level=level, thresholds=thresholds)
+        return summarise(counts, keys, method=method, level=level, thresholds=thresholds, period=by)
     counts = group_counts(db, query, by, segment)
     if counts.empty:
         return _empty(segment)

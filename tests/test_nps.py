@@ -149,3 +149,14 @@ def test_a_hidden_group_keeps_its_n_but_not_its_counts():
     assert hidden["hidden"] and hidden["n"] == 4
     assert hidden["detractors"] is None and hidden["promoters"] is None and hidden["nps"] is None
     assert (shown["detractors"], shown["passives"], shown["promoters"]) == (20, 30, 50)
+
+
+def test_no_change_is_reported_across_months_without_responses(db, write_csv):
+    """Jan–Mar and July (the issue's case): July is not compared with March."""
+    rows = ["id,date,score"]
+    for month, score in (("01", 6), ("02", 7), ("03", 5), ("07", 10)):
+        rows += [f"{month}{i},2025-{month}-10,{score}" for i in range(40)]
+    ingest.import_file(db, write_csv("gap.csv", "\n".join(rows) + "\n"), "survey")
+    table = nps.trend(db, "month").set_index("group")
+    assert table.loc["2025-02", "change"] == pytest.approx(100.0)  # Jan → Feb: adjacent
+    assert np.isnan(table.loc["2025-07", "change"]) and np.isnan(table.loc["2025-07", "p_value"])
