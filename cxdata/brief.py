@@ -318,18 +318,17 @@ def _add_portfolio(db, b: Briefing) -> None:
     portfolio = milestones.load_initiatives(db, "base")
     if portfolio.empty:
         return
+    # As of the briefing's month, not as of today: shipped in that month; spent = every fix
+    # started by then and not dropped (its cost counts from its start month).
     shipped_at = portfolio["shipped_at"].fillna("").astype(str)
     b.shipped = [
         {"name": r.name, "owner": r.owner, "likely": float(r.effect_likely)}
         for r in portfolio[
-            (portfolio["status"] == "shipped") & shipped_at.str.startswith(b.month)
+            (portfolio["status"] != "dropped") & shipped_at.str.startswith(b.month)
         ].itertuples()
     ]
-    started = portfolio[
-        portfolio["status"].isin(["shipped", "in progress"])
-        & (shipped_at.str.slice(0, 7).where(shipped_at != "", "0000-00") <= b.month)
-    ]
-    spent = milestones.portfolio_summary(started)
+    goal = b.goal or milestones.plan_settings(db).goal
+    spent = milestones.portfolio_summary(milestones.started_by(portfolio, b.month, goal))
     b.spend, b.expected_points = spent.cost, spent.expected_points
     b.points_per_100k = spent.points_per_100k
 

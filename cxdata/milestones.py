@@ -424,6 +424,30 @@ def start_offset(start: str, goal: Goal) -> int:
     return _month_index(text) - _month_index(goal.start_month)
 
 
+def started_by(initiatives: pd.DataFrame, month: str, goal: Goal) -> pd.DataFrame:
+    """The initiatives started by ``month`` (YYYY-MM): what a briefing for that month counts as
+    spent. Started means work began — in progress or shipped today (status only moves
+    forward, so an idea or a planned fix today had not started then either; a dropped one is
+    never counted) — and a start month at or before ``month``. A start given in months after
+    the goal's start is placed with ``goal``; one that cannot be placed is not counted."""
+    if initiatives.empty:
+        return initiatives
+
+    def started(start) -> bool:
+        try:
+            label = goal.month_label(start_offset(start, goal)) if goal.start_month else None
+        except InputError:
+            return False
+        if label is None:
+            text = str(start).strip()
+            label = None if text.lstrip("-").isdigit() else text[:7]
+        return label is not None and label <= month
+
+    begun = initiatives["status"].isin(["in progress", "shipped"])
+    keep = begun & initiatives["start_month"].map(started)
+    return initiatives[keep.astype(bool)]
+
+
 def load_initiatives(db, scenario: str | None = None) -> pd.DataFrame:
     """The stored initiatives of ``scenario`` (all scenarios when None)."""
     return plans.initiatives(db, scenario)

@@ -139,3 +139,14 @@ def test_a_mover_carries_its_q_value_and_the_count_of_tests(db, write_csv):
     assert north["segment"] == "North" and north["q_value"] < 0.05
     assert "q = " in brief.mover_line(north)
     assert brief.movers_heading(b).startswith("2 segments tested")
+
+
+def test_spend_is_as_of_the_briefing_month(sample_db):
+    """The sample's fixes (cxdata/data/sample_initiatives.csv): none started by December 2024;
+    by March 2025 the executive CX review (5,000, Jan), the billing fix (120,000, Feb) and
+    password reset (25,000, Mar) — the in-progress fixes starting 2025-09 and 2026-01 are not
+    counted before their start, and the dropped chatbot never is."""
+    assert brief.briefing(sample_db, "2024-12").spend == 0
+    assert brief.briefing(sample_db, "2025-03").spend == 150_000
+    may = brief.briefing(sample_db, "2025-05")
+    assert [s["name"] for s in may.shipped] == ["First-call billing fix"]
