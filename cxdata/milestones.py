@@ -434,13 +434,11 @@ def started_by(initiatives: pd.DataFrame, month: str, goal: Goal) -> pd.DataFram
         return initiatives
 
     def started(start) -> bool:
-        try:
-            label = goal.month_label(start_offset(start, goal)) if goal.start_month else None
-        except InputError:
-            return False
-        if label is None:
-            text = str(start).strip()
-            label = None if text.lstrip("-").isdigit() else text[:7]
+        text = str(start).strip()
+        if text.lstrip("-").isdigit():  # months after the goal's start
+            label = goal.month_label(int(text))
+        else:
+            label = text[:7]
         return label is not None and label <= month
 
     begun = initiatives["status"].isin(["in progress", "shipped"])

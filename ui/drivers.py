@@ -22,18 +22,18 @@ def _choice(name: str, options: list[str], default: str) -> int:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def load_link_trend(path: str, version: tuple, by: str, lookback: int) -> pd.DataFrame:
+def load_link_trend(path: str, version: str, by: str, lookback: int) -> pd.DataFrame:
     return correlation.link_trend(store.connect(path), by, lookback)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def load_driver_options(path: str, version: tuple, target: str, themes_key: tuple):
+def load_driver_options(path: str, version: str, target: str):
     database = store.connect(path)
     return drivers.candidate_drivers(database, target), drivers.default_drivers(database, target)
 
 
 @st.cache_data(max_entries=16, show_spinner="Ranking drivers…")
-def load_drivers(path: str, version: tuple, target: str, chosen: tuple, themes_key: tuple):
+def load_drivers(path: str, version: str, target: str, chosen: tuple):
     # Seeded as the command line seeds it by default, so both show the same figures.
     rng = np.random.default_rng(1)
     return drivers.rank_drivers(store.connect(path), target, list(chosen), rng=rng)
@@ -45,28 +45,25 @@ def _rows_of(target: str) -> str:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def load_kpi_buckets(path: str, version: tuple, kpi: str) -> pd.DataFrame:
+def load_kpi_buckets(path: str, version: str, kpi: str) -> pd.DataFrame:
     return correlation.kpi_buckets(store.connect(path), kpi)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def load_linked_kpis(path: str, version: tuple) -> list[str]:
+def load_linked_kpis(path: str, version: str) -> list[str]:
     return correlation.linked_kpi_columns(store.connect(path))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def load_kpi_correlations(path: str, version: tuple) -> pd.DataFrame:
+def load_kpi_correlations(path: str, version: str) -> pd.DataFrame:
     return correlation.kpi_correlations(store.connect(path))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def load_theme_summary(path: str, version: tuple, themes_key: tuple) -> pd.DataFrame:
-    chosen = {name: list(words) for name, words in themes_key}
-    return themes.theme_summary(store.connect(path), chosen)
-
-
-def _themes_key(database) -> tuple:
-    return tuple((name, tuple(words)) for name, words in themes.load_themes(database).items())
+def load_theme_summary(path: str, version: str) -> pd.DataFrame:
+    # Saving themes changes the data version, so the version alone keys the saved dictionary.
+    database = store.connect(path)
+    return themes.theme_summary(database, themes.load_themes(database))
 
 
 # --- sections ------------------------------------------------------------------------------
@@ -152,7 +149,7 @@ def driver_section(database) -> None:
         index=_choice("target", targets, "score"),
     )
     path, version = str(store.database_path()), data_version(database)
-    offered, default = load_driver_options(path, version, _rows_of(target), _themes_key(database))
+    offered, default = load_driver_options(path, version, _rows_of(target))
     options = [d for family in offered.values() for d in family]
     wanted = [d for d in url_param("drivers", "").split(",") if d in options]
     chosen = c2.multiselect(
@@ -169,7 +166,7 @@ def driver_section(database) -> None:
         st.info("Choose at least one driver.")
         return
     try:
-        result = load_drivers(path, version, target, tuple(chosen), _themes_key(database))
+        result = load_drivers(path, version, target, tuple(chosen))
     except InputError as exc:
         st.error(plain(str(exc)))
         return
@@ -302,9 +299,7 @@ def theme_section(database) -> None:
             else:
                 st.toast("Themes saved.")
                 st.rerun()
-    summary = load_theme_summary(
-        str(store.database_path()), data_version(database), _themes_key(database)
-    )
+    summary = load_theme_summary(str(store.database_path()), data_version(database))
     if summary.empty or summary["mentions"].sum() == 0:
         st.info("No comment mentions any theme yet.")
         return
