@@ -83,16 +83,17 @@ class Goal:
         if self.n_per_month < 1:
             raise InputError("Responses per month must be at least 1.")
         if self.start_month:
-            _month_index(self.start_month)
+            month_index(self.start_month)
         return self
 
     def month_label(self, offset: int) -> str | None:
         if not self.start_month:
             return None
-        return _month_label(_month_index(self.start_month) + offset)
+        return month_label(month_index(self.start_month) + offset)
 
 
-def _month_index(text: str) -> int:
+def month_index(text: str) -> int:
+    """``2026-10`` → months since year 0 (so that months subtract)."""
     try:
         stamp = datetime.strptime(str(text).strip()[:7], "%Y-%m")
     except ValueError:
@@ -100,7 +101,8 @@ def _month_index(text: str) -> int:
     return stamp.year * 12 + stamp.month - 1
 
 
-def _month_label(index: int) -> str:
+def month_label(index: int) -> str:
+    """The inverse of :func:`month_index`: ``24321`` → ``2026-10``."""
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
@@ -159,8 +161,8 @@ def monthly_counts(db) -> pd.DataFrame:
     counts = plans.monthly_band_counts(db)
     if counts.empty:
         return pd.DataFrame(columns=["month", "detractors", "passives", "promoters"])
-    first, last = _month_index(counts["month"].min()), _month_index(counts["month"].max())
-    months = [_month_label(i) for i in range(first, last + 1)]
+    first, last = month_index(counts["month"].min()), month_index(counts["month"].max())
+    months = [month_label(i) for i in range(first, last + 1)]
     return counts.set_index("month").reindex(months, fill_value=0).reset_index()
 
 
@@ -272,7 +274,8 @@ def plan_settings(db, overrides: Mapping[str, Any] | None = None) -> PlanSetting
 
 def status_table(counts: pd.DataFrame, goal: Goal, level: float = 0.95) -> pd.DataFrame:
     """Each month with data inside the goal: 3-month rolling NPS (counts pooled over the
-    month and the two before), its interval, the milestone and the status — behind when the
+    month and the two calendar months before it; ``months_with_data`` says how many of the
+    three had responses), its interval, the milestone and the status — behind when the
     interval's upper bound is below the milestone, ahead when its lower bound is above it,
     else on track. Months 0 and 1 have no full window and no status."""
     goal.check()
@@ -281,6 +284,7 @@ def status_table(counts: pd.DataFrame, goal: Goal, level: float = 0.95) -> pd.Da
     path = milestone_path(goal).set_index("date")["target"]
     data = counts.set_index("month")[["detractors", "passives", "promoters"]].astype(int)
     pooled = data.rolling(3, min_periods=3).sum()
+    with_data = (data.sum(axis=1) > 0).astype(int).rolling(3, min_periods=3).sum()
     rows = []
     for month in data.index:
         if month not in path.index:
@@ -294,8 +298,9 @@ def status_table(counts: pd.DataFrame, goal: Goal, level: float = 0.95) -> pd.Da
         rows.append(
             {
                 "date": month,
-                "month": _month_index(month) - _month_index(goal.start_month),
+                "month": month_index(month) - month_index(goal.start_month),
                 "n": int(d + pa + p),
+                "months_with_data": int(with_data.loc[month]),
                 "rolling_nps": float(nps.nps_value(d, pa, p)),
                 "ci_low": float(low),
                 "ci_high": float(high),
@@ -305,7 +310,17 @@ def status_table(counts: pd.DataFrame, goal: Goal, level: float = 0.95) -> pd.Da
         )
     return pd.DataFrame(
         rows,
-        columns=["date", "month", "n", "rolling_nps", "ci_low", "ci_high", "milestone", "status"],
+        columns=[
+            "date",
+            "month",
+            "n",
+            "months_with_data",
+            "rolling_nps",
+            "ci_low",
+            "ci_high",
+            "milestone",
+            "status",
+        ],
     )
 
 
@@ -408,7 +423,7 @@ def _valid_start(text: str) -> bool:
     if text.lstrip("-").isdigit():
         return True
     try:
-        _month_index(text)
+        month_index(text)
     except InputError:
         return False
     return True
@@ -421,7 +436,7 @@ def start_offset(start: str, goal: Goal) -> int:
         return int(text)
     if not goal.start_month:
         raise InputError(f"Start month {text} needs the goal's start month to place it.")
-    return _month_index(text) - _month_index(goal.start_month)
+    return month_index(text) - month_index(goal.start_month)
 
 
 def started_by(initiatives: pd.DataFrame, month: str, goal: Goal) -> pd.DataFrame:
@@ -661,26 +676,12 @@ def simulate(
     if runs < 1:
         raise InputError("Run the simulation at least once.")
     months = np.arange(goal.horizon + 1)
-    if len(initiatives) and not initiatives.attrs.get("checked"):
-        active, _ = check_initiatives(initiatives)
-    else:
-        active = initiatives
-    if len(active):
-        active = active[active["status"] != "dropped"].reset_index(drop=True)
-    sizes, shares = [], []  # per initiative: realised size per run, ramp share per month
+    active = active_initiatives(initiatives)
+    sizes = realised_effects(active, runs, rng)
+    shares = ramp_shares(active, goal, months)
     value_rows = []
     for row in active.itertuples(index=False):
-        start = start_offset(row.start_month, goal)
-        ramp = int(row.ramp_months or 0)
         low, likely, high = float(row.effect_low), float(row.effect_likely), float(row.effect_high)
-        size = np.full(runs, likely) if low == high else rng.triangular(low, likely, high, runs)
-        success = rng.random(runs) < float(row.probability)
-        if ramp == 0:
-            ramp_share = (months >= start).astype(float)
-        else:
-            ramp_share = np.clip((months - start) / ramp, 0.0, 1.0)
-        sizes.append(size * success)
-        shares.append(ramp_share)
         expected = expected_points(row.probability, low, likely, high)
         cost = None if row.cost is None or pd.isna(row.cost) else float(row.cost)
         value_rows.append(
@@ -694,9 +695,9 @@ def simulate(
             }
         )
     # Σ over initiatives of size × ramp share: one (runs × k) @ (k × months) product.
-    effects = np.column_stack(sizes) @ np.vstack(shares) if sizes else np.zeros((runs, len(months)))
+    effects = sizes @ shares
     true_nps = np.clip(goal.baseline + effects, -100, 100)
-    observed, promoters, detractors = _observe(true_nps, goal.n_per_month, passive_share, rng)
+    observed, promoters, detractors = observe(true_nps, goal.n_per_month, passive_share, rng)
     target = goal.target - 1e-9
     n = goal.n_per_month
     window = slice(max(0, goal.horizon - 2), goal.horizon + 1)
@@ -734,6 +735,46 @@ def simulate(
     )
 
 
+def active_initiatives(initiatives: pd.DataFrame) -> pd.DataFrame:
+    """The initiatives a simulation counts: checked (see :func:`check_initiatives`), not
+    dropped."""
+    if len(initiatives) and not initiatives.attrs.get("checked"):
+        active, _ = check_initiatives(initiatives)
+    else:
+        active = initiatives
+    if len(active):
+        active = active[active["status"] != "dropped"].reset_index(drop=True)
+    return active
+
+
+def realised_effects(active: pd.DataFrame, runs: int, rng: np.random.Generator) -> np.ndarray:
+    """Each initiative's full effect in each run (runs × initiatives): a triangular (low,
+    likely, high) draw — the constant when low = high — times success with its probability
+    (0 when it fails). Draws per initiative in order: the size, then the success."""
+    columns = []
+    for row in active.itertuples(index=False):
+        low, likely, high = float(row.effect_low), float(row.effect_likely), float(row.effect_high)
+        size = np.full(runs, likely) if low == high else rng.triangular(low, likely, high, runs)
+        success = rng.random(runs) < float(row.probability)
+        columns.append(size * success)
+    return np.column_stack(columns) if columns else np.zeros((runs, 0))
+
+
+def ramp_shares(active: pd.DataFrame, goal: Goal, months: np.ndarray) -> np.ndarray:
+    """The share of each initiative's effect reached in each of ``months`` (offsets from the
+    goal's start; initiatives × months): 0 before its start, rising linearly to 1 after
+    ``ramp_months`` (0 = a step at the start)."""
+    rows = []
+    for row in active.itertuples(index=False):
+        start = start_offset(row.start_month, goal)
+        ramp = int(row.ramp_months or 0)
+        if ramp == 0:
+            rows.append((months >= start).astype(float))
+        else:
+            rows.append(np.clip((months - start) / ramp, 0.0, 1.0))
+    return np.vstack(rows) if rows else np.zeros((0, len(months)))
+
+
 def expected_points(probability, low, likely, high):
     """Expected NPS effect of an initiative: P(success) × the triangular distribution's mean
     (works on numbers and on columns alike)."""
@@ -758,7 +799,7 @@ def _count_percentiles(values: np.ndarray, n: int, qs) -> np.ndarray:
     return np.array(out)
 
 
-def _observe(true_nps: np.ndarray, n: int, passive_share: float, rng: np.random.Generator):
+def observe(true_nps: np.ndarray, n: int, passive_share: float, rng: np.random.Generator):
     """Observed NPS (and promoter / detractor counts) of ``n`` responses per run and month."""
     score = true_nps / 100.0
     q = np.minimum(passive_share, 1 - np.abs(score))
@@ -793,7 +834,8 @@ def power_figures(
     variance = p_promoter + p_detractor - (p_promoter - p_detractor) ** 2
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     needed = math.ceil(2 * variance * z**2 / (delta / 100.0) ** 2) if delta > 0 else None
-    detectable = 100.0 * z * math.sqrt(2 * variance / n_per_month)
+    mix = (p_detractor * n_per_month, q * n_per_month, p_promoter * n_per_month)
+    detectable = nps.detectable_change(mix, mix, level=1 - alpha, power=power)
     return {
         "delta": delta,
         "alpha": alpha,

@@ -159,6 +159,51 @@ def nps_difference_test(first, second):
     return out
 
 
+def detectable_change(first, second, level: float = LEVEL, power: float = 0.80) -> float:
+    """The smallest true change in NPS points that a two-sample test of two periods of these
+    sizes and mixes detects with probability ``power`` (two-sided, at ``level``).
+
+    Δ = (z₁₋α/₂ + z_power) · √(var₁/n₁ + var₂/n₂), with α = 1 − level and each period's
+    per-response variance p_P + p_D − (p_P − p_D)² (SPEC §4's Wald variance; the adjusted-Wald
+    one where it is 0, as in :func:`nps_difference_test`). A change smaller than this can be
+    real yet is usually not significant at this volume.
+
+    Parameters
+    ----------
+    first, second : tuple of float
+        (detractors, passives, promoters) of each period: counts, or expected counts for a
+        planned volume (they need not be whole numbers).
+    level : float, default LEVEL
+        Confidence level of the test; "significant" means p < 1 − level.
+    power : float, default 0.80
+        Probability of a significant result when the true change is the one returned.
+
+    Returns
+    -------
+    float
+        NPS points on the −100…100 scale (NaN when a period is empty).
+
+    Examples
+    --------
+    400 responses a month, 30 % promoters / 40 % passives / 30 % detractors: var = 0.6,
+    Δ = (1.95996 + 0.84162) · √(2 · 0.6 / 400) · 100 ≈ 15.3 points.
+
+    >>> round(detectable_change((120, 160, 120), (120, 160, 120)), 2)
+    15.34
+    """
+    if not 0 < power < 1:
+        raise InputError(f"Power {power} must be between 0 and 1 (e.g. 0.80).")
+    z = _z(level) + float(stats.norm.ppf(power))
+    spread = 0.0
+    for d, pa, p in (first, second):
+        d, pa, p = np.float64(d), np.float64(pa), np.float64(p)
+        var, n = _variance(d, pa, p)
+        if var == 0:
+            var, _ = _variance(d + 0.75, pa + 1.5, p + 0.75)
+        spread += var / n if n > 0 else np.nan
+    return float(100 * z * np.sqrt(spread))
+
+
 def q_values(p_values) -> np.ndarray:
     """Benjamini–Hochberg q-values: the smallest false-discovery rate at which each test would
     be called a discovery. Declaring every test with q < 0.05 a discovery keeps the expected

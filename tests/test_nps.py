@@ -160,3 +160,28 @@ def test_no_change_is_reported_across_months_without_responses(db, write_csv):
     table = nps.trend(db, "month").set_index("group")
     assert table.loc["2025-02", "change"] == pytest.approx(100.0)  # Jan → Feb: adjacent
     assert np.isnan(table.loc["2025-07", "change"]) and np.isnan(table.loc["2025-07", "p_value"])
+
+
+def test_detectable_change_at_400_a_month_is_about_15_points():
+    # Hand computation (the issue's "about ±16 at 400 a month"): 30 % P / 40 % Pa / 30 % D gives
+    # var = .3 + .3 − 0² = .6 per response; two months of 400: SE = √(2·0.6/400) = .0547723;
+    # z = 1.959964 + 0.841621 = 2.801585 → Δ = 2.801585 · .0547723 · 100 = 15.3449 points.
+    mix = (120, 160, 120)
+    assert nps.detectable_change(mix, mix) == pytest.approx(15.3449, abs=1e-3)
+
+
+def test_detectable_change_uses_each_periods_own_mix_and_size():
+    # (20,30,50): var = .7 − .09 = .61; (30,30,40): var = .7 − .01 = .69 (SPEC §4's example,
+    # se = .1140175); Δ = 2.801585 · 11.40175 = 31.9430 points.
+    assert nps.detectable_change((30, 30, 40), (20, 30, 50)) == pytest.approx(31.943, abs=1e-3)
+
+
+def test_detectable_change_grows_with_level_and_power():
+    mix = (120, 160, 120)
+    base = nps.detectable_change(mix, mix)
+    assert nps.detectable_change(mix, mix, level=0.99) > base
+    assert nps.detectable_change(mix, mix, power=0.90) > base
+
+
+def test_detectable_change_of_an_empty_period_is_nan():
+    assert np.isnan(nps.detectable_change((0, 0, 0), (10, 10, 10)))
