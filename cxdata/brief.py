@@ -14,9 +14,11 @@ import base64
 import html
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from cxdata import charts, followups, maturity, milestones, nps, store, verbatims
+from cxdata import forecast as forecasting
 from cxdata.errors import InputError
 from cxdata.formatting import month_name, natural_datetime, signed, utc_now_text
 from cxdata.nps import Thresholds
@@ -25,8 +27,8 @@ from cxdata.store import responses
 
 @dataclass
 class Comparison:
-    """This month against another: change in points, p-value, and whether it is significant
-    (p below 1 − the confidence level)."""
+    """This month against another: change in points, p-value, whether it is significant
+    (p below 1 − the confidence level) and the change this volume can detect."""
 
     label: str  # "September 2026"
     nps: float | None
@@ -34,6 +36,7 @@ class Comparison:
     change: float | None
     p_value: float | None
     level: float = 0.95
+    needed: float | None = None  # nps.detectable_change of the two months (80 % power)
 
     @property
     def significant(self) -> bool:
@@ -50,7 +53,8 @@ class Briefing:
     previous: Comparison | None
     last_year: Comparison | None
     goal: milestones.Goal | None = None
-    rolling: dict | None = None  # rolling_nps, ci_low, ci_high, milestone, status, held
+    status: forecasting.GoalStatus | None = None  # the goal as of the month
+    forecast: forecasting.Forecast | None = None  # the odds from the actuals of the month
     maturity: dict | None = None  # stage, stage_name, weakest, assessed_at, capped_by
     shipped: list[dict] = field(default_factory=list)
     spend: float = 0.0
@@ -105,9 +109,12 @@ def briefing(
     month: str | None = None,
     level: float = 0.95,
     thresholds: nps.Thresholds = nps.Thresholds(),
+    *,
+    rng: np.random.Generator,
 ) -> Briefing:
     """Everything the briefing shows for ``month`` (YYYY-MM; default the latest complete
-    month), at confidence ``level`` with the low-n / hidden ``thresholds``."""
+    month), at confidence ``level`` with the low-n / hidden ``thresholds``; the forecast
+    draws from ``rng`` (the page and the CLI seed it with ``milestones.SEED``)."""
     month = month or latest_complete_month(db)
     if month is None:
         raise InputError("There are no touchpoint survey responses to brief on yet.")
@@ -135,7 +142,7 @@ def briefing(
         level=level,
         thresholds=thresholds,
     )
-    _add_status(db, b)
+    _add_status(db, b, rng)
     _add_maturity(db, b)
     _add_portfolio(db, b)
     stats = followups.followup_stats(db, month)
@@ -176,6 +183,10 @@ class Card:
     caption: str
 
 
+# The goal card's value: short enough for the card; the sentence says it in full.
+STATUS_VALUES = {"behind": "Behind", "on track": "Within noise", "ahead": "Ahead"}
+
+
 def cards(b: Briefing) -> list[Card]:
     """The five headline figures, as the page's cards show them and the HTML brief lists
     them: NPS, change on last month, 3-month NPS, the goal's status, maturity."""
@@ -190,23 +201,29 @@ def cards(b: Briefing) -> list[Card]:
         )
     else:
         out.append(Card("vs previous month", "–", ""))
-    if b.rolling and b.goal is not None:
-        half = (b.rolling["ci_high"] - b.rolling["ci_low"]) / 2
+    if b.status and b.goal is not None:
+        status = b.status
+        with_data = (
+            f" · {status.months_with_data} of 3 months had data"
+            if status.months_with_data < 3
+            else ""
+        )
         out.append(
             Card(
                 "3-month NPS",
-                f"{signed(b.rolling['rolling_nps'], 0)} ±{half:.0f}",
-                f"milestone {signed(b.rolling['milestone'], 0)}",
+                f"{signed(status.rolling_nps, 0)} ±{status.margin:.0f}",
+                f"milestone {signed(status.milestone, 0)}{with_data}",
             )
         )
         end = b.goal.month_label(b.goal.horizon) or b.month
-        held = b.rolling["held"]
-        marker = {"behind": "▼", "on track": "●", "ahead": "▲"}[b.rolling["status"]]
+        held = status.held
+        marker = {"behind": "▼", "on track": "●", "ahead": "▲"}[status.status]
+        odds = f" · {b.forecast.p_goal_true:.0%} chance (forecast)" if b.forecast else ""
         out.append(
             Card(
                 f"Goal: {signed(b.goal.target, 0)} by {milestones.month_name(end)}",
-                b.rolling["status"].capitalize(),
-                f"{marker} {held} month{'s' if held != 1 else ''} running",
+                STATUS_VALUES[status.status],
+                f"{marker} {held} month{'s' if held != 1 else ''} running{odds}",
             )
         )
     else:
@@ -263,36 +280,38 @@ def _compare(by_month: pd.DataFrame, month: str, other: str, level: float) -> Co
     a, b = by_month.loc[other], by_month.loc[month]
     if a["hidden"] or b["hidden"]:
         return Comparison(month_name(other), _num(a["nps"]), int(a["n"]), None, None, level)
-    change, _, p = nps.nps_difference_test(
-        (a["detractors"], a["passives"], a["promoters"]),
-        (b["detractors"], b["passives"], b["promoters"]),
-    )
+    first = (a["detractors"], a["passives"], a["promoters"])
+    second = (b["detractors"], b["passives"], b["promoters"])
+    change, _, p = nps.nps_difference_test(first, second)
+    needed = nps.detectable_change(first, second, level)
     return Comparison(
-        month_name(other), _num(a["nps"]), int(a["n"]), float(change), float(p), level
+        month_name(other),
+        _num(a["nps"]),
+        int(a["n"]),
+        float(change),
+        float(p),
+        level,
+        _num(needed),
     )
 
 
-def _add_status(db, b: Briefing) -> None:
+def _add_status(db, b: Briefing, rng: np.random.Generator) -> None:
+    """The goal's status and the forecast as of the briefing's month, as the Milestones page
+    shows them (:mod:`cxdata.forecast`)."""
     goal = milestones.plan_settings(db).goal  # the goal the Milestones page shows
     if not goal.start_month:
         return
     b.goal = goal
-    table = milestones.status_table(milestones.monthly_counts(db), goal)
-    table = table[table["date"] <= b.month]
-    b.status_table = table
-    if table.empty or table["date"].iloc[-1] != b.month:
+    counts = milestones.monthly_counts(db)
+    counts = counts[counts["month"] <= b.month]
+    if counts.empty:
         return
-    status, held = milestones.current_status(table)
-    last = table.iloc[-1]
-    b.rolling = {
-        "rolling_nps": float(last["rolling_nps"]),
-        "ci_low": float(last["ci_low"]),
-        "ci_high": float(last["ci_high"]),
-        "milestone": float(last["milestone"]),
-        "status": status,
-        "held": held,
-        "n": int(last["n"]),
-    }
+    table = milestones.status_table(counts, goal, b.level)
+    b.status_table = table
+    b.status = forecasting.goal_status(counts, goal, b.month, b.level)
+    if b.status is not None:
+        portfolio = milestones.load_initiatives(db, milestones.GOAL_NAME)
+        b.forecast = forecasting.forecast(counts, goal, portfolio, rng, month=b.month)
 
 
 def _add_maturity(db, b: Briefing) -> None:
@@ -418,7 +437,9 @@ def _quotes(db, month: str) -> list[dict]:
 
 def sentence(b: Briefing) -> str:
     """What a CX leader reads out, e.g. "NPS was +3 in October 2026 (n = 412, ±8), up 5 on
-    September 2026, not yet significant; the 3-month trend is on track for the +1 goal."."""
+    September 2026, not significant — a change of ±15 points is needed at this volume; the
+    3-month NPS (+1.1) is within noise of the +0.1 milestone; from the actuals, a 51 % chance
+    NPS really reaches +1 by May 2027 (forecast from Oct 2026)."."""
     if b.nps is None:
         return f"Only {b.n} responses in {b.month_name}: too few to state an NPS."
     margin = f", ±{b.margin:.0f}" if b.margin is not None else ""
@@ -427,27 +448,30 @@ def sentence(b: Briefing) -> str:
     if b.previous and b.previous.change is not None:
         text += ", " + _movement(b.previous)
     if b.last_year and b.last_year.change is not None:
-        text += "; " + _movement(b.last_year, " (a year earlier)")
-    if b.rolling and b.goal:
-        where = {
-            "behind": "behind the path to",
-            "on track": "on track for",
-            "ahead": "ahead of the path to",
-        }[b.rolling["status"]]
-        text += (
-            f"; the 3-month trend ({signed(b.rolling['rolling_nps'], 0)}) is {where} the "
-            f"{signed(b.goal.target, 0)} goal"
-        )
+        text += "; " + _movement(b.last_year, " (a year earlier)", short=True)
+    if b.status and b.goal:
+        text += "; " + b.status.clause()
+        if b.forecast:
+            text += f"; from the actuals, a {b.forecast.odds_line()}"
     return text + "."
 
 
-def _movement(c: Comparison, note: str = "") -> str:
+def _movement(c: Comparison, note: str = "", short: bool = False) -> str:
+    """``up 5 on September 2026, not significant — a change of ±15 points is needed at this
+    volume`` (``short``: ``not significant, ±15 needed``, for a second comparison)."""
     if c.change is None:
         return f"not comparable with {c.label}{note}"
     if abs(c.change) < 0.5:
         return f"flat on {c.label}{note}" + (", a significant change" if c.significant else "")
     direction = "up" if c.change > 0 else "down"
-    verdict = "a significant change" if c.significant else "not yet significant"
+    if c.significant:
+        verdict = "a significant change"
+    elif c.needed is not None and short:
+        verdict = f"not significant, ±{c.needed:.0f} needed"
+    elif c.needed is not None:
+        verdict = f"not significant — a change of ±{c.needed:.0f} points is needed at this volume"
+    else:
+        verdict = "not significant"
     return f"{direction} {abs(c.change):.0f} on {c.label}{note}, {verdict}"
 
 
@@ -469,7 +493,7 @@ def chart_images(b: Briefing) -> dict[str, bytes]:
     return out
 
 
-def facts(b: Briefing) -> list[tuple[str, str]]:
+def fact_rows(b: Briefing) -> list[tuple[str, str]]:
     """The briefing's figures as (label, value) pairs for the HTML brief: the page's cards
     (:func:`cards`) word for word, then the comparison with a year earlier and the weakest
     maturity domain."""
@@ -486,6 +510,73 @@ def facts(b: Briefing) -> list[tuple[str, str]]:
             )
         )
     return rows
+
+
+def _rounded(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def _comparison(c: Comparison | None) -> dict | None:
+    if c is None:
+        return None
+    return {
+        "month": c.label,
+        "nps": _rounded(c.nps),
+        "n": c.n,
+        "change": _rounded(c.change),
+        "p_value": _rounded(c.p_value, 4),
+        "significant": c.significant,
+        "detectable_change": _rounded(c.needed),
+    }
+
+
+def facts(b: Briefing) -> dict:
+    """Every figure the briefing renders, as the ``brief --json`` ``facts`` (issue 17's
+    shape): the month's NPS, n and interval, the two comparisons, the 3-month NPS against the
+    milestone, the forecast, maturity, spend, fixes shipped, problems closed, movers and the
+    (masked) quotes."""
+    maturity_facts = None
+    if b.maturity:
+        maturity_facts = {
+            k: b.maturity[k] for k in ("stage", "stage_name", "weakest", "assessed_at")
+        } | {"weakest_score": _rounded(b.maturity["weakest_score"])}
+    forecast_facts = None
+    if b.forecast:
+        forecast_facts = {k: v for k, v in b.forecast.to_dict().items() if k not in ("fan", "runs")}
+    return {
+        "nps": _rounded(b.nps),
+        "n": b.n,
+        "ci_low": _rounded(b.ci_low),
+        "ci_high": _rounded(b.ci_high),
+        "vs_previous": _comparison(b.previous),
+        "vs_year_ago": _comparison(b.last_year),
+        "rolling": b.status.to_dict() if b.status else None,
+        "forecast": forecast_facts,
+        "maturity": maturity_facts,
+        "spend": {
+            "month": b.month,
+            "to_date": round(b.spend, 2),
+            "expected_points": round(b.expected_points, 2),
+            "points_per_100k": _rounded(b.points_per_100k),
+        },
+        "fixes_shipped": [s["name"] for s in b.shipped],
+        "problems_closed": b.problems_closed,
+        "detractors": b.detractors,
+        "movers_tested": b.movers_tested,
+        "movers": [
+            {
+                "segment": m["column"],
+                "value": m["segment"],
+                "nps": _rounded(m["nps"]),
+                "change": _rounded(m["change"]),
+                "p_value": _rounded(m["p_value"], 4),
+                "q_value": _rounded(m["q_value"], 4),
+                "n": m["n"],
+            }
+            for m in b.movers
+        ],
+        "quotes": list(b.quotes),
+    }
 
 
 def render_html(b: Briefing, images: dict[str, bytes] | None = None) -> str:
@@ -505,7 +596,7 @@ def render_html(b: Briefing, images: dict[str, bytes] | None = None) -> str:
         f"<h1>CX results — {e(b.month_name)}</h1>",
         f"<p class='lead'>{e(sentence(b))}</p>",
         "<table>",
-        *(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in facts(b)),
+        *(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in fact_rows(b)),
         "</table>",
         "<h2>Fixes and follow-up</h2><ul>",
         *(f"<li>{e(line)}</li>" for line in action_lines(b)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from cxdata.nps import LOW_N
+from cxdata.nps import LOW_N, without_hidden_counts
 
 # What the builders return: a single, layered or faceted chart (all have .to_dict(),
 # .properties() and render the same way).
@@ -24,7 +24,8 @@ BAND = "#9ecae1"
 
 
 def _fmt_table(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
+    # A chart's data is in its spec (and its CSV download): hidden rows lose their counts.
+    out = without_hidden_counts(table)
     for column in ("nps", "ci_low", "ci_high", "change", "rolling_nps", "milestone"):
         if column in out:
             out[column] = out[column].astype(float).round(1)
@@ -98,10 +99,7 @@ def nps_trend_chart(
         layers.append(
             base.mark_line(strokeDash=[6, 4], color=PROMOTER, opacity=0.8).encode(
                 y="rolling_nps:Q",
-                tooltip=[
-                    alt.Tooltip("group:N", title="Period"),
-                    alt.Tooltip("rolling_nps:Q", title="3-period NPS", format="+.1f"),
-                ],
+                tooltip=_rolling_tooltip(data),
             )
         )
     if "milestone" in data and data["milestone"].notna().any():
@@ -118,8 +116,26 @@ def nps_trend_chart(
     return alt.layer(*layers).properties(title=title, height=height)
 
 
+def _rolling_tooltip(data: pd.DataFrame) -> list:
+    """Period, the rolling value, its pooled n and how many periods of its window had data
+    (:func:`cxdata.nps.rolling`: "2 of 3 months had data")."""
+    window = int(data["rolling_periods"].iloc[0]) if "rolling_periods" in data else 3
+    tooltip = [
+        alt.Tooltip("group:N", title="Period"),
+        alt.Tooltip("rolling_nps:Q", title=f"Rolling {window}-period NPS", format="+.1f"),
+    ]
+    if "rolling_n" in data:
+        tooltip.append(alt.Tooltip("rolling_n:Q", title="Pooled n", format=","))
+    if "rolling_coverage" in data:
+        tooltip.append(alt.Tooltip("rolling_coverage:N", title="Window"))
+    return tooltip
+
+
 def composition_chart(table: pd.DataFrame, *, height: int = 260) -> Chart:
-    """Promoters / passives / detractors per period, stacked to 100 %."""
+    """Promoters / passives / detractors per period, stacked to 100 %.
+
+    A hidden period (``hidden``: n below :data:`cxdata.nps.HIDE_N`) keeps its n but shows no
+    counts or shares, from which its hidden NPS could be worked out: it has no bar."""
     data = _fmt_table(table)
     long = data.melt(
         id_vars=["group", "order", "n"],
@@ -196,24 +212,32 @@ def link_trend_chart(table: pd.DataFrame, *, height: int = 280) -> Chart:
 
 
 def driver_weights_chart(table: pd.DataFrame, *, height: int | None = None) -> Chart:
-    """Relative weights (% of R²) with bootstrap intervals, largest first.
+    """Relative weights (% of R²) with bootstrap intervals, largest first; a driver not
+    distinguishable from a random column is drawn pale (``verdict``).
     ``table`` is :attr:`cxdata.drivers.DriverResult.table`."""
     data = _rounded(table[table["rescaled_pct"].notna()], 2)
+    if "verdict" not in data:
+        data["verdict"] = ""
+    data["verdict"] = data["verdict"].fillna("")
     order = alt.Y("driver:N", sort=alt.SortField("rescaled_pct", order="descending"), title=None)
     tooltip = [
         alt.Tooltip("driver:N", title="Driver"),
         alt.Tooltip("rescaled_pct:Q", title="Share of R² (%)", format=".1f"),
         alt.Tooltip("rescaled_low:Q", title="95 % CI low", format=".1f"),
         alt.Tooltip("rescaled_high:Q", title="95 % CI high", format=".1f"),
+        alt.Tooltip("verdict:N", title="Against a random column"),
         alt.Tooltip("spearman_rho:Q", title="Spearman ρ", format="+.2f"),
         alt.Tooltip("n:Q", title="n (with target)", format=","),
     ]
     bars = (
         alt.Chart(data)
-        .mark_bar(color=PROMOTER, opacity=0.8)
+        .mark_bar(color=PROMOTER)
         .encode(
             y=order,
             x=alt.X("rescaled_pct:Q", title="Share of explained variance (%)"),
+            opacity=alt.condition(
+                "datum.verdict == 'not distinguishable from noise'", alt.value(0.3), alt.value(0.85)
+            ),
             tooltip=tooltip,
         )
     )
@@ -279,24 +303,35 @@ def correlation_chart(
 
 
 def importance_performance_chart(table: pd.DataFrame, *, height: int = 340) -> Chart:
-    """Importance (relative weight %) against performance (mean rating), split at the means:
-    high importance and low performance is where to fix first."""
-    data = _rounded(table[table["rescaled_pct"].notna() & table["mean"].notna()], 2)
-    mean_x, mean_y = data["mean"].mean(), data["rescaled_pct"].mean()
+    """Importance (relative weight %) against performance, split at the means: high
+    importance and low performance is where to fix first.
+
+    Performance is the driver's mean placed on its own scale, 0 at the bottom and 100 at the
+    top (``performance``, with ``scale_low``/``scale_high``, from
+    :func:`cxdata.drivers.rating_scale`), so a 1–5 rating and a 0–10 one share the axis."""
+    data = _rounded(table[table["rescaled_pct"].notna() & table["performance"].notna()], 2)
+    mean_x, mean_y = data["performance"].mean(), data["rescaled_pct"].mean()
     data["quadrant"] = [
         ("fix first" if imp >= mean_y else "watch")
         if perf < mean_x
         else ("keep up" if imp >= mean_y else "maintain")
-        for perf, imp in zip(data["mean"], data["rescaled_pct"])
+        for perf, imp in zip(data["performance"], data["rescaled_pct"])
     ]
     tooltip = [
         alt.Tooltip("driver:N", title="Driver"),
-        alt.Tooltip("mean:Q", title="Mean rating", format=".2f"),
+        alt.Tooltip("mean:Q", title="Mean", format=".2f"),
+        alt.Tooltip("scale_low:Q", title="Scale from", format="g"),
+        alt.Tooltip("scale_high:Q", title="Scale to", format="g"),
+        alt.Tooltip("performance:Q", title="Performance (0–100)", format=".0f"),
         alt.Tooltip("rescaled_pct:Q", title="Importance (%)", format=".1f"),
         alt.Tooltip("quadrant:N", title="Quadrant"),
         alt.Tooltip("n:Q", title="n", format=","),
     ]
-    x = alt.X("mean:Q", title="Performance (mean rating)", scale=alt.Scale(zero=False))
+    x = alt.X(
+        "performance:Q",
+        title="Performance (mean on its scale, 0–100)",
+        scale=alt.Scale(domain=[0, 100]),
+    )
     y = alt.Y("rescaled_pct:Q", title="Importance (% of R²)")
     points = (
         alt.Chart(data)
@@ -630,34 +665,89 @@ def milestone_chart(path: pd.DataFrame, status: pd.DataFrame, *, height: int = 3
     )
 
 
-def fan_chart(fan: pd.DataFrame, target: float, *, height: int = 320) -> Chart:
-    """Simulated NPS: 10–90 % bands of the true and the observed score, medians, and the
-    target line."""
+def fan_chart(
+    fan: pd.DataFrame,
+    target: float,
+    *,
+    actual: pd.DataFrame | None = None,
+    forecast: pd.DataFrame | None = None,
+    height: int = 320,
+) -> Chart:
+    """The plan's simulated NPS from the start (10–90 % of the true score, grey, and its
+    median, dashed), the actual 3-month NPS (black), the forecast from the actuals (10–90 %
+    of the true score, blue, and its median) and the target line (orange).
+
+    ``fan`` is :attr:`cxdata.milestones.Plan.fan`; ``actual`` is
+    :func:`cxdata.milestones.status_table` (``date``, ``rolling_nps``, ``n``); ``forecast`` is
+    :attr:`cxdata.forecast.Forecast.fan`. Without ``actual`` and ``forecast`` it is the plan
+    alone, with the band of what surveys will show (light grey)."""
     data = _rounded(fan, 2)
     x = alt.X("date:O" if "date" in data else "month:O", title=None, axis=alt.Axis(labelAngle=-45))
     base = alt.Chart(data).encode(x=x)
-    observed = base.mark_area(opacity=0.18, color=PASSIVE).encode(
-        y=alt.Y("observed_p10:Q", title="NPS"), y2="observed_p90:Q"
-    )
-    true = base.mark_area(opacity=0.45, color=BAND).encode(y="true_p10:Q", y2="true_p90:Q")
-    median = base.mark_line(color=PROMOTER, strokeWidth=2.5).encode(
-        y="true_p50:Q",
-        tooltip=[
-            alt.Tooltip("month:Q", title="Month"),
-            alt.Tooltip("true_p10:Q", title="True NPS, 10 %", format="+.1f"),
-            alt.Tooltip("true_p50:Q", title="True NPS, median", format="+.1f"),
-            alt.Tooltip("true_p90:Q", title="True NPS, 90 %", format="+.1f"),
+    plan_tooltip = [
+        alt.Tooltip("date:N" if "date" in data else "month:Q", title="Month"),
+        alt.Tooltip("true_p10:Q", title="Plan at start: true NPS, 10 %", format="+.1f"),
+        alt.Tooltip("true_p50:Q", title="Plan at start: median", format="+.1f"),
+        alt.Tooltip("true_p90:Q", title="Plan at start: 90 %", format="+.1f"),
+    ]
+    layers = []
+    with_actuals = actual is not None or forecast is not None
+    if not with_actuals:
+        layers.append(
+            base.mark_area(opacity=0.18, color=PASSIVE).encode(
+                y=alt.Y("observed_p10:Q", title="NPS"), y2="observed_p90:Q"
+            )
+        )
+        plan_tooltip += [
             alt.Tooltip("observed_p10:Q", title="Observed, 10 %", format="+.1f"),
             alt.Tooltip("observed_p90:Q", title="Observed, 90 %", format="+.1f"),
-        ],
-    )
-    goal = (
+        ]
+    layers += [
+        base.mark_area(
+            opacity=0.45 if not with_actuals else 0.35, color=BAND if not with_actuals else PASSIVE
+        ).encode(y=alt.Y("true_p10:Q", title="NPS"), y2="true_p90:Q"),
+        base.mark_line(
+            color=PROMOTER if not with_actuals else NEUTRAL,
+            strokeWidth=2.5 if not with_actuals else 1.5,
+            strokeDash=[] if not with_actuals else [5, 4],
+        ).encode(y="true_p50:Q", tooltip=plan_tooltip),
+    ]
+    if forecast is not None and not forecast.empty:
+        ahead = alt.Chart(_rounded(forecast, 2)).encode(x=x)
+        layers += [
+            ahead.mark_area(opacity=0.45, color=BAND).encode(y="true_p10:Q", y2="true_p90:Q"),
+            ahead.mark_line(color=PROMOTER, strokeWidth=2.5).encode(
+                y="true_p50:Q",
+                tooltip=[
+                    alt.Tooltip("date:N", title="Month"),
+                    alt.Tooltip("true_p10:Q", title="From the actuals: 10 %", format="+.1f"),
+                    alt.Tooltip("true_p50:Q", title="From the actuals: median", format="+.1f"),
+                    alt.Tooltip("true_p90:Q", title="From the actuals: 90 %", format="+.1f"),
+                ],
+            ),
+        ]
+    if actual is not None and not actual.empty:
+        measured = alt.Chart(_rounded(actual[["date", "rolling_nps", "n"]], 1)).encode(x=x)
+        layers.append(
+            measured.mark_line(color=NEUTRAL, strokeWidth=2, point=True).encode(
+                y="rolling_nps:Q",
+                tooltip=[
+                    alt.Tooltip("date:N", title="Month"),
+                    alt.Tooltip("rolling_nps:Q", title="Actual 3-month NPS", format="+.1f"),
+                    alt.Tooltip("n:Q", title="n (3 months)", format=","),
+                ],
+            )
+        )
+    layers.append(
         alt.Chart(pd.DataFrame({"target": [round(target, 2)]}))
         .mark_rule(color=DETRACTOR, strokeDash=[4, 4], strokeWidth=2)
         .encode(y="target:Q")
     )
-    return alt.layer(observed, true, median, goal).properties(
-        title="Simulated NPS: median, 10–90 % of the true score (blue) and of what surveys "
-        "will show (grey); target in orange",
-        height=height,
+    title = (
+        "Plan at start (grey, dashed median), actual 3-month NPS (black), forecast from the "
+        "actuals (blue): 10–90 % of the true score; target in orange"
+        if with_actuals
+        else "Simulated NPS: median, 10–90 % of the true score (blue) and of what surveys "
+        "will show (grey); target in orange"
     )
+    return alt.layer(*layers).properties(title=title, height=height)

@@ -21,8 +21,9 @@ database = db()
 settings = goal_inputs(database)
 goal, passive = settings.goal, settings.passive_share
 goal_line(goal, milestones.power_figures(goal.baseline, passive, goal.n_per_month))
+actual = None
 if goal.start_month:
-    status_section(database, goal)
+    actual = status_section(database, goal)
 else:
     st.info(
         "Set the goal's start month (or upload survey responses on the Data page) to see "
@@ -30,7 +31,7 @@ else:
     )
 scenario = portfolio_section(database)
 try:
-    simulation_section(database, goal, scenario, passive)
+    simulation_section(database, goal, scenario, passive, actual)
     comparison_section(database, goal, passive)
 except InputError as exc:  # e.g. fixes that start in a calendar month, and no goal start
     st.error(plain(str(exc)))

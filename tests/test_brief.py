@@ -6,6 +6,11 @@ import numpy as np
 import pytest
 
 from cxdata import brief, ingest, milestones, store
+from cxdata import forecast as fc
+
+
+def rng() -> np.random.Generator:
+    return np.random.default_rng(milestones.SEED)
 
 
 def make(nps=3.0, n=412, ci=(-5.0, 11.0), prev=None, year=None, status=None):
@@ -20,28 +25,30 @@ def make(nps=3.0, n=412, ci=(-5.0, 11.0), prev=None, year=None, status=None):
     )
     if status:
         b.goal = milestones.Goal(baseline=-14, lift=15, start_month="2024-11")
-        b.rolling = {
-            "rolling_nps": 1.2,
-            "ci_low": -4,
-            "ci_high": 6,
-            "milestone": 0.1,
-            "status": status,
-            "held": 2,
-            "n": 1200,
-        }
+        b.status = fc.GoalStatus(
+            month="2026-10",
+            rolling_nps=1.2,
+            ci_low=-4,
+            ci_high=6,
+            n=1200,
+            months_with_data=3,
+            milestone=0.1,
+            status=status,
+            held=2,
+        )
     return b
 
 
-def comparison(change, p):
-    return brief.Comparison("September 2026", 3.0 - change, 400, change, p)
+def comparison(change, p, needed=None):
+    return brief.Comparison("September 2026", 3.0 - change, 400, change, p, needed=needed)
 
 
 @pytest.mark.parametrize(
     "change, p, words",
     [
-        (5.0, 0.21, "up 5 on September 2026, not yet significant"),
+        (5.0, 0.21, "up 5 on September 2026, not significant."),
         (12.0, 0.01, "up 12 on September 2026, a significant change"),
-        (-7.0, 0.30, "down 7 on September 2026, not yet significant"),
+        (-7.0, 0.30, "down 7 on September 2026, not significant."),
         (-15.0, 0.001, "down 15 on September 2026, a significant change"),
         (0.2, 0.97, "flat on September 2026"),
     ],
@@ -51,12 +58,26 @@ def test_sentence_up_down_flat_significant_or_not(change, p, words):
     assert text.startswith("NPS was +3 in October 2026 (n = 412, ±8), " + words)
 
 
-def test_sentence_names_the_goal_status():
-    assert brief.sentence(make(status="on track")).endswith(
-        "the 3-month trend (+1) is on track for the +1 goal."
+def test_not_significant_says_what_change_this_volume_can_detect():
+    text = brief.sentence(make(prev=comparison(5.0, 0.21, needed=15.3)))
+    assert text.startswith(
+        "NPS was +3 in October 2026 (n = 412, ±8), up 5 on September 2026, not significant — "
+        "a change of ±15 points is needed at this volume"
     )
-    assert "is behind the path to the +1 goal" in brief.sentence(make(status="behind"))
-    assert "is ahead of the path to the +1 goal" in brief.sentence(make(status="ahead"))
+    assert "not yet" not in text
+
+
+def test_sentence_names_the_goal_status_in_words_that_say_what_it_means():
+    assert brief.sentence(make(status="on track")).endswith(
+        "the 3-month NPS (+1.2) is within noise of the +0.1 milestone."
+    )
+    assert "is behind the +0.1 milestone by more than the noise" in brief.sentence(
+        make(status="behind")
+    )
+    assert "is ahead of the +0.1 milestone by more than the noise" in brief.sentence(
+        make(status="ahead")
+    )
+    assert [c.value for c in brief.cards(make(status="on track"))][3] == "Within noise"
 
 
 def test_sentence_warns_about_low_n_and_hidden_months():
@@ -70,10 +91,11 @@ def test_latest_complete_month(sample_db):
 
 
 def test_sample_briefing_numbers(sample_db):
-    b = brief.briefing(sample_db)
+    b = brief.briefing(sample_db, rng=rng())
     assert b.month == "2026-10" and b.n > 300
     assert b.previous.label == "September 2026" and b.last_year.label == "October 2025"
-    assert b.rolling["status"] in milestones.STATUSES
+    assert b.status.status in milestones.STATUSES and b.status.month == "2026-10"
+    assert b.forecast.from_month == "2026-10"
     assert b.maturity["stage"] == 3 and b.maturity["weakest"] == "Metrics & ROI"
     assert all(m["n"] >= 30 and m["q_value"] < 0.05 for m in b.movers)
     assert b.movers_tested > 10
@@ -81,7 +103,7 @@ def test_sample_briefing_numbers(sample_db):
 
 
 def test_html_brief_is_standalone_and_escapes_text(sample_db):
-    b = brief.briefing(sample_db)
+    b = brief.briefing(sample_db, rng=rng())
     b.quotes = [{"band": "detractor", "score": 1, "comment": "<script>alert(1)</script> bad"}]
     html = brief.render_html(b, images={"trend": b"\x89PNG fake"})
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -92,7 +114,7 @@ def test_html_brief_is_standalone_and_escapes_text(sample_db):
 
 def test_unknown_month_is_refused_with_the_range(sample_db):
     with pytest.raises(Exception, match="No responses in 2019-01"):
-        brief.briefing(sample_db, "2019-01")
+        brief.briefing(sample_db, "2019-01", rng=rng())
 
 
 def test_a_segment_holding_every_response_is_not_a_mover(db, write_csv):
@@ -103,7 +125,7 @@ def test_a_segment_holding_every_response_is_not_a_mover(db, write_csv):
             rows.append(f"N{month}{i},{month}-15,{north},,North")
             rows.append(f"S{month}{i},{month}-15,9,,South")
     ingest.import_file(db, write_csv("blank_channel.csv", "\n".join(rows) + "\n"), "survey")
-    b = brief.briefing(db, "2026-10")
+    b = brief.briefing(db, "2026-10", rng=rng())
     assert [(m["column"], m["segment"]) for m in b.movers] == [("region", "North")]
 
 
@@ -121,7 +143,7 @@ def test_movers_are_held_to_a_false_discovery_rate(sample_db):
         )
         counts.rebuild(conn)
     months = sorted(brief.months_with_responses(sample_db))[-12:]
-    briefings = [brief.briefing(sample_db, m) for m in months]
+    briefings = [brief.briefing(sample_db, m, rng=rng()) for m in months]
     assert sum(b.movers_tested for b in briefings) > 150  # ~20 segment tests a month
     assert sum(bool(b.movers) for b in briefings) <= 2
 
@@ -133,7 +155,7 @@ def test_a_mover_carries_its_q_value_and_the_count_of_tests(db, write_csv):
             rows.append(f"N{month}{i},{month}-15,{north},North")
             rows.append(f"S{month}{i},{month}-15,{8 if i % 2 else 9},South")
     ingest.import_file(db, write_csv("two_regions.csv", "\n".join(rows) + "\n"), "survey")
-    b = brief.briefing(db, "2026-10")
+    b = brief.briefing(db, "2026-10", rng=rng())
     assert b.movers_tested == 2  # North and South; channel etc. are blank for every row
     (north,) = b.movers
     assert north["segment"] == "North" and north["q_value"] < 0.05
@@ -146,7 +168,59 @@ def test_spend_is_as_of_the_briefing_month(sample_db):
     by March 2025 the executive CX review (5,000, Jan), the billing fix (120,000, Feb) and
     password reset (25,000, Mar) — the in-progress fixes starting 2025-09 and 2026-01 are not
     counted before their start, and the dropped chatbot never is."""
-    assert brief.briefing(sample_db, "2024-12").spend == 0
-    assert brief.briefing(sample_db, "2025-03").spend == 150_000
-    may = brief.briefing(sample_db, "2025-05")
+    assert brief.briefing(sample_db, "2024-12", rng=rng()).spend == 0
+    assert brief.briefing(sample_db, "2025-03", rng=rng()).spend == 150_000
+    may = brief.briefing(sample_db, "2025-05", rng=rng())
     assert [s["name"] for s in may.shipped] == ["First-call billing fix"]
+
+
+def test_brief_json_prints_the_facts_it_renders(sample_file, tmp_path, capsys):
+    import json
+
+    from cxdata.cli import main
+
+    out = tmp_path / "brief.html"
+    assert (
+        main(["brief", "--month", "2026-10", "--out", str(out), "--json", "--db", str(sample_file)])
+        == 0
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) >= {"month", "out", "sentence", "facts"} and result["month"] == "2026-10"
+    facts = result["facts"]
+    assert set(facts) >= {
+        "nps", "n", "ci_low", "ci_high", "vs_previous", "vs_year_ago", "rolling", "forecast",
+        "maturity", "spend", "fixes_shipped", "problems_closed", "movers", "quotes",
+    }  # fmt: skip
+    b = brief.briefing(store.connect(sample_file), "2026-10", rng=rng())
+    assert result["sentence"] == brief.sentence(b)
+    assert facts["n"] == b.n and facts["nps"] == round(b.nps, 2)
+    assert facts["vs_previous"]["month"] == "September 2026"
+    assert facts["vs_previous"]["detectable_change"] == round(b.previous.needed, 2)
+    assert set(facts["rolling"]) >= {"nps", "n", "months", "milestone", "status"}
+    assert facts["rolling"]["status"] == "within noise" and facts["rolling"]["months"] == 3
+    assert facts["forecast"]["from_month"] == "2026-10"
+    assert facts["forecast"]["p_goal_true"] == round(b.forecast.p_goal_true, 4)
+    assert facts["spend"] == {
+        "month": "2026-10",
+        "to_date": b.spend,
+        "expected_points": round(b.expected_points, 2),
+        "points_per_100k": round(b.points_per_100k, 2),
+    }
+    assert facts["maturity"]["stage"] == 3
+    for mover, shown in zip(facts["movers"], b.movers):
+        assert set(mover) >= {"segment", "value", "nps", "change", "p_value", "q_value", "n"}
+        assert (mover["segment"], mover["value"]) == (shown["column"], shown["segment"])
+    # What the HTML shows, the JSON says: the sentence and every quote.
+    page = out.read_text()
+    assert all(q["comment"].replace("'", "&#x27;") in page for q in facts["quotes"])
+
+
+def test_brief_facts_spend_as_of_december_2024_and_march_2025(sample_db):
+    assert brief.facts(brief.briefing(sample_db, "2024-12", rng=rng()))["spend"]["to_date"] == 0
+    march = brief.facts(brief.briefing(sample_db, "2025-03", rng=rng()))
+    assert march["spend"] == {
+        "month": "2025-03",
+        "to_date": 150_000,
+        "expected_points": march["spend"]["expected_points"],
+        "points_per_100k": march["spend"]["points_per_100k"],
+    }

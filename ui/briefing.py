@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from cxdata import brief, store
+from cxdata import brief, milestones, store
 from cxdata.errors import InputError
 from ui.common import chart_downloads, data_version, plain, presenting
 
 
 @st.cache_data(max_entries=24, show_spinner="Preparing the briefing…")
 def load_briefing(path: str, version: str, month: str | None) -> brief.Briefing:
-    return brief.briefing(store.connect(path), month)
+    # Seeded as the command line seeds it, so the forecast's odds are the same in both.
+    rng = np.random.default_rng(milestones.SEED)
+    return brief.briefing(store.connect(path), month, rng=rng)
 
 
 def month_picker(database) -> str:

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cxdata import charts, maturity, milestones, store
+from cxdata import brief, charts, maturity, milestones, store
+from cxdata import forecast as forecasting
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
 from cxdata.formatting import signed
@@ -20,6 +21,24 @@ def run_simulation(path: str, version: str, goal: milestones.Goal, scenario: str
     portfolio = milestones.load_initiatives(store.connect(path), scenario)
     rng = np.random.default_rng(milestones.SEED)
     return milestones.simulate(goal, portfolio, rng, passive_share=passive)
+
+
+@st.cache_data(max_entries=16, show_spinner="Forecasting from the actuals…")
+def run_forecast(path: str, version: str, goal: milestones.Goal, scenario: str, month: str):
+    """The forecast from the actuals of ``month``, seeded as the Briefing seeds it (the base
+    portfolio's figures are the Briefing's)."""
+    database = store.connect(path)
+    counts = milestones.monthly_counts(database)
+    counts = counts[counts["month"] <= month]
+    portfolio = milestones.load_initiatives(database, scenario)
+    rng = np.random.default_rng(milestones.SEED)
+    return forecasting.forecast(counts, goal, portfolio, rng, month=month)
+
+
+def as_of_month(database) -> str | None:
+    """The month the status and the forecast are as of: the latest complete month, the
+    Briefing's default, so both pages tell the same story."""
+    return brief.latest_complete_month(database)
 
 
 def goal_inputs(database) -> milestones.PlanSettings:
@@ -74,21 +93,32 @@ def goal_line(goal: milestones.Goal, power: dict) -> None:
     )
 
 
-def status_section(database, goal: milestones.Goal) -> None:
+def status_section(database, goal: milestones.Goal) -> pd.DataFrame:
+    """Where the goal stands as of the latest complete month, in the words the Briefing
+    uses (:func:`cxdata.forecast.goal_status`); returns the status table."""
     counts = milestones.monthly_counts(database)
+    month = as_of_month(database)
+    if not counts.empty and month:
+        counts = counts[counts["month"] <= month]
     table = milestones.status_table(counts, goal) if not counts.empty else pd.DataFrame()
+    status = forecasting.goal_status(counts, goal, month) if month else None
     path = milestones.milestone_path(goal)
-    if table.empty:
+    if status is None:
         st.info("No month inside the goal has three months of data yet: no status to show.")
     else:
-        latest = table.iloc[-1]
-        status, held = milestones.current_status(table)
+        held = status.held
+        with_data = (
+            f", {status.months_with_data} of the 3 months had data"
+            if status.months_with_data < 3
+            else ""
+        )
         st.markdown(
-            plain(
-                f"{milestones.month_name(latest['date'])}: {status} — 3-month NPS "
-                f"{signed(latest['rolling_nps'])} (95 % CI {signed(latest['ci_low'])} to "
-                f"{signed(latest['ci_high'])}, n = {latest['n']:,}) against a milestone of "
-                f"{signed(latest['milestone'])}; {status} for {held} month"
+            "**"
+            + plain(f"{milestones.month_name(status.month)}: {status.line()}.")
+            + "** "
+            + plain(
+                f"95 % interval {signed(status.ci_low)} to {signed(status.ci_high)} "
+                f"(n = {status.n:,}{with_data}); {status.words} for {held} month"
                 f"{'s' if held != 1 else ''} in a row. Months behind so far: "
                 f"{int((table['status'] == 'behind').sum())} of {len(table)}."
             )
@@ -96,10 +126,13 @@ def status_section(database, goal: milestones.Goal) -> None:
     chart = charts.milestone_chart(path, table)
     st.altair_chart(chart, width="stretch", key="milestone_chart")
     st.caption(
-        "Status: behind when the interval's upper end is below the milestone, ahead when its "
-        "lower end is above it, otherwise on track (counts pooled over three months)."
+        "Within noise: the milestone is inside the 3-month NPS's 95 % interval — the data "
+        "cannot tell the two apart, which is not the same as being on track. Behind (ahead) "
+        "by more than the noise: the whole interval is below (above) the milestone. Counts "
+        "are pooled over three calendar months."
     )
     chart_downloads(chart, table if not table.empty else path, "milestone_status", "status")
+    return table
 
 
 EDITOR_COLUMNS = {
@@ -192,7 +225,11 @@ def _save(database, edited: pd.DataFrame, scenario: str) -> None:
 
 
 def simulation_section(
-    database, goal: milestones.Goal, scenario: str, passive: float
+    database,
+    goal: milestones.Goal,
+    scenario: str,
+    passive: float,
+    actual: pd.DataFrame | None = None,
 ) -> milestones.Plan:
     st.header("The odds")
     plan = run_simulation(
@@ -207,16 +244,41 @@ def simulation_section(
         else "the portfolio covers the whole lift"
     )
     st.markdown(
-        "**"
-        + plain(
-            f"With the {scenario} portfolio there is a {plan.p_goal_true:.0%} chance that "
-            f"NPS really reaches {signed(goal.target, 0)} by {by}, and a "
+        plain(
+            f"Plan at start: with the {scenario} portfolio there is a {plan.p_goal_true:.0%} "
+            f"chance that NPS really reaches {signed(goal.target, 0)} by {by}, and a "
             f"{plan.p_goal_observed:.0%} chance that the 3-month NPS will show it; {gap} "
-            f"(median simulated lift {signed(plan.median_lift)})."
+            f"(median simulated lift {signed(plan.median_lift)}, from the baseline "
+            f"{signed(goal.baseline, 0)})."
         )
-        + "**"
     )
-    fan = charts.fan_chart(plan.fan, goal.target)
+    month = as_of_month(database) if goal.start_month else None
+    ahead = (
+        run_forecast(str(store.database_path()), data_version(database), goal, scenario, month)
+        if month
+        else None
+    )
+    if ahead is not None:
+        st.markdown(
+            "**"
+            + plain(
+                f"From the actuals: a {ahead.odds_line()}, and a {ahead.p_goal_observed:.0%} "
+                "chance that the 3-month NPS will show it."
+            )
+            + "** "
+            + plain(
+                f"The forecast starts at the measured 3-month NPS "
+                f"({signed(ahead.measured_nps)}, n = {ahead.measured_n:,}) with its "
+                "uncertainty and adds what the fixes have still to deliver; it assumes the "
+                "NPS otherwise holds."
+            )
+        )
+    fan = charts.fan_chart(
+        plan.fan,
+        goal.target,
+        actual=actual if actual is not None and not actual.empty else None,
+        forecast=ahead.fan if ahead is not None else None,
+    )
     st.altair_chart(fan, width="stretch", key="fan_chart")
     chart_downloads(fan, plan.fan, f"simulation_{scenario}", "fan")
     p = plan.power

@@ -26,13 +26,15 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
 
 
 def write_brief(args: argparse.Namespace) -> dict:
-    from cxdata import brief, store
+    import numpy as np
+
+    from cxdata import brief, milestones, store
 
     path = store.database_path(args.db)
     if not path.exists():
         raise InputError(f"No database at {path}: import data first (python -m cxdata import).")
     db = store.connect(path)
-    b = brief.briefing(db, args.month)
+    b = brief.briefing(db, args.month, rng=np.random.default_rng(milestones.SEED))
     html_text = brief.render_html(b)
     db.conn.close()
     out = Path(args.out)
@@ -44,6 +46,7 @@ def write_brief(args: argparse.Namespace) -> dict:
         "month": b.month,
         "out": str(out),
         "sentence": brief.sentence(b),
+        "facts": brief.facts(b),
         "bytes": len(html_text.encode("utf-8")),
     }
 

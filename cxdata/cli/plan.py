@@ -93,6 +93,7 @@ def plan(args: argparse.Namespace) -> dict:
     }
     path = store.database_path(args.db)
     db = store.connect(path) if path.exists() else None  # never create one just to read it
+    ahead = None
     try:
         settings = milestones.plan_settings(db, overrides)
         if settings.sources["baseline"] == "default":
@@ -114,6 +115,8 @@ def plan(args: argparse.Namespace) -> dict:
             portfolio = milestones.load_initiatives(db, args.scenario)
         else:
             portfolio = pd.DataFrame()
+        if db is not None and settings.goal.start_month:
+            ahead = _forecast(db, settings.goal, portfolio, args)
     finally:
         if db is not None:
             db.conn.close()
@@ -130,7 +133,26 @@ def plan(args: argparse.Namespace) -> dict:
     result["initiatives_used"] = summary.fixes
     result["portfolio"] = summary.to_dict()
     result["settings"] = settings.to_dict()
+    if db is not None:
+        result["forecast"] = ahead.to_dict() if ahead is not None else None
     return result
+
+
+def _forecast(db, goal, portfolio, args: argparse.Namespace):
+    """The forecast from the actuals of the latest complete month (the Briefing's default
+    month), as the Milestones page shows it; None when that month has no forecast."""
+    import numpy as np
+
+    from cxdata import brief, milestones
+    from cxdata import forecast as forecasting
+
+    month = brief.latest_complete_month(db)
+    if month is None:
+        return None
+    counts = milestones.monthly_counts(db)
+    counts = counts[counts["month"] <= month]
+    rng = np.random.default_rng(args.seed)
+    return forecasting.forecast(counts, goal, portfolio, rng, month=month, runs=args.runs)
 
 
 def print_plan(result: dict) -> None:
@@ -159,8 +181,16 @@ def print_plan(result: dict) -> None:
         f"portfolio '{p['scenario']}': {p['fixes']} fixes costing {p['cost']:,.0f} for "
         f"{p['expected_points']:.1f} expected points{per_cost}{dropped}"
     )
-    print(f"P(true NPS ≥ target at the horizon)       {result['p_goal_true']:.1%}")
-    print(f"P(3-month observed NPS ≥ target)          {result['p_goal_observed']:.1%}")
+    print(f"plan at start: P(true NPS ≥ target at the horizon) {result['p_goal_true']:.1%}")
+    print(f"plan at start: P(3-month observed NPS ≥ target) {result['p_goal_observed']:.1%}")
+    ahead = result.get("forecast")
+    if ahead:
+        print(
+            f"from the actuals of {ahead['from_month']} (3-month NPS "
+            f"{ahead['measured_nps']:+.1f}, n = {ahead['measured_n']:,}): "
+            f"P(true ≥ target) {ahead['p_goal_true']:.1%}, "
+            f"P(3-month observed ≥ target) {ahead['p_goal_observed']:.1%}"
+        )
     print(
         f"median simulated lift / unplanned lift    {result['median_lift']:+.1f} / "
         f"{result['unplanned_lift']:.1f} points"

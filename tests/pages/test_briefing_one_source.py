@@ -2,14 +2,16 @@
 
 import html
 
-from cxdata import brief
+import numpy as np
+
+from cxdata import brief, milestones
 from tests.pages.conftest import chart_specs
 
 
 def test_page_cards_chart_and_html_brief_come_from_one_briefing(app, sample_db):
     at = app()
     assert not at.exception
-    b = brief.briefing(sample_db, "2026-10")
+    b = brief.briefing(sample_db, "2026-10", rng=np.random.default_rng(milestones.SEED))
     cards = brief.cards(b)
     assert [(m.label, m.value) for m in at.metric] == [(c.label, c.value) for c in cards]
     captions = [c.value for c in at.caption]
@@ -21,6 +23,7 @@ def test_page_cards_chart_and_html_brief_come_from_one_briefing(app, sample_db):
             )
     page_text = "\n".join(m.value.replace("\\", "") for m in at.markdown)
     page_html = html.unescape(brief.render_html(b, images={}))
+    assert brief.sentence(b) in page_text and brief.sentence(b) in page_html
     for line in brief.action_lines(b):
         assert line in page_text
         assert line in page_html

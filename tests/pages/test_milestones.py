@@ -25,7 +25,7 @@ def test_scenario_choice_is_kept_in_the_url(app, sample_db):
     assert not at.exception
     scenario = at.query_params["scenario"]
     assert (scenario[0] if isinstance(scenario, list) else scenario) == "stretch"
-    assert any("With the stretch portfolio" in m.value for m in at.markdown)
+    assert any("Plan at start: with the stretch portfolio" in m.value for m in at.markdown)
 
 
 def test_cli_plan_gives_the_figures_the_page_shows(app, sample_db, fresh_database, capsys):
@@ -50,9 +50,29 @@ def test_cli_plan_gives_the_figures_the_page_shows(app, sample_db, fresh_databas
     )
     assert f"would need {power['responses_needed_per_month']:,} responses a month" in caption
     # Same goal, portfolio, volume, passive share, runs and seed: the same odds.
-    odds = next(m.value for m in at.markdown if "With the base portfolio" in m.value)
+    odds = next(m.value for m in at.markdown if "with the base portfolio" in m.value)
     assert f"a {result['p_goal_true']:.0%} chance that NPS really reaches" in odds
     assert f"a {result['p_goal_observed']:.0%} chance that the 3-month NPS" in odds
+    # The forecast from the actuals: the same figures as plan --json's "forecast".
+    ahead = result["forecast"]
+    line = next(m.value for m in at.markdown if m.value.startswith("**From the actuals"))
+    assert f"a {ahead['p_goal_true']:.0%} chance NPS really reaches +1 by May 2027" in line
+    assert f"a {ahead['p_goal_observed']:.0%} chance that the 3-month NPS" in line
+
+
+def test_milestones_and_briefing_tell_the_same_story(app, sample_db):
+    import numpy as np
+
+    from cxdata import brief, milestones
+
+    at = app("pages/milestones.py")
+    assert not at.exception
+    b = brief.briefing(sample_db, rng=np.random.default_rng(milestones.SEED))
+    text = " ".join(m.value.replace("\\", "") for m in at.markdown)
+    # "Oct 2026: 3-month NPS +1.1 vs milestone +0.1: within noise."
+    assert f"Oct 2026: {b.status.line()}." in text
+    assert b.status.words == "within noise"
+    assert b.forecast.odds_line() in text
 
 
 def test_scenario_table_counts_a_dropped_fix_in_neither_fixes_nor_cost(app, sample_db):
