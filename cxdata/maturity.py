@@ -9,7 +9,8 @@ Scoring (SPEC §6), for one assessment date:
 - the organisation's domain score is the mean of the departments' domain scores, each
   department counting once however many raters it had;
 - overall is the weighted mean of the scored domains, weights renormalised;
-- scores are rounded to two decimals before stages are read;
+- scores are rounded to two decimals before stages are read, decimal-exact and halves up
+  (1.595 → 1.60, not the 1.59 that binary floating point gives);
 - a department's stage is at most one above the stage of its lowest domain; the
   organisation's is also at most one above its lowest department's stage: the weakest link
   caps the whole.
@@ -21,6 +22,7 @@ import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -82,15 +84,30 @@ def item_domain(item_id: str) -> str | None:
     return None
 
 
-def stage_of(score: float | None) -> int | None:
-    """The stage (1–5) of a 0–4 score, read after rounding to two decimals.
+def rounded(score: float) -> float:
+    """``score`` to two decimals as decimal arithmetic would give it, halves up.
 
-    >>> stage_of(2.3999999999999995), stage_of(2.39), stage_of(0.79)
-    (4, 3, 1)
+    A mean of answers that is exactly 1.595 in decimals is stored as the double just below
+    (1.59499999…), which ``round`` turns into 1.59; rounding to 9 decimals first removes that
+    binary noise (no mean of 0–4 answers has a genuine digit there), then the half goes up.
+
+    >>> rounded(159.5 / 100), rounded(319.5 / 100), round(159.5 / 100, 2)
+    (1.6, 3.2, 1.59)
+    """
+    exact = Decimal(f"{float(score):.9f}")
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def stage_of(score: float | None) -> int | None:
+    """The stage (1–5) of a 0–4 score, read after rounding to two decimals (:func:`rounded`:
+    decimal-exact, halves up).
+
+    >>> stage_of(2.3999999999999995), stage_of(2.39), stage_of(0.79), stage_of(1.595)
+    (4, 3, 1, 3)
     """
     if score is None or not np.isfinite(score):
         return None
-    s = round(float(score), 2)
+    s = rounded(score)
     for bound, stage in _UPPER_BOUNDS:
         if s < bound:
             return stage
@@ -134,7 +151,7 @@ class Score:
 
 
 def _round(v):
-    return None if v is None or not np.isfinite(v) else round(float(v), 2)
+    return None if v is None or not np.isfinite(v) else rounded(v)
 
 
 @dataclass
@@ -163,7 +180,7 @@ def _overall(domains: dict[str, float | None]) -> float | None:
 
 
 def _lowest(domains: dict[str, float | None]) -> str | None:
-    scored = [(round(v, 2), k) for k, v in domains.items() if v is not None]
+    scored = [(rounded(v), k) for k, v in domains.items() if v is not None]
     order = list(instrument())
     return min(scored, key=lambda t: (t[0], order.index(t[1])))[1] if scored else None
 
@@ -296,7 +313,7 @@ def next_steps(score: Score, count: int = 2) -> list[dict]:
     the next stage (none beyond stage 5)."""
     scored = sorted(
         ((v, k) for k, v in score.domains.items() if v is not None),
-        key=lambda t: (round(t[0], 2), list(instrument()).index(t[1])),
+        key=lambda t: (rounded(t[0]), list(instrument()).index(t[1])),
     )
     out = []
     for value, code in scored[:count]:

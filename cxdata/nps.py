@@ -118,6 +118,37 @@ def nps_interval(detractors, passives, promoters, method="adjusted-wald", level=
     return low, high
 
 
+# Below this n a Wald interval of NPS covers less than its nominal level (Rocks 2016, "Interval
+# Estimation for the 'Net Promoter Score'", The American Statistician 70(4): Wald's coverage
+# falls short at small n and when a band's share is near 0 or 1; adjusted Wald stays close).
+WALD_MIN_N = 100
+
+
+def wald_warning(table: pd.DataFrame) -> str | None:
+    """A warning when Wald intervals are reported for groups where they under-cover: a shown
+    group with n < :data:`WALD_MIN_N`, or with no detractors or no promoters (a share at 0,
+    where the Wald interval is too narrow or has width 0). None when there is nothing to say.
+
+    >>> t = summarise(pd.DataFrame({"group": ["a"], "detractors": [10], "passives": [10],
+    ...                             "promoters": [20]}), ["group"])
+    >>> wald_warning(t)[:46]
+    'Wald intervals under-cover at small n: 1 group'
+    """
+    shown = table[~table["hidden"].astype(bool)]
+    small = shown[
+        (shown["n"] < WALD_MIN_N) | (shown["detractors"] == 0) | (shown["promoters"] == 0)
+    ]
+    if small.empty:
+        return None
+    names = ", ".join(str(g) for g in small["group"].head(5))
+    more = f" and {len(small) - 5} more" if len(small) > 5 else ""
+    return (
+        f"Wald intervals under-cover at small n: {len(small)} group(s) have fewer than "
+        f"{WALD_MIN_N} responses or no detractors or promoters ({names}{more}); their "
+        "intervals are narrower than the level claims. Use --ci adjusted-wald (Rocks 2016)."
+    )
+
+
 def nps_difference_test(first, second):
     """Two-sample z test of NPS(second) − NPS(first).
 
@@ -170,9 +201,9 @@ def detectable_change(first, second, level: float = LEVEL, power: float = 0.80) 
 
     Parameters
     ----------
-    first, second : tuple of float
+    first, second : tuple
         (detractors, passives, promoters) of each period: counts, or expected counts for a
-        planned volume (they need not be whole numbers).
+        planned volume (they need not be whole numbers); numbers or arrays of equal shape.
     level : float, default LEVEL
         Confidence level of the test; "significant" means p < 1 − level.
     power : float, default 0.80
@@ -180,7 +211,7 @@ def detectable_change(first, second, level: float = LEVEL, power: float = 0.80) 
 
     Returns
     -------
-    float
+    float, or array for array input
         NPS points on the −100…100 scale (NaN when a period is empty).
 
     Examples
@@ -195,13 +226,14 @@ def detectable_change(first, second, level: float = LEVEL, power: float = 0.80) 
         raise InputError(f"Power {power} must be between 0 and 1 (e.g. 0.80).")
     z = _z(level) + float(stats.norm.ppf(power))
     spread = 0.0
-    for d, pa, p in (first, second):
-        d, pa, p = np.float64(d), np.float64(pa), np.float64(p)
+    for group in (first, second):
+        d, pa, p = (np.asarray(x, dtype=float) for x in group)
         var, n = _variance(d, pa, p)
-        if var == 0:
-            var, _ = _variance(d + 0.75, pa + 1.5, p + 0.75)
-        spread += var / n if n > 0 else np.nan
-    return float(100 * z * np.sqrt(spread))
+        adjusted, _ = _variance(d + 0.75, pa + 1.5, p + 0.75)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            spread = spread + np.where(var == 0, adjusted, var) / n
+    out = 100 * z * np.sqrt(spread)
+    return float(out) if np.ndim(out) == 0 else out
 
 
 def q_values(p_values) -> np.ndarray:
@@ -294,7 +326,9 @@ def summarise(
     """From rows of (keys…, detractors, passives, promoters) to the NPS table of SPEC §8.
 
     Adds n, nps, ci_low, ci_high, low_n, hidden, and — along the last key, within the
-    other keys — change and p_value against the previous row (None for the first). When the
+    other keys — change and p_value against the previous row (None for the first), and
+    detectable_change: the change these two groups' sizes would detect with 80 % power
+    (:func:`detectable_change`), for "not significant — a change of ±X points is needed". When the
     last key is a calendar ``period`` (month, week…), a row is compared only with the period
     just before it: after a period with no responses there is no change and no p-value,
     rather than a comparison with the last period that had some.
@@ -309,6 +343,7 @@ def summarise(
     hidden = n < thresholds.hide_n
     change = np.full(len(n), np.nan)
     p_value = np.full(len(n), np.nan)
+    detectable = np.full(len(n), np.nan)
     if compare_with_previous and len(n) > 1:
         # The previous row along the last key, within the same values of the other keys.
         index = grouped.index
@@ -330,6 +365,7 @@ def summarise(
             i, j = prev[shown_prev], np.flatnonzero(shown_prev)
             delta, _, pv = nps_difference_test((d[i], pa[i], p[i]), (d[j], pa[j], p[j]))
             change[j], p_value[j] = delta, pv
+            detectable[j] = detectable_change((d[i], pa[i], p[i]), (d[j], pa[j], p[j]), level=level)
     out = grouped.index.to_frame(index=False)
     out["detractors"] = d.astype(np.int64)
     out["passives"] = pa.astype(np.int64)
@@ -343,10 +379,44 @@ def summarise(
         "hidden": hidden,
         "change": change,
         "p_value": p_value,
+        "detectable_change": detectable,
     }
     with np.errstate(invalid="ignore"):
         data["significant"] = p_value < (1 - level)
     return pd.concat([out, pd.DataFrame(data)], axis=1)
+
+
+# Plural nouns of the calendar periods, for "2 of 3 months had data".
+PERIOD_NOUNS = {
+    "day": "days",
+    "week": "weeks",
+    "month": "months",
+    "quarter": "quarters",
+    "year": "years",
+}
+_LABEL_PATTERNS = {
+    "day": r"\d{4}-\d{2}-\d{2}",
+    "week": r"\d{4}-W\d{2}",
+    "month": r"\d{4}-\d{2}",
+    "quarter": r"\d{4}Q[1-4]",
+    "year": r"\d{4}",
+}
+
+
+def period_of_labels(labels) -> str | None:
+    """The calendar period (day … year) whose :func:`period_label` format every label has, or
+    None (waves, column values).
+
+    >>> period_of_labels(["2025-01", "2025-07"]), period_of_labels(["Chat", "Phone"])
+    ('month', None)
+    """
+    text = pd.Series([str(x) for x in labels], dtype=object)
+    if text.empty:
+        return None
+    for by, pattern in _LABEL_PATTERNS.items():
+        if text.str.fullmatch(pattern).all():
+            return by
+    return None
 
 
 def rolling(
@@ -355,29 +425,97 @@ def rolling(
     keys: list[str] | None = None,
     method: str = "adjusted-wald",
     level: float = 0.95,
+    *,
+    period: str | None = None,
+    thresholds: Thresholds = Thresholds(),
 ) -> pd.DataFrame:
-    """Rolling NPS over ``window`` periods with counts pooled (SPEC §7's 3-month NPS)."""
+    """Rolling NPS over ``window`` calendar periods, counts pooled (SPEC §4, §7's 3-month NPS).
+
+    The window ending at period t covers the calendar periods t−window+1 … t, whether or not
+    they had responses: after no data in April–June, July's 3-month window is May–July and
+    pools July alone, never March. Each row says how many of the window's periods had data
+    (``rolling_periods_with_data`` of ``rolling_periods``, and ``rolling_coverage``, e.g.
+    "2 of 3 months had data"). The value is shown only when more than half of the window's
+    periods had data (2 of 3): a "3-month NPS" that is one month's NPS would claim a
+    smoothing it does not have, while requiring every period would drop a whole window for
+    one quiet month. It is also hidden when the pooled n is below ``thresholds.hide_n``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`trend` / :func:`summarise` output: ``group`` labels, optional ``keys``
+        columns (e.g. ``segment``), and detractor / passive / promoter counts.
+    window : int, default 3
+        Calendar periods per window.
+    keys : list of str, optional
+        Columns within whose values the windows roll separately (e.g. ``["segment"]``).
+    method, level
+        As in :func:`nps_interval`.
+    period : {"day", "week", "month", "quarter", "year"}, optional
+        The calendar period of ``group``; read from the label format when not given. Labels
+        that are not periods (waves, column values) roll over rows.
+
+    Returns
+    -------
+    DataFrame
+        ``table`` with ``rolling_n``, ``rolling_nps``, ``rolling_ci_low``,
+        ``rolling_ci_high``, ``rolling_periods``, ``rolling_periods_with_data`` and
+        ``rolling_coverage``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"group": ["2025-01", "2025-02", "2025-04"], "detractors": [10] * 3,
+    ...                   "passives": [0] * 3, "promoters": [20, 30, 40]})
+    >>> out = rolling(t)
+    >>> out["rolling_coverage"].tolist()
+    ['1 of 3 months had data', '2 of 3 months had data', '2 of 3 months had data']
+    >>> out["rolling_n"].tolist(), out["rolling_nps"].round(1).tolist()
+    ([30, 70, 90], [nan, 42.9, 55.6])
+    """
+    if window < 1:
+        raise InputError(f"A rolling window needs at least one period (got {window}).")
     keys = keys or []
-    parts = []
-    groups = table.groupby(keys, dropna=False) if keys else [((), table)]
-    for _, part in groups:
-        pooled = part[["detractors", "passives", "promoters"]].rolling(window, min_periods=window)
-        part = part.copy()
-        summed = pooled.sum()
-        part["rolling_n"] = summed.sum(axis=1)
-        part["rolling_nps"] = nps_value(
-            summed["detractors"], summed["passives"], summed["promoters"]
-        )
-        low, high = nps_interval(
-            summed["detractors"],
-            summed["passives"],
-            summed["promoters"],
-            method=method,
-            level=level,
-        )
-        part["rolling_ci_low"], part["rolling_ci_high"] = low, high
-        parts.append(part)
-    return pd.concat(parts) if parts else table
+    bands = ["detractors", "passives", "promoters"]
+    if period is None and not table.empty:
+        period = period_of_labels(table["group"])
+    noun = PERIOD_NOUNS.get(period or "", "periods")
+    out = table.copy()
+    counts = np.zeros((len(out), 3))
+    with_data = np.zeros(len(out), dtype=np.int64)
+    positions = pd.RangeIndex(len(out))
+    groups = out.groupby(keys, dropna=False, sort=False).indices if keys else {(): positions}
+    for rows in groups.values():
+        rows = np.asarray(rows)
+        labels = [str(x) for x in out["group"].iloc[rows]]
+        values = out[bands].iloc[rows].to_numpy(dtype=float)
+        has_data = values.sum(axis=1) > 0
+        if period is None:  # waves or column values: the window is the last rows
+            for i in range(len(rows)):
+                first = max(0, i - window + 1)
+                counts[rows[i]] = values[first : i + 1].sum(axis=0)
+                with_data[rows[i]] = has_data[first : i + 1].sum()
+            continue
+        at = {label: i for i, label in enumerate(labels)}
+        for i, label in enumerate(labels):
+            inside, current = [], label
+            for _ in range(window):
+                if current in at:
+                    inside.append(at[current])
+                current = previous_period(current, period)
+            counts[rows[i]] = values[inside].sum(axis=0)
+            with_data[rows[i]] = has_data[inside].sum()
+    d, pa, p = counts[:, 0], counts[:, 1], counts[:, 2]
+    n = d + pa + p
+    shown = (2 * with_data > window) & (n >= thresholds.hide_n)
+    low, high = nps_interval(d, pa, p, method=method, level=level)
+    out["rolling_n"] = n.astype(np.int64)
+    out["rolling_nps"] = np.where(shown, nps_value(d, pa, p), np.nan)
+    out["rolling_ci_low"] = np.where(shown, np.atleast_1d(low), np.nan)
+    out["rolling_ci_high"] = np.where(shown, np.atleast_1d(high), np.nan)
+    out["rolling_periods"] = window
+    out["rolling_periods_with_data"] = with_data
+    out["rolling_coverage"] = [f"{k} of {window} {noun} had data" for k in with_data]
+    return out
 
 
 @dataclass
@@ -482,6 +620,7 @@ def _empty(segment: str | None) -> pd.DataFrame:
         "hidden",
         "change",
         "p_value",
+        "detectable_change",
         "significant",
     ]
     return pd.DataFrame(columns=(["segment"] if segment else []) + columns)
@@ -508,6 +647,26 @@ def overall(
         compare_with_previous=False,
     ).iloc[0]
     return group_dict(row)
+
+
+def without_hidden_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` for display or download: a hidden row (``hidden``, n below the hide
+    threshold) keeps its n but not its detractor / passive / promoter counts, from which the
+    hidden NPS could be worked out (the same rule as :func:`group_dict`).
+
+    >>> t = summarise(pd.DataFrame({"group": ["a"], "detractors": [1], "passives": [1],
+    ...                             "promoters": [2]}), ["group"])
+    >>> without_hidden_counts(t)[["n", "promoters"]].to_dict("records")
+    [{'n': 4, 'promoters': nan}]
+    """
+    out = table.copy()
+    if "hidden" not in out:
+        return out
+    hidden = out["hidden"].astype(bool).to_numpy()
+    for column in ("detractors", "passives", "promoters"):
+        if column in out:
+            out[column] = out[column].astype(float).where(~hidden)
+    return out
 
 
 def group_dict(row: pd.Series, segment: bool = False) -> dict:
@@ -540,6 +699,7 @@ def group_dict(row: pd.Series, segment: bool = False) -> dict:
             "hidden": bool(row["hidden"]),
             "change": num(row["change"]),
             "p_value": num(row["p_value"]),
+            "detectable_change": num(row.get("detectable_change")),
         }
     )
     return out

@@ -6,11 +6,13 @@ from cxdata import charts, nps, store
 from ui.common import chart_downloads, data_version, db, no_survey_data, page_setup, plain
 from ui.trends import (
     SEGMENT_COLUMNS,
+    change_text,
     controls,
     followup_section,
     load_trend,
     low_n_note,
     partial_note,
+    rolling_text,
     segment_table,
     verbatims_section,
 )
@@ -35,19 +37,22 @@ if not latest["hidden"]:
         plain(
             f"Latest {period} ({latest['group']}{partial_note(database, query, period)}): "
             f"NPS {latest['nps']:+.1f} (95 % CI {latest['ci_low']:+.1f} to "
-            f"{latest['ci_high']:+.1f}, n = {latest['n']:,})"
+            f"{latest['ci_high']:+.1f}, n = {latest['n']:,}){change_text(latest, period)}."
+            + rolling_text(latest, period)
         )
     )
 trend_chart = charts.nps_trend_chart(table, title=f"NPS by {period}, with 95 % interval")
 st.altair_chart(trend_chart, width="stretch", key="trend_chart")
 st.caption(
     "Band: 95 % adjusted-Wald interval (not drawn for low-n periods; see the tooltip). "
-    "Dashed: rolling 3-period NPS (counts pooled). "
+    f"Dashed: rolling NPS over the last 3 calendar {period}s, counts pooled; drawn when at "
+    f"least 2 of the 3 had responses (the tooltip says how many). "
     f"Diamonds mark a significant change from the previous period (p < {1 - nps.LEVEL:.2f}); "
     f"triangles mark periods with fewer than {nps.LOW_N} responses."
 )
 low_n_note(table)
-chart_downloads(trend_chart, table, f"nps_by_{period}", "trend")
+shown = nps.without_hidden_counts(table)  # downloads: hidden periods keep n, not counts
+chart_downloads(trend_chart, shown, f"nps_by_{period}", "trend")
 
 left, right = st.columns([1, 1])
 with left:
@@ -55,7 +60,7 @@ with left:
     st.altair_chart(composition, width="stretch", key="composition_chart")
     chart_downloads(
         composition,
-        table[["group", "n", "promoters", "passives", "detractors"]],
+        shown[["group", "n", "promoters", "passives", "detractors"]],
         f"composition_by_{period}",
         "composition",
     )

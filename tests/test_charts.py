@@ -54,10 +54,14 @@ def drivers_table():
             "spearman_high": [0.8, -0.1, 0.55],
             "pearson_r": [0.7, -0.3, 0.4],
             "mean": [3.5, 5.0, 0.7],
+            "scale_low": [1.0, 0.0, 0.0],
+            "scale_high": [5.0, 10.0, 1.0],
+            "performance": [62.5, 50.0, 70.0],
             "raw_weight": [0.3, 0.05, float("nan")],
             "rescaled_pct": [85.7, 14.3, float("nan")],
             "rescaled_low": [80.0, 10.0, float("nan")],
             "rescaled_high": [90.0, 20.0, float("nan")],
+            "verdict": ["significant", "not distinguishable from noise", ""],
         }
     )
 
@@ -84,9 +88,32 @@ def test_correlation_chart_colours_negative_drivers_and_keeps_n_in_the_tooltip()
 
 
 def test_importance_performance_quadrants():
-    spec = charts.importance_performance_chart(drivers_table()).to_dict()
+    # ease 3.5 on 1–5 is 62.5, wait 5.0 on 0–10 is 50: on one axis, ease performs better
+    table = drivers_table().assign(rescaled_pct=[85.7, 14.3, 40.0], performance=[62.5, 50, 70])
+    spec = charts.importance_performance_chart(table).to_dict()
     rows = [r for rows in spec["datasets"].values() for r in rows if "quadrant" in r]
-    assert {r["driver"]: r["quadrant"] for r in rows} == {"ease": "fix first", "wait": "maintain"}
+    assert {r["driver"]: r["quadrant"] for r in rows} == {
+        "ease": "keep up",
+        "wait": "watch",
+        "fcr": "maintain",
+    }
+
+
+def test_importance_performance_puts_every_scale_on_0_to_100():
+    spec = charts.importance_performance_chart(drivers_table()).to_dict()
+    points = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "circle")
+    assert points["encoding"]["x"]["field"] == "performance"
+    assert points["encoding"]["x"]["scale"]["domain"] == [0, 100]
+    assert {"mean", "scale_low", "scale_high"} <= {
+        t["field"] for t in points["encoding"]["tooltip"]
+    }
+
+
+def test_driver_weights_chart_pales_a_driver_not_distinguishable_from_noise():
+    spec = charts.driver_weights_chart(drivers_table()).to_dict()
+    opacity = spec["layer"][0]["encoding"]["opacity"]
+    assert "not distinguishable from noise" in opacity["condition"]["test"]
+    assert opacity["condition"]["value"] < opacity["value"]
 
 
 def test_link_trend_chart_band_is_the_fisher_interval():
@@ -139,3 +166,55 @@ def test_milestone_path_is_drawn_when_the_table_has_one():
     with_path = table().assign(milestone=[-10.0, -9.0, -8.0])
     marks = [layer["mark"] for layer in charts.nps_trend_chart(with_path).to_dict()["layer"]]
     assert any(m.get("strokeDash") == [2, 3] for m in marks)
+
+
+def _rows(spec):
+    return [row for rows in spec["datasets"].values() for row in rows]
+
+
+def test_composition_chart_hides_the_counts_and_shares_of_a_hidden_period():
+    counts = pd.DataFrame(
+        {
+            "group": ["2025-01", "2025-02"],
+            "detractors": [40, 1],
+            "passives": [30, 1],
+            "promoters": [30, 2],
+        }
+    )
+    spec = charts.composition_chart(nps.summarise(counts, ["group"])).to_dict()
+    hidden = [r for r in _rows(spec) if r["group"] == "2025-02"]
+    assert hidden and all(r["n"] == 4 for r in hidden)  # n stays
+    assert all(r["count"] is None and r["share"] is None for r in hidden)
+    shown = {r["band"]: r["count"] for r in _rows(spec) if r["group"] == "2025-01"}
+    assert shown == {"promoters": 30, "passives": 30, "detractors": 40}
+
+
+def test_trend_chart_data_carries_no_counts_of_a_hidden_period():
+    counts = pd.DataFrame(
+        {"group": ["2025-01"], "detractors": [1], "passives": [1], "promoters": [2]}
+    )
+    rows = _rows(charts.nps_trend_chart(nps.summarise(counts, ["group"])).to_dict())
+    assert rows[0]["n"] == 4
+    assert [rows[0][c] for c in ("detractors", "passives", "promoters")] == [None] * 3
+
+
+def test_rolling_tooltip_says_how_many_periods_of_the_window_had_data():
+    counts = pd.DataFrame(
+        {
+            "group": ["2025-01", "2025-02", "2025-04"],
+            "detractors": [40, 40, 40],
+            "passives": [30, 30, 30],
+            "promoters": [30, 30, 30],
+        }
+    )
+    spec = charts.nps_trend_chart(nps.rolling(nps.summarise(counts, ["group"]))).to_dict()
+    rolling_layer = spec["layer"][2]
+    assert rolling_layer["encoding"]["y"]["field"] == "rolling_nps"
+    fields = [t["field"] for t in rolling_layer["encoding"]["tooltip"]]
+    assert "rolling_coverage" in fields and "rolling_n" in fields
+    coverage = [r["rolling_coverage"] for r in _rows(spec)]
+    assert coverage == [
+        "1 of 3 months had data",
+        "2 of 3 months had data",
+        "2 of 3 months had data",
+    ]

@@ -530,3 +530,48 @@ def test_the_parsers_choices_and_defaults_are_the_librarys():
         milestones.RUNS,
         milestones.SEED,
     )
+
+
+def _survey_file(tmp_path, per_month):
+    """Two months, each with ``per_month`` responses of a 30/40/30 mix (scores 0, 8, 10)."""
+    rows = []
+    for month in ("01", "02"):
+        for i in range(per_month):
+            score = (0, 8, 8, 10)[i % 4] if i % 10 else 0
+            rows.append(f"{month}-{i},2025-{month}-10,{score}")
+    path = tmp_path / f"mix{per_month}.csv"
+    path.write_text("id,date,score\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_nps_wald_warns_on_stderr_and_in_json_below_100_responses(cli, tmp_path):
+    # Rocks (2016, The American Statistician 70(4)): Wald intervals for NPS under-cover at
+    # small n; 40 responses a month is below nps.WALD_MIN_N = 100.
+    path = _survey_file(tmp_path, 40)
+    result = cli("nps", str(path), "--ci", "wald", "--json", db=tmp_path / "unused.db")
+    assert result.returncode == 0, result.stderr
+    assert "warning: Wald intervals under-cover at small n" in result.stderr
+    assert json.loads(result.stdout)["warnings"][0].startswith("Wald intervals under-cover")
+
+
+def test_nps_adjusted_wald_and_large_wald_groups_have_no_warning(cli, tmp_path):
+    small = cli("nps", str(_survey_file(tmp_path, 40)), "--json", db=tmp_path / "a.db")
+    large = cli(
+        "nps", str(_survey_file(tmp_path, 200)), "--ci", "wald", "--json", db=tmp_path / "b.db"
+    )
+    for result in (small, large):
+        assert result.returncode == 0 and "warning" not in result.stderr
+        assert json.loads(result.stdout)["warnings"] == []
+
+
+def test_nps_json_gives_the_change_needed_at_this_volume(cli, tmp_path):
+    out = json.loads(
+        cli("nps", str(_survey_file(tmp_path, 200)), "--json", db=tmp_path / "c.db").stdout
+    )
+    first, second = out["groups"]
+    assert first["detectable_change"] is None
+    # Same mix and n in both months: detectable = nps.detectable_change of that mix.
+    from cxdata import nps
+
+    mix = (second["detractors"], second["passives"], second["promoters"])
+    assert second["detectable_change"] == pytest.approx(nps.detectable_change(mix, mix), abs=1e-3)

@@ -226,3 +226,29 @@ def test_sample_assessment_differs_between_departments(sample_db):
     assert len(overall) == 11
     assert max(overall.values()) - min(overall.values()) > 1.5
     assert latest.organisation.weakest == "MET"
+
+
+# Overall = (16·STR + 14·CUL + 19·ACC + 14·VOC + 17·DES + 20·MET) / 100 (SPEC §6 weights).
+# Domain means from item answers (4 items each; [2, 3, 2, 3] averages 2.5 exactly):
+#   1.0, 1.0, 1.0, 2.0, 2.5, 2.0 → 159.5 / 100 = 1.595 in decimals, 1.59499999… as a double;
+#   2.5, 2.5, 2.5, 3.5, 4.0, 4.0 → 319.5 / 100 = 3.195 in decimals, 3.19499999… as a double.
+# Half-up decimal rounding gives 1.60 (stage 3, Defined) and 3.20 (stage 5, Embedded); the
+# lowest domain (1.0 → stage 2; 2.5 → stage 4) does not cap either.
+@pytest.mark.parametrize(
+    ("domains", "overall", "stage"),
+    [
+        ([1, 1, 1, 2, [2, 3, 2, 3], 2], 1.60, 3),
+        ([[2, 3, 2, 3], [2, 3, 2, 3], [2, 3, 2, 3], [3, 4, 3, 4], 4, 4], 3.20, 5),
+    ],
+)
+def test_a_decimal_tie_rounds_half_up_before_the_stage_is_read(domains, overall, stage):
+    rows = answers("Sales", "A", dict(zip(CODES, domains)))
+    sales = maturity.score_assessment(frame(rows)).departments["Sales"]
+    assert round(sales.overall, 2) != overall  # binary rounding reads the tie the wrong way
+    assert sales.to_dict()["overall"] == overall
+    assert sales.uncapped_stage == stage and sales.stage == stage
+
+
+@pytest.mark.parametrize(("score", "two_decimals"), [(1.595, 1.6), (3.195, 3.2), (0.805, 0.81)])
+def test_rounded_is_decimal_half_up(score, two_decimals):
+    assert maturity.rounded(score) == two_decimals

@@ -185,3 +185,85 @@ def test_detectable_change_grows_with_level_and_power():
 
 def test_detectable_change_of_an_empty_period_is_nan():
     assert np.isnan(nps.detectable_change((0, 0, 0), (10, 10, 10)))
+
+
+def _gap_table():
+    """Jan–Mar and July, 40 responses each (the issue's gap case): Jan all 6s (detractors),
+    Feb all 7s (passives), Mar all 5s (detractors), Jul all 10s (promoters); August added
+    with 40 more 10s so that a window after the gap has two months of data."""
+    frame = pd.DataFrame(
+        {
+            "group": ["2025-01", "2025-02", "2025-03", "2025-07", "2025-08"],
+            "detractors": [40, 0, 40, 0, 0],
+            "passives": [0, 40, 0, 0, 0],
+            "promoters": [0, 0, 0, 40, 40],
+        }
+    )
+    return nps.rolling(nps.summarise(frame, ["group"], period="month"))
+
+
+def test_rolling_window_after_a_gap_pools_only_its_calendar_months():
+    # By hand: July's window is May–July, which holds July alone (40 responses), not
+    # Feb + Mar + Jul (120) as a window over rows would.
+    july = _gap_table().set_index("group").loc["2025-07"]
+    assert july["rolling_n"] == 40 and july["rolling_periods_with_data"] == 1
+    assert july["rolling_coverage"] == "1 of 3 months had data"
+
+
+def test_rolling_value_needs_more_than_half_of_the_window_with_data():
+    table = _gap_table().set_index("group")
+    # 1 of 3 months with data: no 3-month value (Jan: Nov–Jan; Jul: May–Jul).
+    assert np.isnan(table.loc["2025-01", "rolling_nps"])
+    assert np.isnan(table.loc["2025-07", "rolling_nps"])
+    # Feb: Jan + Feb = 40 D, 40 Pa → 100·(0 − 40)/80 = −50; Mar: 80 D, 40 Pa → −66.67;
+    # Aug: Jun–Aug = Jul + Aug = 80 P → +100 (2 of 3 months).
+    assert table.loc["2025-02", "rolling_nps"] == pytest.approx(-50.0)
+    assert table.loc["2025-03", "rolling_nps"] == pytest.approx(-200 / 3)
+    assert table.loc["2025-08", "rolling_nps"] == pytest.approx(100.0)
+    assert table.loc["2025-08", "rolling_coverage"] == "2 of 3 months had data"
+    assert (table["rolling_periods"] == 3).all()
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected_n"),
+    [
+        (["2025-03-01", "2025-03-02", "2025-03-05"], [10, 20, 10]),  # day
+        (["2024-W52", "2025-W01", "2025-W03"], [10, 20, 20]),  # week across a year end
+        (["2024Q4", "2025Q1", "2025Q3"], [10, 20, 20]),  # quarter
+        (["2022", "2023", "2026"], [10, 20, 10]),  # year
+    ],
+)
+def test_rolling_windows_are_calendar_true_for_every_period(labels, expected_n):
+    frame = pd.DataFrame(
+        {"group": labels, "detractors": [5] * 3, "passives": [0] * 3, "promoters": [5] * 3}
+    )
+    assert nps.rolling(frame)["rolling_n"].tolist() == expected_n
+
+
+def test_rolling_rolls_within_each_segment():
+    frame = pd.DataFrame(
+        {
+            "segment": ["Chat", "Chat", "Phone", "Phone"],
+            "group": ["2025-01", "2025-02", "2025-01", "2025-05"],
+            "detractors": [10, 10, 1, 1],
+            "passives": [0, 0, 0, 0],
+            "promoters": [10, 30, 9, 9],
+        }
+    )
+    out = nps.rolling(frame, keys=["segment"])
+    assert out["rolling_n"].tolist() == [20, 60, 10, 10]
+    assert out["rolling_periods_with_data"].tolist() == [1, 2, 1, 1]
+
+
+def test_rolling_over_waves_uses_rows():
+    frame = pd.DataFrame(
+        {
+            "group": ["Spring", "Autumn"],
+            "detractors": [1, 1],
+            "passives": [0, 0],
+            "promoters": [9, 9],
+        }
+    )
+    out = nps.rolling(frame, window=2)
+    assert out["rolling_n"].tolist() == [10, 20]
+    assert out["rolling_coverage"].tolist()[-1] == "2 of 2 periods had data"

@@ -26,13 +26,13 @@ def headline(assessment: maturity.Assessment) -> None:
     org = assessment.organisation
     text = (
         f"Organisation: stage {org.stage} · {org.stage_name} "
-        f"(overall {org.overall:.2f} of 4, assessed {assessment.assessed_at})"
+        f"(overall {maturity.rounded(org.overall):.2f} of 4, assessed {assessment.assessed_at})"
     )
     st.subheader(plain(text))
     if org.capped_by:
         if org.capped_by in maturity.instrument():
             domain = maturity.instrument()[org.capped_by]
-            reason = f"{domain.name} ({org.domains[org.capped_by]:.2f})"
+            reason = f"{domain.name} ({maturity.rounded(org.domains[org.capped_by]):.2f})"
         else:
             dept = assessment.departments[org.capped_by]
             reason = f"{org.capped_by}, at stage {dept.stage}"
@@ -46,7 +46,8 @@ def headline(assessment: maturity.Assessment) -> None:
         weakest = maturity.instrument()[org.weakest]
         st.markdown(
             plain(
-                f"Weakest domain: {weakest.name} ({org.domains[org.weakest]:.2f}). A stage is "
+                f"Weakest domain: {weakest.name} "
+                f"({maturity.rounded(org.domains[org.weakest]):.2f}). A stage is "
                 "at most one above the stage of the weakest domain and of the weakest department."
             )
         )
@@ -97,7 +98,7 @@ def results_section(database, history, results: pd.DataFrame) -> None:
         st.markdown(
             plain(
                 f"{dept}: stage {score.stage} · {score.stage_name}{capped} "
-                f"(overall {score.overall:.2f}; {score.raters} rater(s))"
+                f"(overall {maturity.rounded(score.overall):.2f}; {score.raters} rater(s))"
             )
         )
     st.query_params.update({"date": when, "dept": dept})
@@ -111,7 +112,8 @@ def results_section(database, history, results: pd.DataFrame) -> None:
             plain(
                 "Raters disagree: "
                 + "; ".join(
-                    f"{d['Department']} on {d['Domain']} (spread {d['Spread']:.2f})"
+                    f"{d['Department']} on {d['Domain']} "
+                    f"(spread {maturity.rounded(d['Spread']):.2f})"
                     for d in disagreements
                 )
                 + ". Talk it through before acting on these scores."

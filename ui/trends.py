@@ -102,7 +102,40 @@ def _filter_values(path: str, version: str, columns: tuple) -> list[str]:
 def load_trend(path: str, version: str, by: str, query: nps.Query, segment: str | None):
     database = store.connect(path)
     table = nps.trend(database, by, query, segment)
-    return nps.rolling(table, keys=["segment"] if segment else None)
+    return nps.rolling(table, keys=["segment"] if segment else None, period=by)
+
+
+def change_text(row: pd.Series, period: str) -> str:
+    """The latest period's change in words: significant with its p, or how large a change
+    would have to be to be seen at this volume (nps.detectable_change, 80 % power)."""
+    if row["hidden"]:
+        return ""
+    if pd.isna(row["change"]):
+        before = nps.previous_period(str(row["group"]), period)
+        return f"; no change shown: {before} had no (or too few) responses"
+    if row["significant"]:
+        return (
+            f"; change {row['change']:+.1f} vs the {period} before, significant "
+            f"(p = {row['p_value']:.3f})"
+        )
+    return (
+        f"; change {row['change']:+.1f} vs the {period} before, not significant — a change of "
+        f"±{row['detectable_change']:.0f} points is needed at this volume"
+    )
+
+
+def rolling_text(row: pd.Series, period: str) -> str:
+    """The rolling value of the latest period with how many periods of its window had data."""
+    window = int(row["rolling_periods"])
+    if pd.isna(row["rolling_nps"]):
+        return (
+            f" Rolling {window}-{period} NPS: not shown, {row['rolling_coverage']} "
+            f"(needs more than half)."
+        )
+    return (
+        f" Rolling {window}-{period} NPS {row['rolling_nps']:+.1f} "
+        f"(n = {row['rolling_n']:,}; {row['rolling_coverage']})."
+    )
 
 
 def partial_note(database, query: nps.Query, period: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,6 +103,8 @@ def _parse_where(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 
 def nps_trend(args: argparse.Namespace) -> dict:
+    import pandas as pd
+
     from cxdata import nps
 
     query = nps.Query(
@@ -116,12 +119,21 @@ def nps_trend(args: argparse.Namespace) -> dict:
         whole = nps.overall(db, query, method=args.ci, level=args.level)
         db.conn.close()
     groups = [nps.group_dict(row, segment=bool(args.segment)) for _, row in table.iterrows()]
+    warnings = []
+    if args.ci == "wald" and not table.empty:
+        whole_row = pd.DataFrame([{**whole, "hidden": bool(whole["hidden"])}])
+        warning = nps.wald_warning(table) or nps.wald_warning(whole_row)
+        if warning:
+            warnings.append(warning)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return {
         "method": args.ci,
         "level": args.level,
         "by": args.by,
         "overall": whole,
         "groups": groups,
+        "warnings": warnings,
     }
 
 
@@ -146,6 +158,12 @@ def print_nps(result: dict) -> None:
     for g in result["groups"]:
         hidden = f"hidden (n < {HIDE_N})"
         flags = hidden if g["hidden"] else ("low n" if g["low_n"] else "")
+        if not g["hidden"] and g["p_value"] is not None and g.get("detectable_change"):
+            if g["p_value"] < 1 - result["level"]:
+                note = "significant"
+            else:  # issue 17: say what this volume can see, not "not yet"
+                note = f"not significant — ±{g['detectable_change']:.0f} needed at this volume"
+            flags = ", ".join(x for x in (flags, note) if x)
         print(
             (f"{g['segment'][:15]:<16}" if seg else "")
             + f"{g['group'][:11]:<12}{g['n']:>7,}{fmt(g['nps']):>8}{fmt(g['ci_low']):>8}"

@@ -67,3 +67,40 @@ def test_resolving_a_followup_records_owner_and_time_to_close(sample_db):
     assert stats["median_days_to_close"] is not None
     (row,) = sample_db.query("SELECT * FROM followups")
     assert (row["status"], row["owner_department"]) == ("resolved", "Sales")
+
+
+def _page_text(at) -> str:
+    return " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+
+
+def test_latest_period_says_how_many_months_its_rolling_window_had(app, sample_db):
+    at = app("pages/trends.py")
+    assert not at.exception
+    text = _page_text(at)
+    assert "Rolling 3-month NPS" in text and "of 3 months had data" in text
+    assert "calendar months" in text
+
+
+def test_a_non_significant_change_names_the_change_this_volume_would_need():
+    import pandas as pd
+
+    from cxdata import nps
+    from ui.trends import change_text
+
+    # 400 a month at 30/40/30 both months: Δ = 0, not significant; ±15.3 needed
+    # (tests/test_nps.py's hand computation).
+    table = nps.summarise(
+        pd.DataFrame(
+            {
+                "group": ["2025-01", "2025-02"],
+                "detractors": [120, 120],
+                "passives": [160, 160],
+                "promoters": [120, 120],
+            }
+        ),
+        ["group"],
+        period="month",
+    )
+    text = change_text(table.iloc[-1], "month")
+    assert "not significant — a change of ±15 points is needed at this volume" in text
+    assert "not yet" not in text
