@@ -118,3 +118,22 @@ def test_a_table_without_the_target_names_its_columns():
 def test_an_empty_database_is_refused(db):
     with pytest.raises(InputError, match="no survey responses"):
         drivers.rank_drivers(db, "score", ["ease"], rng=np.random.default_rng(1))
+
+
+def test_cli_states_verdicts_and_rows_per_channel(capsys, sample_path):
+    args = ["drivers", "--target", "score", "--drivers", "ease,agent_knowledge,handle_time_min"]
+    args += ["--bootstrap", "50", "--db", str(sample_path)]
+    printed = cli_json(capsys, *args)
+    verdicts = {d["driver"]: d["verdict"] for d in printed["drivers"]}
+    assert verdicts == {
+        "ease": "significant",
+        "agent_knowledge": "significant",
+        "handle_time_min": "not distinguishable from noise",
+    }
+    segments = {s["segment"]: s for s in printed["rows_by"]["segments"]}
+    assert printed["rows_by"]["by"] == "channel"
+    assert segments["Web"]["drivers"]["agent_knowledge"] == 0 < segments["Web"]["rows"]
+    assert printed["n"] == sum(s["rows"] for s in segments.values()) > printed["n_complete"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "Rows used by channel" in text and "(agent_knowledge 0)" in text

@@ -174,9 +174,12 @@ def driver_section(database) -> None:
     st.markdown(
         plain(
             f"Together the drivers explain R² = {r2} of the variation in the "
-            f"{drivers.TARGETS[target]} (relative weights on {result.n:,} rows with every value)."
+            f"{drivers.TARGETS[target]} (relative weights on {result.n:,} rows, "
+            f"{result.n_complete:,} of them with every driver; each correlation uses the rows "
+            "that have both values)."
         )
     )
+    verdict_lines(result)
     left, right = st.columns(2)
     with left:
         weights = charts.driver_weights_chart(result.table)
@@ -188,14 +191,17 @@ def driver_section(database) -> None:
         chart_downloads(corr, result.table, f"correlations_with_{target}", "correlations")
     for note in result.notes:
         st.caption(plain(note))
+    rows_by_section(result)
     ratings = set(offered["ratings"])
     rated = result.table[result.table["driver"].isin(ratings)]
     if len(rated.dropna(subset=["rescaled_pct"])) >= 2:
         quadrant = charts.importance_performance_chart(rated)
         st.altair_chart(quadrant, width="stretch", key="ipa_chart")
         st.caption(
-            "Ratings only. Dashed lines at the averages: high importance with low performance "
-            "(orange) is where a fix moves the score most."
+            "Ratings only. Performance is each rating's mean on its own scale, 0 at the "
+            "bottom and 100 at the top (a 1–5 mean of 4 is 75), so every scale shares the axis. "
+            "Dashed lines at the averages: high importance with low performance (orange) is "
+            "where a fix moves the score most."
         )
     st.dataframe(
         result.table,
@@ -203,6 +209,36 @@ def driver_section(database) -> None:
         key="drivers_table",
         column_config=DRIVER_COLUMNS,
     )
+
+
+def verdict_lines(result) -> None:
+    """Which drivers beat a column of random numbers, in words (the noise test)."""
+    table = result.table
+    if not table["verdict"].astype(bool).any():
+        return
+    significant = table.loc[table["verdict"] == drivers.SIGNIFICANT, "driver"].tolist()
+    noise = table.loc[table["verdict"] == drivers.NOISE, "driver"].tolist()
+    level = f"{result.level:.0%}"
+    st.markdown(
+        plain(
+            f"Significant (their weight beats a column of random numbers, {level} interval "
+            f"above 0): {', '.join(significant) or 'none'}. Not distinguishable from noise: "
+            f"{', '.join(noise) or 'none'}."
+        )
+    )
+
+
+def rows_by_section(result) -> None:
+    """The rows each driver used, per channel (or segment): nothing is dropped silently."""
+    if result.rows_by.empty:
+        return
+    with st.expander(plain(f"Rows used by {result.by}")):
+        st.dataframe(result.rows_by, hide_index=True, key="rows_by_table")
+        st.caption(
+            "Rows with the target, and with the target and each driver. A driver with 0 "
+            "rows in a segment was not asked there: its weight speaks for the other segments, "
+            "whose rows still count for every driver."
+        )
 
 
 DRIVER_COLUMNS = {
@@ -217,6 +253,20 @@ DRIVER_COLUMNS = {
     "rescaled_pct": st.column_config.NumberColumn("Weight %", format="%.1f"),
     "rescaled_low": st.column_config.NumberColumn("CI low", format="%.1f"),
     "rescaled_high": st.column_config.NumberColumn("CI high", format="%.1f"),
+    "verdict": st.column_config.TextColumn(
+        "Against noise", help="Is the weight above a random column's? (95 % interval)"
+    ),
+    "noise_diff": st.column_config.NumberColumn(
+        "Weight − random", format="%+.4f", help="Raw weight minus a random column's"
+    ),
+    "noise_low": st.column_config.NumberColumn("low", format="%+.4f"),
+    "noise_high": st.column_config.NumberColumn("high", format="%+.4f"),
+    "significant": None,
+    "scale_low": None,
+    "scale_high": None,
+    "performance": st.column_config.NumberColumn(
+        "Performance", format="%.0f", help="Mean on the driver's scale, 0–100"
+    ),
 }
 
 
@@ -376,7 +426,13 @@ def table_section() -> None:
         st.error(plain(str(exc)))
         return
     r2 = "–" if result.r2 is None else f"{result.r2:.2f}"
-    st.markdown(plain(f"R² = {r2} on {result.n:,} rows with every value."))
+    st.markdown(
+        plain(
+            f"R² = {r2} on {result.n:,} rows ({result.n_complete:,} with every value; each "
+            "correlation uses the rows that have both values)."
+        )
+    )
+    verdict_lines(result)
     left, right = st.columns(2)
     with left:
         weights = charts.driver_weights_chart(result.table)

@@ -57,9 +57,12 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="what moves the score: correlations and relative weights of drivers",
         description=(
-            "Rank drivers of a target: Spearman rho and Pearson r (rows where both are "
-            "present) and Johnson's relative weights (rows where all are present; raw weights "
-            "sum to R squared, rescaled to %%) with bootstrap 95 %% intervals. FILE is read "
+            "Rank drivers of a target: Spearman rho and Pearson r, and Johnson's relative "
+            "weights (raw weights sum to R squared, rescaled to %%) with bootstrap 95 %% "
+            "intervals; every correlation uses the rows where both values are present, and "
+            "the rows used are counted per channel. Each driver is tested against a column of "
+            "random numbers (Tonidandel & LeBreton 2015): 'significant' when the interval of "
+            "its weight minus the random column's is above 0. FILE is read "
             "as a plain table: any numeric columns can be drivers; a two-valued text target "
             "is coded 1 for --positive VALUE. Without FILE, the database: targets score, "
             "promoter or relationship_score; drivers are ratings, operational KPIs (joined "
@@ -184,17 +187,33 @@ def driver_table(args: argparse.Namespace) -> dict:
 
 def print_drivers(result: dict) -> None:
     r2 = "–" if result["r2"] is None else f"{result['r2']:.3f}"
-    print(f"Drivers of {result['target']}: R² = {r2} on {result['n']:,} complete rows")
-    print(f"{'driver':<32}{'n':>8}{'rho':>7}{'r':>7}{'weight %':>10}   95 % CI")
+    print(
+        f"Drivers of {result['target']}: R² = {r2} on {result['n']:,} rows "
+        f"({result['n_complete']:,} with every driver; each correlation on the rows with both)"
+    )
+    print(
+        f"{'driver':<28}{'n':>8}{'rho':>7}{'weight %':>10}   95 % CI        "
+        f"{'vs random':>10}   95 % CI            verdict"
+    )
     for d in result["drivers"]:
+        low, high = d["rescaled_ci"]
+        nlow, nhigh = d["noise_diff_ci"]
         print(
-            f"{d['driver'][:31]:<32}{d['n']:>8,}{fmt(d['spearman_rho'], '+.2f'):>7}"
-            f"{fmt(d['pearson_r'], '+.2f'):>7}{fmt(d['rescaled_pct'], '.1f'):>10}   "
-            + (
-                "–"
-                if d["rescaled_ci"][0] is None
-                else f"{d['rescaled_ci'][0]:.1f} to {d['rescaled_ci'][1]:.1f}"
-            )
+            f"{d['driver'][:27]:<28}{d['n']:>8,}{fmt(d['spearman_rho'], '+.2f'):>7}"
+            f"{fmt(d['rescaled_pct'], '.1f'):>10}   "
+            + ("–" if low is None else f"{low:.1f} to {high:.1f}").ljust(15)
+            + f"{fmt(d['noise_diff'], '+.4f'):>10}   "
+            + ("–" if nlow is None else f"{nlow:+.4f} to {nhigh:+.4f}").ljust(19)
+            + (d["verdict"] or "–")
         )
+    by = result["rows_by"]
+    if by["segments"]:
+        print(f"Rows used by {by['by']} (rows with the target; drivers with fewer rows named):")
+        for segment in by["segments"]:
+            fewer = [f"{k} {v:,}" for k, v in segment["drivers"].items() if v < segment["rows"]]
+            print(
+                f"  {segment['segment']:<20}{segment['rows']:>8,}"
+                + (f"   ({', '.join(fewer)})" if fewer else "   (every driver)")
+            )
     for note in result.get("notes", []):
         print("note: " + note)

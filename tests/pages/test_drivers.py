@@ -91,3 +91,15 @@ def test_driver_table_is_the_ranking_the_command_line_prints(app, sample_db):
     (shown,) = [d.value for d in at.dataframe if "rescaled_pct" in d.value]
     ranked = drivers.rank_drivers(sample_db, "promoter", chosen, rng=np.random.default_rng(1))
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), ranked.table)
+
+
+def test_page_states_the_noise_verdict_and_rows_per_channel(app, sample_db):
+    at = app("pages/drivers.py")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "Significant (their weight beats a column of random numbers" in text
+    assert "Not distinguishable from noise: handle\\_time\\_min" in text  # escaped by plain
+    (rows,) = [d.value for d in at.dataframe if "segment" in d.value]
+    app_row = rows.set_index("segment").loc["App"]
+    assert app_row["agent_knowledge"] == 0 and app_row["ease"] == app_row["rows"] > 0
+    assert any("has no values for channel App, Web" in c.value for c in at.caption)
