@@ -116,23 +116,6 @@ def test_driver_weights_chart_pales_a_driver_not_distinguishable_from_noise():
     assert opacity["condition"]["value"] < opacity["value"]
 
 
-def test_importance_performance_puts_every_scale_on_0_to_100():
-    spec = charts.importance_performance_chart(drivers_table()).to_dict()
-    points = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "circle")
-    assert points["encoding"]["x"]["field"] == "performance"
-    assert points["encoding"]["x"]["scale"]["domain"] == [0, 100]
-    assert {"mean", "scale_low", "scale_high"} <= {
-        t["field"] for t in points["encoding"]["tooltip"]
-    }
-
-
-def test_driver_weights_chart_pales_a_driver_not_distinguishable_from_noise():
-    spec = charts.driver_weights_chart(drivers_table()).to_dict()
-    opacity = spec["layer"][0]["encoding"]["opacity"]
-    assert "not distinguishable from noise" in opacity["condition"]["test"]
-    assert opacity["condition"]["value"] < opacity["value"]
-
-
 def test_link_trend_chart_band_is_the_fisher_interval():
     table = pd.DataFrame(
         {
