@@ -218,7 +218,7 @@ def cards(b: Briefing) -> list[Card]:
         end = b.goal.month_label(b.goal.horizon) or b.month
         held = status.held
         marker = {"behind": "▼", "on track": "●", "ahead": "▲"}[status.status]
-        odds = f" · {b.forecast.p_goal_true:.0%} chance (forecast)" if b.forecast else ""
+        odds = f" · forecast: {b.forecast.p_goal_true:.0%} chance" if b.forecast else ""
         out.append(
             Card(
                 f"Goal: {signed(b.goal.target, 0)} by {milestones.month_name(end)}",
@@ -438,8 +438,8 @@ def _quotes(db, month: str) -> list[dict]:
 def sentence(b: Briefing) -> str:
     """What a CX leader reads out, e.g. "NPS was +3 in October 2026 (n = 412, ±8), up 5 on
     September 2026, not significant — a change of ±15 points is needed at this volume; the
-    3-month NPS (+1.1) is within noise of the +0.1 milestone; from the actuals, a 51 % chance
-    NPS really reaches +1 by May 2027 (forecast from Oct 2026)."."""
+    3-month NPS (+1.1) is within noise of the +0.1 milestone; from the actuals, a 51% chance
+    NPS really reaches +1 by May 2027."."""
     if b.nps is None:
         return f"Only {b.n} responses in {b.month_name}: too few to state an NPS."
     margin = f", ±{b.margin:.0f}" if b.margin is not None else ""
@@ -452,7 +452,7 @@ def sentence(b: Briefing) -> str:
     if b.status and b.goal:
         text += "; " + b.status.clause()
         if b.forecast:
-            text += f"; from the actuals, a {b.forecast.odds_line()}"
+            text += f"; from the actuals, a {b.forecast.odds_line(since=False)}"
     return text + "."
 
 

@@ -612,6 +612,12 @@ def maturity_history_chart(results: pd.DataFrame, *, height: int = 300) -> Chart
 # --- milestones ----------------------------------------------------------------------------
 
 STATUS_COLOURS = {"behind": DETRACTOR, "on track": NEUTRAL, "ahead": PROMOTER}
+# The legend says what a status means, in the words the Briefing and the Milestones page use.
+STATUS_WORDS = {
+    "behind": "behind by more than the noise",
+    "on track": "within noise",
+    "ahead": "ahead by more than the noise",
+}
 
 
 def milestone_chart(path: pd.DataFrame, status: pd.DataFrame, *, height: int = 320) -> Chart:
@@ -634,6 +640,7 @@ def milestone_chart(path: pd.DataFrame, status: pd.DataFrame, *, height: int = 3
     layers = [milestones]
     if not status.empty:
         data = _rounded(status, 1)
+        data["status"] = data["status"].map(STATUS_WORDS).fillna(data["status"])
         tooltip = [
             alt.Tooltip("date:N", title="Month"),
             alt.Tooltip("rolling_nps:Q", title="3-month NPS", format="+.1f"),
@@ -653,7 +660,8 @@ def milestone_chart(path: pd.DataFrame, status: pd.DataFrame, *, height: int = 3
                     "status:N",
                     title=None,
                     scale=alt.Scale(
-                        domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())
+                        domain=[STATUS_WORDS[k] for k in STATUS_COLOURS],
+                        range=list(STATUS_COLOURS.values()),
                     ),
                     legend=alt.Legend(orient="top"),
                 ),
@@ -729,7 +737,9 @@ def fan_chart(
     if actual is not None and not actual.empty:
         measured = alt.Chart(_rounded(actual[["date", "rolling_nps", "n"]], 1)).encode(x=x)
         layers.append(
-            measured.mark_line(color=NEUTRAL, strokeWidth=2, point=True).encode(
+            measured.mark_line(
+                color=NEUTRAL, strokeWidth=2, point=alt.OverlayMarkDef(color=NEUTRAL)
+            ).encode(
                 y="rolling_nps:Q",
                 tooltip=[
                     alt.Tooltip("date:N", title="Month"),
@@ -743,11 +753,15 @@ def fan_chart(
         .mark_rule(color=DETRACTOR, strokeDash=[4, 4], strokeWidth=2)
         .encode(y="target:Q")
     )
-    title = (
-        "Plan at start (grey, dashed median), actual 3-month NPS (black), forecast from the "
-        "actuals (blue): 10–90 % of the true score; target in orange"
-        if with_actuals
-        else "Simulated NPS: median, 10–90 % of the true score (blue) and of what surveys "
-        "will show (grey); target in orange"
-    )
+    if with_actuals:
+        title = alt.TitleParams(
+            "The plan at start, the actuals and the forecast from the actuals",
+            subtitle="10–90 % of the true score · grey: the plan at start (dashed median) · "
+            "black: actual 3-month NPS · blue: forecast from the actuals · orange: target",
+        )
+    else:
+        title = alt.TitleParams(
+            "Simulated NPS: median, 10–90 % of the true score (blue) and of what surveys "
+            "will show (grey); target in orange"
+        )
     return alt.layer(*layers).properties(title=title, height=height)

@@ -112,13 +112,16 @@ class Forecast:
     fan: pd.DataFrame  # month (offset from the goal's start), date, true_p10…, observed_p10…
     runs: int
 
-    def odds_line(self) -> str:
-        """``51 % chance NPS really reaches +1 by May 2027 (forecast from Oct 2026)``."""
-        return (
+    def odds_line(self, since: bool = True) -> str:
+        """``51% chance NPS really reaches +1 by May 2027 (forecast from Oct 2026)``; without
+        the month it is from when ``since`` is false."""
+        text = (
             f"{self.p_goal_true:.0%} chance NPS really reaches {signed(self.target, 0)} by "
-            f"{milestones.month_name(self.horizon_month)} (forecast from "
-            f"{milestones.month_name(self.from_month)})"
+            f"{milestones.month_name(self.horizon_month)}"
         )
+        if since:
+            text += f" (forecast from {milestones.month_name(self.from_month)})"
+        return text
 
     def to_dict(self) -> dict:
         fan = [
@@ -220,7 +223,8 @@ def forecast(
     -------
     Forecast or None
         None when the goal has no start month, ``month`` is outside the goal (before its
-        start, or at or after its horizon) or its three months have no responses.
+        start, or at or after its horizon) or fewer than two of its three months have
+        responses (as for the 3-month NPS, :func:`cxdata.nps.enough_periods`).
 
     Notes
     -----
@@ -242,7 +246,7 @@ def forecast(
     per_month = window.sum(axis=1).to_numpy()
     d, pa, p = (int(v) for v in window.sum())
     total = d + pa + p
-    if total == 0:
+    if not nps.enough_periods((per_month > 0).sum(), 3):
         return None
     mix = rng.dirichlet([d + PRIOR, pa + PRIOR, p + PRIOR], runs)
     now_true = 100.0 * (mix[:, 2] - mix[:, 0])

@@ -275,7 +275,8 @@ def plan_settings(db, overrides: Mapping[str, Any] | None = None) -> PlanSetting
 def status_table(counts: pd.DataFrame, goal: Goal, level: float = 0.95) -> pd.DataFrame:
     """Each month with data inside the goal: 3-month rolling NPS (counts pooled over the
     month and the two calendar months before it; ``months_with_data`` says how many of the
-    three had responses), its interval, the milestone and the status — behind when the
+    three had responses, and a month with fewer than two has no status, as in
+    :func:`cxdata.nps.rolling`), its interval, the milestone and the status — behind when the
     interval's upper bound is below the milestone, ahead when its lower bound is above it,
     else on track. Months 0 and 1 have no full window and no status."""
     goal.check()
@@ -290,7 +291,7 @@ def status_table(counts: pd.DataFrame, goal: Goal, level: float = 0.95) -> pd.Da
         if month not in path.index:
             continue
         d, pa, p = pooled.loc[month]
-        if np.isnan(d) or d + pa + p == 0:
+        if np.isnan(d) or not nps.enough_periods(with_data.loc[month], 3):
             continue
         low, high = nps.nps_interval(d, pa, p, level=level)
         milestone = float(path.loc[month])

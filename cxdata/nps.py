@@ -419,6 +419,16 @@ def period_of_labels(labels) -> str | None:
     return None
 
 
+def enough_periods(with_data, window: int):
+    """Whether a rolling window has enough periods with data to state a value: more than half
+    of them (2 of 3). Shared by :func:`rolling` and the goal's 3-month status.
+
+    >>> enough_periods(np.array([1, 2, 3]), 3).tolist()
+    [False, True, True]
+    """
+    return 2 * np.asarray(with_data) > window
+
+
 def rolling(
     table: pd.DataFrame,
     window: int = 3,
@@ -506,7 +516,7 @@ def rolling(
             with_data[rows[i]] = has_data[inside].sum()
     d, pa, p = counts[:, 0], counts[:, 1], counts[:, 2]
     n = d + pa + p
-    shown = (2 * with_data > window) & (n >= thresholds.hide_n)
+    shown = enough_periods(with_data, window) & (n >= thresholds.hide_n)
     low, high = nps_interval(d, pa, p, method=method, level=level)
     out["rolling_n"] = n.astype(np.int64)
     out["rolling_nps"] = np.where(shown, nps_value(d, pa, p), np.nan)

@@ -74,6 +74,10 @@ def test_status_window_counts_calendar_months_with_data():
     counts = month_counts({"2025-01": (50, 50, 100), "2025-03": (50, 50, 100)})
     status = fc.goal_status(counts, GOAL, "2025-03")
     assert status.months_with_data == 2 and status.n == 400
+    # May's window (Mar–May) has one month with data: no 3-month status, as nps.rolling.
+    later = month_counts({"2025-01": (50, 50, 100), "2025-03": (50, 50, 100), "2025-05": (0, 0, 0)})
+    assert fc.goal_status(later, GOAL, "2025-05") is None
+    assert fc.forecast(later, GOAL, portfolio(), rng(), month="2025-05") is None
 
 
 def test_status_is_none_for_a_month_without_a_window():
@@ -223,3 +227,42 @@ def test_plan_json_without_a_database_has_no_forecast(tmp_path, capsys):
     args = ["plan", "--json", "--baseline", "-14", "--runs", "500"]
     assert main([*args, "--db", str(tmp_path / "none.db")]) == 0
     assert "forecast" not in json.loads(capsys.readouterr().out)
+
+
+def test_fan_chart_shows_the_plan_the_actuals_and_the_forecast():
+    from cxdata import charts
+
+    counts = month_counts({f"2025-{i:02d}": (130, 150, 120) for i in range(1, 7)})
+    plan = portfolio(fix("2025-08", 2, 2, 4, 6, 0.8))
+    at_start = m.simulate(GOAL, plan, rng(), runs=500)
+    actual = m.status_table(counts, GOAL)
+    ahead = fc.forecast(counts, GOAL, plan, rng(), month="2025-06", runs=500)
+    spec = charts.fan_chart(at_start.fan, GOAL.target, actual=actual, forecast=ahead.fan)
+    spec = spec.to_dict()
+    datasets = spec["datasets"].values()
+    # One layer draws the actual 3-month NPS, from the status table's months.
+    lines = [
+        layer
+        for layer in spec["layer"]
+        if layer["encoding"].get("y", {}).get("field") == "rolling_nps"
+    ]
+    assert len(lines) == 1
+    assert any([r["date"] for r in d] == actual["date"].tolist() for d in datasets)
+    # The forecast's band starts at the month it is from.
+    assert any(d and d[0].get("date") == "2025-06" and "true_p90" in d[0] for d in datasets)
+    assert "forecast from the actuals" in spec["title"]["text"]
+
+
+def test_milestone_chart_legend_says_what_a_status_means():
+    from cxdata import charts
+
+    counts = month_counts({f"2025-{i:02d}": (130, 150, 120) for i in range(1, 7)})
+    spec = charts.milestone_chart(m.milestone_path(GOAL), m.status_table(counts, GOAL)).to_dict()
+    colour = next(
+        layer["encoding"]["color"] for layer in spec["layer"] if "color" in layer["encoding"]
+    )
+    assert colour["scale"]["domain"] == [
+        "behind by more than the noise",
+        "within noise",
+        "ahead by more than the noise",
+    ]
