@@ -663,7 +663,7 @@ def milestone_chart(path: pd.DataFrame, status: pd.DataFrame, *, height: int = 3
                         domain=[STATUS_WORDS[k] for k in STATUS_COLOURS],
                         range=list(STATUS_COLOURS.values()),
                     ),
-                    legend=alt.Legend(orient="top"),
+                    legend=alt.Legend(orient="top", labelLimit=0),
                 ),
                 tooltip=tooltip,
             ),
@@ -758,6 +758,7 @@ def fan_chart(
             "The plan at start, the actuals and the forecast from the actuals",
             subtitle="10–90 % of the true score · grey: the plan at start (dashed median) · "
             "black: actual 3-month NPS · blue: forecast from the actuals · orange: target",
+            subtitleFontSize=12,
         )
     else:
         title = alt.TitleParams(
