@@ -85,14 +85,16 @@ class Briefing:
 
 
 def latest_complete_month(db) -> str | None:
-    """The latest month whose data runs to its last day, else the month before the latest."""
+    """The month a briefing is about by default: the latest month with responses whose data
+    runs to its last day — when the data stops mid-month, the latest month with responses
+    before that one (a month with no responses has nothing to brief on)."""
     last = responses.date_span(db)[1]
     if last is None:
         return None
     day = pd.Timestamp(last)
-    if day.is_month_end:
-        return day.strftime("%Y-%m")
-    return (day - pd.offsets.MonthBegin(1) - pd.Timedelta(days=1)).strftime("%Y-%m")
+    complete = day.to_period("M") if day.is_month_end else day.to_period("M") - 1
+    months = [m for m in responses.months_with_responses(db) if m <= complete.strftime("%Y-%m")]
+    return months[0] if months else None
 
 
 def months_with_responses(db) -> list[str]:
@@ -199,6 +201,9 @@ def cards(b: Briefing) -> list[Card]:
         out.append(
             Card(f"vs {prev.label}", signed(prev.change, 0), f"p = {prev.p_value:.2f} · {verdict}")
         )
+    elif prev is None:
+        before = month_name(_months_back(b.month, 1))
+        out.append(Card(f"vs {before}", "–", "no responses that month"))
     else:
         out.append(Card("vs previous month", "–", ""))
     if b.status and b.goal is not None:
@@ -447,6 +452,8 @@ def sentence(b: Briefing) -> str:
     text = f"NPS was {signed(b.nps, 0)} in {b.month_name} (n = {b.n:,}{margin}{caution})"
     if b.previous and b.previous.change is not None:
         text += ", " + _movement(b.previous)
+    elif b.previous is None:
+        text += f", with no responses in {month_name(_months_back(b.month, 1))} to compare with"
     if b.last_year and b.last_year.change is not None:
         text += "; " + _movement(b.last_year, " (a year earlier)", short=True)
     if b.status and b.goal:

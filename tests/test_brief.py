@@ -224,3 +224,28 @@ def test_brief_facts_spend_as_of_december_2024_and_march_2025(sample_db):
         "expected_points": march["spend"]["expected_points"],
         "points_per_100k": march["spend"]["points_per_100k"],
     }
+
+
+def test_default_month_is_the_latest_complete_month_with_responses(db, write_csv):
+    # Data stops on 1 January 2019 (one response) after a December with responses and an
+    # empty November: the default is December 2018, the month before the last, not the month
+    # before that (a start-of-month date once rolled back two months).
+    rows = ["id,date,score"]
+    rows += [f"A{i},2018-10-15,9" for i in range(40)]
+    rows += [f"D{i},2018-12-10,7" for i in range(40)]
+    rows += ["J1,2019-01-01,10"]
+    ingest.import_file(db, write_csv("stops.csv", "\n".join(rows) + "\n"), "survey")
+    assert brief.latest_complete_month(db) == "2018-12"
+    rows[-41:] = ["J1,2019-01-01,10"]  # no December: the latest month with responses before
+    other = store.connect(write_csv("x.db", b"").parent / "other.db")
+    ingest.import_file(other, write_csv("gap.csv", "\n".join(rows) + "\n"), "survey")
+    assert brief.latest_complete_month(other) == "2018-10"
+
+
+def test_a_month_after_an_empty_month_says_there_is_nothing_to_compare_with():
+    b = make()  # no previous comparison: September had no responses
+    assert brief.sentence(b) == (
+        "NPS was +3 in October 2026 (n = 412, ±8), with no responses in September 2026 to "
+        "compare with."
+    )
+    assert brief.cards(b)[1] == brief.Card("vs September 2026", "–", "no responses that month")
