@@ -16,9 +16,15 @@ from cxdata.verbatims import mask_pii
 STATUSES = ("open", "contacted", "resolved")
 
 
-def followup_list(db, *, days: int = 60, limit: int = 500, masked: bool = True) -> pd.DataFrame:
+def followup_list(
+    db, *, days: int = 60, limit: int = 500, masked: bool = True, notes_masked: bool = False
+) -> pd.DataFrame:
     """Detractors (score 0–6) of the last ``days`` days of data, newest first, with their
-    follow-up state (status ``open`` and the survey's department as owner until edited)."""
+    follow-up state (status ``open`` and the survey's department as owner until edited).
+
+    Comments are masked by default (:func:`cxdata.verbatims.mask_pii`); the team's own notes
+    only with ``notes_masked`` (presentation mode, where nothing is edited), since an editor
+    showing masked notes would save them masked."""
     latest = app_tables.latest_response_at(db)
     if latest is None:
         return pd.DataFrame(columns=app_tables.FOLLOWUP_COLUMNS)
@@ -26,6 +32,8 @@ def followup_list(db, *, days: int = 60, limit: int = 500, masked: bool = True) 
     frame = app_tables.recent_detractors(db, since, limit)
     if masked and not frame.empty:
         frame["comment"] = frame["comment"].map(mask_pii)
+    if notes_masked and not frame.empty:
+        frame["note"] = frame["note"].map(mask_pii)
     return frame
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from cxdata import store
 from cxdata.formatting import natural_datetimes
-from ui.common import db, page_setup, plain
+from ui.common import db, page_setup, plain, show_table
 from ui.importing import rejected_download, upload_panel
 
 page_setup()
@@ -62,7 +62,7 @@ else:
         }
     )
     counts = st.column_config.NumberColumn(format="localized")
-    st.dataframe(
+    show_table(
         table,
         hide_index=True,
         key="datasets_table",

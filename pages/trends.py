@@ -3,7 +3,15 @@
 import streamlit as st
 
 from cxdata import charts, nps, store
-from ui.common import chart_downloads, data_version, db, no_survey_data, page_setup, plain
+from ui.common import (
+    chart_downloads,
+    data_version,
+    db,
+    no_survey_data,
+    page_setup,
+    plain,
+    show_table,
+)
 from ui.trends import (
     SEGMENT_COLUMNS,
     change_text,
@@ -68,7 +76,7 @@ with right:
     if segment:
         seg = segment_table(load_trend(path, version, period, query, segment))
         st.markdown("**" + plain(f"By {segment}, {seg.attrs.get('period', '')}") + "**")
-        st.dataframe(seg, hide_index=True, key="segment_table", column_config=SEGMENT_COLUMNS)
+        show_table(seg, hide_index=True, key="segment_table", column_config=SEGMENT_COLUMNS)
         st.caption(
             "Change and p compare with the previous period of the same segment. "
             f"Low n: fewer than {nps.LOW_N} responses; fewer than {nps.HIDE_N} are hidden."

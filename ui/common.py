@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import tempfile
 import threading
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from cxdata import store
@@ -18,6 +20,10 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]#|<>~$])")
 _AUTOLINK = re.compile(r"(?i)(?=://|@)|(?<=\bwww)(?=\.)")
 _JOINER = "\u2060"
 _LINE_START_MARKERS = re.compile(r"^(\s*)([-+]|\d+[.)])(?=\s)", re.MULTILINE)
+# Streamlit's own Markdown extensions start with a colon followed by a name: colour and badge
+# directives (:red[..], :blue-background[..], :small[..]), icons (:material/home:) and emoji
+# shortcodes (:smile:, :+1:). A word joiner after the colon leaves none of them a name.
+_DIRECTIVE = re.compile(r"(?<=:)(?=[A-Za-z+-])")
 
 
 _routing = threading.local()
@@ -72,11 +78,13 @@ def db():
 def plain(text: object) -> str:
     """Text safe to pass to ``st.markdown``-based elements: Markdown characters escaped.
 
-    Streamlit never renders HTML unless asked to; this also stops column names or comments
-    from being read as Markdown (links, emphasis, headings).
+    Streamlit never renders HTML unless asked to; this also stops file names, column names,
+    segment values, comments and notes from being read as Markdown (links, images, emphasis,
+    headings) or as Streamlit's colon syntax (``:red[..]``, ``:material/home:``, ``:smile:``).
     """
     escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
     escaped = _AUTOLINK.sub(_JOINER, escaped)
+    escaped = _DIRECTIVE.sub(_JOINER, escaped)
     escaped = _LINE_START_MARKERS.sub(_escape_marker, escaped)
     return escaped.replace("\n", "  \n")
 
@@ -122,6 +130,61 @@ def chart_downloads(chart, frame, name: str, key: str) -> None:
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+# --- tables ------------------------------------------------------------------------------
+
+
+def safe_frame(frame):
+    """A display copy of ``frame`` whose text cells a spreadsheet would run as a formula
+    (``=``, ``+``, ``-``, ``@``, tab, CR first) start with an apostrophe; numbers untouched.
+
+    Streamlit's table toolbar has its own "Download as CSV", which exports what is displayed:
+    this makes it as safe as our own downloads (:func:`cxdata.export.safe_csv`).
+    """
+    from cxdata.export import neutralise
+
+    out = frame.copy()
+    for column in _text_columns(out):
+        out[column] = out[column].map(neutralise)
+    out.columns = [neutralise(c) for c in out.columns]
+    return out
+
+
+def _text_columns(frame) -> list:
+    return [
+        c
+        for c, dtype in frame.dtypes.items()
+        if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
+    ]
+
+
+def _restored(frame):
+    """An edited display copy back to stored values: the apostrophe :func:`safe_frame` added
+    before a formula-like start is taken off again."""
+    from cxdata.export import FORMULA_START
+
+    def restore(value):
+        if isinstance(value, str) and value[:1] == "'" and value[1:].startswith(FORMULA_START):
+            return value[1:]
+        return value
+
+    out = frame.copy()
+    for column in _text_columns(out):
+        out[column] = out[column].map(restore)
+    return out
+
+
+def show_table(frame, **kwargs):
+    """``st.dataframe`` of user data, through :func:`safe_frame`: the one way pages show a
+    table (``tests/test_export.py`` fails on a bare ``st.dataframe``)."""
+    return st.dataframe(safe_frame(frame), **kwargs)
+
+
+def edit_table(frame, **kwargs):
+    """``st.data_editor`` through :func:`safe_frame`; returns the edited frame with stored
+    values (the apostrophes taken off again)."""
+    return _restored(st.data_editor(safe_frame(frame), **kwargs))
 
 
 # --- presentation mode ---------------------------------------------------------------------
@@ -232,9 +295,12 @@ def temporary_copy(data: bytes):
     """Bytes as a file in a private temporary folder, under a fixed name, removed afterwards:
     an upload's own name is only ever a label, never a path. The one way uploads reach disk:
     every page that reads an upload (Data, Maturity, Milestones, Drivers) goes through it."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix="cxcompass-") as tmp:
+        os.chmod(tmp, 0o700)  # mkdtemp makes it 0700 already; said here so it stays so
         path = Path(tmp) / "upload.csv"
-        path.write_bytes(data)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         yield path
 
 

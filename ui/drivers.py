@@ -8,7 +8,15 @@ import streamlit as st
 
 from cxdata import charts, correlation, drivers, nps, store, themes
 from cxdata.errors import InputError
-from ui.common import chart_downloads, data_version, plain, temporary_copy, url_param
+from ui.common import (
+    chart_downloads,
+    data_version,
+    edit_table,
+    plain,
+    show_table,
+    temporary_copy,
+    url_param,
+)
 
 PERIODS = {"month": "Month", "quarter": "Quarter", "year": "Year"}
 
@@ -203,7 +211,7 @@ def driver_section(database) -> None:
             "Dashed lines at the averages: high importance with low performance (orange) is "
             "where a fix moves the score most."
         )
-    st.dataframe(
+    show_table(
         result.table,
         hide_index=True,
         key="drivers_table",
@@ -233,7 +241,7 @@ def rows_by_section(result) -> None:
     if result.rows_by.empty:
         return
     with st.expander(plain(f"Rows used by {result.by}")):
-        st.dataframe(result.rows_by, hide_index=True, key="rows_by_table")
+        show_table(result.rows_by, hide_index=True, key="rows_by_table")
         st.caption(
             "Rows with the target, and with the target and each driver. A driver with 0 "
             "rows in a segment was not asked there: its weight speaks for the other segments, "
@@ -327,7 +335,7 @@ def theme_section(database) -> None:
             "A comment mentions a theme when one of its words starts with a keyword "
             "(bill → bill, billing, bills). Separate keywords with commas."
         )
-        edited = st.data_editor(
+        edited = edit_table(
             editor,
             num_rows="dynamic",
             hide_index=True,
@@ -442,7 +450,7 @@ def table_section() -> None:
         st.altair_chart(quadrant, width="stretch", key="table_ipa_chart")
     for note in result.notes:
         st.caption(plain(note))
-    st.dataframe(result.table, hide_index=True, column_config=DRIVER_COLUMNS, key="table_result")
+    show_table(result.table, hide_index=True, column_config=DRIVER_COLUMNS, key="table_result")
     chart_downloads(weights, result.table, f"drivers_of_{target}", "table_weights")
 
 

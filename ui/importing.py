@@ -9,7 +9,14 @@ from cxdata import ingest, store
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
 from cxdata.ingest.aliases import DESCRIPTIONS, FIELDS, REQUIRED
-from ui.common import bullet_list, masked_table, plain, temporary_copy, uploaded_file
+from ui.common import (
+    bullet_list,
+    masked_table,
+    plain,
+    show_table,
+    temporary_copy,
+    uploaded_file,
+)
 
 NOT_USED = "— not used —"
 KIND_LABELS = {
@@ -35,7 +42,7 @@ def upload_panel(upload) -> None:
     """Preview, mapping editor, options and the Import button for one uploaded file."""
     key = upload.file_id
     data = upload.getvalue()
-    st.subheader(upload.name, divider="gray")
+    st.subheader(plain(upload.name), divider="gray")
     try:
         guessed = _inspect(key, data, None, (), None, upload.name)
     except InputError as exc:
@@ -87,7 +94,7 @@ def upload_panel(upload) -> None:
         picked = w2.date_input("Wave date", value=None, key=f"wave_date_{key}")
         wave_date = picked.isoformat() if picked else None
     with st.expander("First rows of the file"):
-        st.dataframe(masked_table(info["sample"]), hide_index=True)
+        show_table(masked_table(info["sample"]), hide_index=True)
     blocked = [f for f in info["missing"]] + (
         ["wave date"] if info["needs_wave"] and not wave_date else []
     )
@@ -186,7 +193,7 @@ def import_report(report: ingest.ImportReport) -> None:
         st.warning("**Cells stored empty**\n\n" + bullet_list(report.warnings))
     if report.rejected_rows:
         st.markdown(f"**Rejected rows** (first {len(report.rejected_rows)} of {report.rejected:,})")
-        st.dataframe(masked_table(pd.DataFrame(report.rejected_rows)), hide_index=True)
+        show_table(masked_table(pd.DataFrame(report.rejected_rows)), hide_index=True)
         rejected_download(report.dataset_id, f"report_{report.dataset_id}")
 
 

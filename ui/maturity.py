@@ -10,7 +10,7 @@ import streamlit as st
 from cxdata import charts, maturity, store
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
-from ui.common import chart_downloads, plain, uploaded_file, url_param
+from ui.common import chart_downloads, masked_table, plain, show_table, uploaded_file, url_param
 
 ORGANISATION = "Organisation"
 
@@ -250,4 +250,4 @@ def upload_section(database) -> None:
         )
         if report.rejected:
             st.warning(plain(f"{len(report.rejected)} row(s) left out:"))
-            st.dataframe(pd.DataFrame(report.rejected), hide_index=True)
+            show_table(masked_table(pd.DataFrame(report.rejected)), hide_index=True)

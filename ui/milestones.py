@@ -12,7 +12,7 @@ from cxdata import forecast as forecasting
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
 from cxdata.formatting import signed
-from ui.common import chart_downloads, data_version, plain, uploaded_file
+from ui.common import chart_downloads, data_version, edit_table, plain, show_table, uploaded_file
 
 
 @st.cache_data(max_entries=16, show_spinner="Simulating 10,000 futures…")
@@ -168,7 +168,7 @@ def portfolio_section(database) -> str:
     )
     st.query_params["scenario"] = scenario
     current = milestones.load_initiatives(database, scenario)
-    edited = st.data_editor(
+    edited = edit_table(
         current,
         num_rows="dynamic",
         hide_index=True,
@@ -293,7 +293,7 @@ def simulation_section(
     )
     if not plan.value.empty:
         st.markdown("**Are the resources well used?** Expected NPS points per 100,000 spent:")
-        st.dataframe(
+        show_table(
             plan.value.sort_values("points_per_100k", ascending=False, na_position="last"),
             hide_index=True,
             key="value_table",
@@ -335,7 +335,7 @@ def comparison_section(database, goal: milestones.Goal, passive: float) -> None:
                 "Unplanned lift": plan.unplanned_lift,
             }
         )
-    st.dataframe(
+    show_table(
         pd.DataFrame(rows),
         hide_index=True,
         key="scenario_table",

@@ -10,7 +10,7 @@ import streamlit as st
 from cxdata import followups, maturity, nps, store, verbatims
 from cxdata.export import safe_csv
 from cxdata.formatting import natural_date, natural_datetimes
-from ui.common import data_version, plain, presenting, url_param
+from ui.common import data_version, edit_table, plain, presenting, show_table, url_param
 
 PERIOD_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter", "year": "Year"}
 NO_SEGMENT = "(none)"
@@ -247,7 +247,7 @@ def verbatims_section(database, query: nps.Query) -> None:
     view = frame.drop(columns=["id"]).rename(
         columns={"responded_at": "Responded", "score": "Score", "comment": "Comment"}
     )
-    st.dataframe(
+    show_table(
         view,
         hide_index=True,
         key="verbatims_table",
@@ -261,6 +261,22 @@ def verbatims_section(database, query: nps.Query) -> None:
         key="verbatims_csv",
         on_click="ignore",
     )
+
+
+FOLLOWUP_COLUMNS = {
+    "survey_id": None,
+    "responded_at": st.column_config.TextColumn("Responded"),
+    "score": st.column_config.NumberColumn("Score"),
+    "comment": st.column_config.TextColumn("Comment (masked)", width="large"),
+    "department": st.column_config.TextColumn("Touchpoint department"),
+    "owner_department": st.column_config.SelectboxColumn(
+        "Owner", options=list(maturity.DEPARTMENTS), required=True
+    ),
+    "status": st.column_config.SelectboxColumn(
+        "Status", options=list(followups.STATUSES), required=True
+    ),
+    "note": st.column_config.TextColumn("Note"),
+}
 
 
 def followup_section(database) -> None:
@@ -282,30 +298,28 @@ def followup_section(database) -> None:
         f"{stats['resolved_in_month']:,}",
         help=f"Of {stats['detractors_in_month']:,} detractors that month",
     )
-    frame = followups.followup_list(database, limit=200)
+    frame = followups.followup_list(database, limit=200, notes_masked=presenting())
     if frame.empty:
         st.caption("No detractors in the last 60 days of data.")
         return
     frame["responded_at"] = natural_datetimes(frame["responded_at"])
-    edited = st.data_editor(
+    if presenting():  # shown, not edited: notes are masked like comments
+        show_table(
+            frame,
+            hide_index=True,
+            key="followups_table",
+            column_config={
+                **FOLLOWUP_COLUMNS,
+                "note": st.column_config.TextColumn("Note (masked)"),
+            },
+        )
+        return
+    edited = edit_table(
         frame,
         hide_index=True,
         key="followups_editor",
         disabled=["survey_id", "responded_at", "score", "comment", "department"],
-        column_config={
-            "survey_id": None,
-            "responded_at": st.column_config.TextColumn("Responded"),
-            "score": st.column_config.NumberColumn("Score"),
-            "comment": st.column_config.TextColumn("Comment (masked)", width="large"),
-            "department": st.column_config.TextColumn("Touchpoint department"),
-            "owner_department": st.column_config.SelectboxColumn(
-                "Owner", options=list(maturity.DEPARTMENTS), required=True
-            ),
-            "status": st.column_config.SelectboxColumn(
-                "Status", options=list(followups.STATUSES), required=True
-            ),
-            "note": st.column_config.TextColumn("Note"),
-        },
+        column_config=FOLLOWUP_COLUMNS,
     )
     changed = edited[
         (

@@ -1,5 +1,7 @@
 """The Data page in Streamlit's AppTest: empty state, upload, report, dataset list, delete."""
 
+import re
+
 from cxdata import ingest, store
 from tests.conftest import DATA
 
@@ -80,11 +82,67 @@ def test_an_uploaded_file_leaves_no_copy_on_disk(app, tmp_path, monkeypatch):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    modes = []
+    inspect_file = ingest.inspect_file
+
+    def spying(path, *args, **kwargs):
+        modes.append((path.parent.stat().st_mode & 0o777, path.stat().st_mode & 0o777))
+        return inspect_file(path, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "inspect_file", spying)
     at = app("pages/data.py")
     at.file_uploader(key="upload").set_value(
         ("bad_values.csv", (DATA / "bad_values.csv").read_bytes(), "text/csv")
     ).run()
+    assert list(scratch.iterdir()) == []  # previewed, and nothing left behind
     next(b for b in at.button if b.label == "Import").click().run()
     assert not at.exception
     assert "Imported 1 of 7 rows" in texts(at)
-    assert list(scratch.iterdir()) == []  # previewed and imported, and nothing left behind
+    assert list(scratch.iterdir()) == []  # imported, and nothing left behind
+    assert modes and set(modes) == {(0o700, 0o600)}  # private to this user while read
+
+
+def test_a_temporary_copy_is_private_and_removed(tmp_path, monkeypatch):
+    import os
+    import tempfile
+
+    from ui.common import temporary_copy
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old = os.umask(0o022)  # the usual umask, which would leave a file readable by all
+    try:
+        with temporary_copy(b"id,score\n1,9\n") as path:
+            assert path.read_bytes() == b"id,score\n1,9\n"
+            assert path.parent.stat().st_mode & 0o777 == 0o700
+            assert path.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)
+    assert list(tmp_path.iterdir()) == []
+
+
+HOSTILE_NAME = "![x](http://198.51.100.7/a.png) :red[big] :material/home: :smile:.csv"
+
+
+def test_streamlit_directives_and_emoji_shortcodes_are_shown_literally():
+    from ui.common import plain
+
+    text = plain(":red[alarm] :blue-background[calm] :material/home: :smile: :+1: at 10:30")
+    for directive in (":red", ":blue-background", ":material/", ":smile:", ":+1:"):
+        assert directive not in text
+    assert text.replace("\u2060", "").replace("\\", "") == (
+        ":red[alarm] :blue-background[calm] :material/home: :smile: :+1: at 10:30"
+    )
+
+
+def test_an_uploaded_file_name_is_shown_as_text(app):
+    at = app("pages/data.py")
+    at.file_uploader(key="upload").set_value(
+        (HOSTILE_NAME, (DATA / "bad_values.csv").read_bytes(), "text/csv")
+    ).run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception
+    shown = [t for t in texts(at).split("\n") if "198.51.100.7" in t]
+    assert len(shown) >= 2  # the file's heading and the import report
+    for text in shown:
+        assert not re.search(r"(?<!\\)[\[\]]", text)  # no bracket left to make a link
+        assert ":red" not in text and ":material/" not in text and ":smile:" not in text

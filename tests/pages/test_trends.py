@@ -104,3 +104,20 @@ def test_a_non_significant_change_names_the_change_this_volume_would_need():
     text = change_text(table.iloc[-1], "month")
     assert "not significant — a change of ±15 points is needed at this volume" in text
     assert "not yet" not in text
+
+
+def test_presentation_mode_masks_followup_notes(app, sample_db):
+    detractor = sample_db.execute(
+        "SELECT id FROM survey WHERE score <= 6 ORDER BY responded_at DESC LIMIT 1"
+    ).fetchone()[0]
+    note = "called jane.doe@example.com on +44 (0)20 7946 0958"
+    followups.save_followups(
+        sample_db, [{"survey_id": detractor, "status": "contacted", "note": note}]
+    )
+    at = app()
+    at.query_params["present"] = "1"
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception
+    notes = [n for f in at.dataframe if "note" in f.value.columns for n in f.value["note"]]
+    assert "called [e-mail] on [phone]" in notes
+    assert not any(note in str(v) for f in at.dataframe for v in f.value.to_numpy().ravel())
