@@ -11,6 +11,7 @@ the same reading for CSVs that are not imports (maturity answers, initiatives, `
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import warnings
@@ -22,7 +23,7 @@ import pandas as pd
 
 from cxdata.errors import InputError
 from cxdata.ingest import values
-from cxdata.ingest.sniff import FileFormat, open_text, sniff
+from cxdata.ingest.sniff import MAX_FIELD_CHARS, FileFormat, open_text, sniff
 
 # Rows may carry a few more fields than the header (trailing delimiters); more are refused.
 SPARE_FIELDS = 8
@@ -53,6 +54,7 @@ def fast_read_possible(fmt: FileFormat) -> bool:
         fmt.layout == "plain"
         and fmt.header_lines == 1
         and fmt.encoding in ("utf-8", "utf-8-sig")
+        and not fmt.replaced
         and fmt.size >= _FAST_READ_BYTES
     )
 
@@ -100,6 +102,14 @@ def raw_chunks(
         except pd.errors.EmptyDataError:
             return
         except pd.errors.ParserError as exc:
+            quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+            if quote:
+                line = line_of_row(fmt, int(quote.group(1)))
+                raise InputError(
+                    f"File '{fmt.name}' could not be read as CSV: row {int(quote.group(1)) + 1:,} "
+                    f'(line {line:,}) opens a quote (") that is never closed, so the rest of '
+                    "the file would be one cell. Close the quote, or export the file again."
+                ) from None
             where = re.search(r"line (\d+)", str(exc))
             line = f" near line {int(where.group(1)) + fmt.header_lines}" if where else ""
             raise InputError(
@@ -110,6 +120,25 @@ def raw_chunks(
             raise InputError(
                 f"File '{fmt.name}' mixes text encodings; save it again as UTF-8 CSV."
             ) from None
+
+
+def line_of_row(fmt: FileFormat, row: int) -> int:
+    """The physical line on which data row ``row`` (0-based) starts, by reading the rows before
+    it with the csv module (for messages about a broken file, where pandas gives only rows)."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(2 * MAX_FIELD_CHARS + 2)
+    try:
+        with open_text(fmt.path, fmt.encoding) as f:
+            f.read(fmt.data_offset)
+            reader = csv.reader(f, delimiter=fmt.delimiter)
+            for _ in range(row):
+                if next(reader, None) is None:
+                    break
+            return fmt.header_lines + reader.line_num + 1
+    except csv.Error:
+        return fmt.header_lines + row + 1
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _arrow_chunks(

@@ -11,6 +11,7 @@ missing, no data rows) is refused here, before anything is written.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -31,6 +32,25 @@ from cxdata.ingest.report import Progress
 from cxdata.ingest.sniff import FileFormat
 
 
+class LineShifts:
+    """The line breaks inside values, row by row, as a running total: the line of any row is
+    then one bisection away (summing them per rejected row made imports quadratic)."""
+
+    def __init__(self):
+        self._rows: list[int] = []  # rows (0-based, increasing) whose values hold line breaks
+        self._total: list[int] = []  # line breaks in values up to and including that row
+
+    def add(self, row: int, breaks: int) -> None:
+        """Row ``row``'s values hold ``breaks`` line breaks (rows come in file order)."""
+        self._rows.append(row)
+        self._total.append((self._total[-1] if self._total else 0) + breaks)
+
+    def before(self, row: int) -> int:
+        """Line breaks inside the values of the rows before ``row``."""
+        i = bisect.bisect_left(self._rows, row)
+        return self._total[i - 1] if i else 0
+
+
 @dataclass
 class Plan:
     """Per-file decisions: which column feeds which field, and how to read it."""
@@ -48,18 +68,18 @@ class Plan:
     wave: str | None = None
     wave_date: str | None = None
     assumptions: list[str] = field(default_factory=list)
-    newlines: dict[int, int] = field(default_factory=dict)  # row index → extra physical lines
+    newlines: LineShifts = field(default_factory=LineShifts)  # line breaks inside values
     rows: int = 0
     fast_read: bool = False  # the first pass read the file with Arrow; the second does too
     multiline: bool = True  # some values may hold line breaks (newlines must be counted)
     table_had_rows: bool = True  # stored rows may be replaced (their counts must go)
     key_deferred: bool = False  # empty table: plain inserts, unique key built afterwards
     counts: list = field(default_factory=list)  # survey: per-chunk count changes
+    latest_date: str = field(default_factory=values.latest_date)  # later dates are rejected
 
     def line_of(self, row_index: int) -> int:
         """Physical line (1-based) on which data row ``row_index`` (0-based) starts."""
-        shift = sum(n for r, n in self.newlines.items() if r < row_index)
-        return self.fmt.header_lines + row_index + 1 + shift
+        return self.fmt.header_lines + row_index + 1 + self.newlines.before(row_index)
 
     def mapping(self) -> dict[str, str]:
         """Field → the file's column name, for the fields that have a column."""
@@ -166,7 +186,7 @@ def import_plan(
     if date_field in field_cols:
         _decide_day_month(plan, profile, date_field, dayfirst)
     plan.wave = wave.strip() if wave and wave.strip() else None
-    plan.wave_date = _check_wave_date(wave_date, fmt.name) if wave_date else None
+    plan.wave_date = _check_wave_date(wave_date, fmt.name, plan.latest_date) if wave_date else None
     if date_field not in field_cols and plan.wave_date:
         plan.assumptions.append(
             f"The file has no dates: every row takes the wave date {plan.wave_date}."
@@ -269,11 +289,15 @@ def _check_required(plan: Plan, date_field: str, wave: str | None, wave_date: st
         )
 
 
-def _check_wave_date(text: str, name: str) -> str:
+def _check_wave_date(text: str, name: str, latest: str) -> str:
     parts = values.split_dates(pd.Series([text.strip()], dtype="string"))
     dates, ok = values.assemble_dates(parts, month_first=False)
     if not ok[0] or not parts.iso[0]:
         raise InputError(f"Wave date '{text}' for file '{name}' is not a date like 2025-03-31.")
+    if not values.dates_in_range(dates, ok, latest)[0]:
+        raise InputError(
+            f"Wave date '{text}' for file '{name}' is outside {values.EARLIEST_DATE} … {latest}."
+        )
     return dates[0][:10]
 
 

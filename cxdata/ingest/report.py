@@ -96,8 +96,19 @@ def no_valid_rows(report: ImportReport, name: str) -> str:
 class Warnings:
     """Optional cells stored empty, counted per column with the first row and value."""
 
+    LISTED_ROWS = 10  # rows named in the message about unreadable bytes
+
     def __init__(self):
         self.by_column: dict[str, list] = {}
+        self.replaced_rows = 0
+        self.replaced_listed: list[tuple[int, int]] = []  # (row 1-based, line) named
+
+    def replaced(self, rows: list[int], lines: list[int]) -> None:
+        """Rows (0-based) holding bytes the encoding could not read, and the lines of the
+        first of them."""
+        self.replaced_rows += len(rows)
+        room = self.LISTED_ROWS - len(self.replaced_listed)
+        self.replaced_listed += [(r + 1, line) for r, line in zip(rows[:room], lines)]
 
     def add(self, column: str, failed: pd.Series, raw: pd.Series, what: str) -> None:
         if not failed.any():
@@ -107,8 +118,17 @@ class Warnings:
         entry[0] += int(failed.sum())
 
     def messages(self) -> list[str]:
-        return [
+        out = [
             f"Column '{col}': {n:,} value(s) that are not {what} were stored empty "
             f"(first at row {row + 1}: '{value}')."
             for col, (n, row, value, what) in self.by_column.items()
         ]
+        if self.replaced_rows:
+            listed = ", ".join(f"row {r:,} (line {line:,})" for r, line in self.replaced_listed)
+            more = self.replaced_rows - len(self.replaced_listed)
+            out.append(
+                f"{self.replaced_rows:,} row(s) hold bytes that are not valid in the file's "
+                f"encoding, stored as '\ufffd': {listed}"
+                + (f" and {more:,} more." if more else ".")
+            )
+        return out

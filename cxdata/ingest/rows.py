@@ -19,7 +19,7 @@ import pandas as pd
 
 from cxdata import store
 from cxdata.ingest import aliases, values
-from cxdata.ingest.plan import Plan
+from cxdata.ingest.plan import LineShifts, Plan
 from cxdata.ingest.report import Warnings
 
 # Qualtrics "Status" / "Response Type" values that are not real responses: preview, test, spam.
@@ -51,6 +51,8 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
     blank = _blank_rows(raw)
     out: dict[str, pd.Series | np.ndarray] = {}
     problems: list[Problem] = []
+    if plan.fmt.replaced:
+        _warn_replaced(plan, raw, n_cols, warnings)
 
     too_wide = np.zeros(len(raw), dtype=bool)
     spare = range(n_cols, n_cols if raw.attrs.get("no_spare") else plan.width)
@@ -97,6 +99,15 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
                     lambda i, c=column, s=cell: f"date '{s[i]}' is not a valid date (column '{c}')",
                 )
             )
+            latest = plan.latest_date
+            problems.append(
+                (
+                    ~values.dates_in_range(dates, ok, latest),
+                    lambda i, c=column, s=cell, t=latest: (
+                        f"date '{s[i]}' is outside {values.EARLIEST_DATE} … {t} (column '{c}')"
+                    ),
+                )
+            )
         elif kind_of == "number":
             numbers, failed = values.parse_numbers(cell, plan.decimal_comma)
             warnings.add(column, failed, raw[j], "numbers")
@@ -133,8 +144,8 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
     return ParsedChunk(out=out, problems=problems, blank=blank, skipped=skipped)
 
 
-def count_newlines(raw: pd.DataFrame, n_cols: int, newlines: dict[int, int]) -> None:
-    """Record the line breaks inside values (row index → count), so rows map to file lines."""
+def count_newlines(raw: pd.DataFrame, n_cols: int, newlines: LineShifts) -> None:
+    """Record the line breaks inside values (row by row), so rows map to file lines."""
     counts = [
         raw[j].str.count("\n")
         for j in range(n_cols)
@@ -143,7 +154,16 @@ def count_newlines(raw: pd.DataFrame, n_cols: int, newlines: dict[int, int]) -> 
     if counts:
         extra = sum(counts)
         for idx, count in extra[extra > 0].items():
-            newlines[int(idx)] = int(count)
+            newlines.add(int(idx), int(count))
+
+
+def _warn_replaced(plan: Plan, raw: pd.DataFrame, n_cols: int, warnings: Warnings) -> None:
+    """Name the rows holding bytes the file's encoding could not read (read as U+FFFD)."""
+    holds = np.zeros(len(raw), dtype=bool)
+    for j in range(n_cols):
+        holds |= raw[j].str.contains("\ufffd", regex=False).to_numpy(dtype=bool, na_value=False)
+    rows = [int(r) for r in raw.index[holds]]
+    warnings.replaced(rows, [plan.line_of(r) for r in rows[: warnings.LISTED_ROWS]])
 
 
 def _too_wide(raw: pd.DataFrame, i: int, n_cols: int) -> str:

@@ -19,6 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from cxdata.errors import InputError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -26,6 +28,13 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _BLOCK = 1 << 20
 _HEAD_CHARS = 256 * 1024
 _SNIFF_ROWS = 60
+# The longest run of characters without a delimiter or line break a file may hold (one cell, at
+# least, is that long). The CSV readers build a whole cell in memory at many times its size
+# before anyone can look at it (pandas about 17 times), so the byte scan refuses such a file
+# first. Real exports' longest cells (free-text comments) are a few thousand characters.
+MAX_FIELD_CHARS = 1 << 20
+# Bytes looked at to recognise UTF-16 without a byte order mark by its NULs.
+_UTF16_SAMPLE = 4096
 
 
 @dataclass
@@ -46,6 +55,7 @@ class FileFormat:
     notes: list[str] = field(default_factory=list)
     line_feeds: int = 0  # "\n" bytes in the whole file (tells whether values hold line breaks)
     ends_with_newline: bool = True
+    replaced: int = 0  # byte sequences invalid in the encoding, read as U+FFFD
 
     def data_lines(self) -> int:
         """Physical lines after the header, if every line ends in "\n" (not in UTF-16)."""
@@ -67,11 +77,14 @@ def sniff(path: str | os.PathLike, name: str | None = None) -> FileFormat:
     """
     path = Path(path)
     name = name or path.name
-    size, sha256, encoding, line_feeds, last_byte = _scan_bytes(path, name)
-    head = _read_head(path, encoding)
+    declared = _declared_encoding(path, name)
+    # The delimiter is ASCII in every encoding read here, so a provisional decoding finds it;
+    # the byte scan needs it to measure cells.
+    delimiter = _pick_delimiter(_read_head(path, declared or "utf-8", name))
+    scan = _scan_bytes(path, name, declared, delimiter)
+    head = _read_head(path, scan.encoding, name)
     if not head.strip():
         raise InputError(f"File '{name}' is empty: there is no header and no data.")
-    delimiter = _pick_delimiter(head)
     rows, line_ends = _parse_rows(head, delimiter)
     if not rows or not any(c.strip() for c in rows[0] + (rows[1] if len(rows) > 1 else [])):
         raise InputError(
@@ -88,12 +101,12 @@ def sniff(path: str | os.PathLike, name: str | None = None) -> FileFormat:
     last = start + n_header_rows - 1
     if last >= len(line_ends) or not headers:
         raise InputError(f"File '{name}' could not be read as CSV: its header row is incomplete.")
-    return FileFormat(
+    fmt = FileFormat(
         path=path,
         name=name,
-        size=size,
-        sha256=sha256,
-        encoding=encoding,
+        size=scan.size,
+        sha256=scan.sha256,
+        encoding=scan.encoding,
         delimiter=delimiter,
         layout=layout,
         headers=headers,
@@ -101,79 +114,244 @@ def sniff(path: str | os.PathLike, name: str | None = None) -> FileFormat:
         header_lines=line_ends[last][0],
         data_offset=line_ends[last][1],
         notes=notes,
+        line_feeds=scan.line_feeds,
+        ends_with_newline=scan.last_byte == b"\n",
+        replaced=scan.replaced,
+    )
+    if scan.long_field_line:
+        raise InputError(_long_field_message(fmt, scan.long_field_line))
+    if scan.replaced:
+        fmt.notes.append(
+            f"{scan.replaced:,} byte sequence(s) are not valid {_ENCODING_NAMES[scan.encoding]} "
+            "and were read as '\ufffd'; the rows holding them are listed in the warnings."
+        )
+    return fmt
+
+
+_ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16",
+    "utf-16-be": "UTF-16",
+    "cp1252": "Windows-1252",
+    "latin-1": "Latin-1",
+}
+
+
+def _declared_encoding(path: Path, name: str) -> str | None:
+    """The encoding the first bytes settle: a byte order mark, or UTF-16 without one, told by
+    the NULs of its ASCII characters (every second byte: odd ones little-endian, even ones
+    big-endian). None: UTF-8 or an 8-bit encoding, which only the whole file tells apart."""
+    with open(path, "rb") as f:
+        first = f.read(_UTF16_SAMPLE)
+    if not first:
+        raise InputError(f"File '{name}' is empty (0 bytes).")
+    if first.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    pairs = len(first) // 2
+    if pairs >= 2:
+        even = first[: 2 * pairs : 2].count(0) / pairs
+        odd = first[1 : 2 * pairs : 2].count(0) / pairs
+        if odd >= 0.7 and even <= 0.05:
+            return "utf-16-le"
+        if even >= 0.7 and odd <= 0.05:
+            return "utf-16-be"
+    return None
+
+
+@dataclass
+class _Scan:
+    """What one streamed pass over a file's bytes found."""
+
+    size: int
+    sha256: str
+    encoding: str
+    line_feeds: int
+    last_byte: bytes
+    replaced: int  # invalid byte sequences, read as U+FFFD
+    long_field_line: int  # physical line of a cell longer than MAX_FIELD_CHARS; 0: none
+
+
+def _scan_bytes(path: Path, name: str, declared: str | None, delimiter: str) -> _Scan:
+    """Size, SHA-256, encoding, "\\n" count, last byte and the longest cell, in one pass that
+    stops at the first sign the file is not text (a NUL) or holds a cell too long to read.
+
+    A file that is valid UTF-8 but for a few byte sequences stays UTF-8 (those are read as
+    U+FFFD and reported): it is UTF-8 when its valid multi-byte characters outnumber its
+    invalid sequences; otherwise it is Windows-1252, or Latin-1 when it uses one of the five
+    bytes Windows-1252 leaves undefined.
+    """
+    digest = hashlib.sha256()
+    size = line_feeds = chars = replaced = literal = 0
+    last = b""
+    wide = declared is not None and declared.startswith("utf-16")
+    decoder = codecs.getincrementaldecoder(declared or "utf-8")(errors="replace")
+    cells = _CellLengths(delimiter, declared)
+    undefined_1252 = False
+    long_line = 0
+    with open(path, "rb") as f:
+        while block := f.read(_BLOCK):
+            if not wide and (at := block.find(b"\x00")) >= 0:
+                raise InputError(_binary_message(name, size + at))
+            text = decoder.decode(block)
+            if wide and "\x00" in text:
+                raise InputError(_binary_message(name, size))
+            chars += len(text)
+            if "\ufffd" in text:
+                replaced += text.count("\ufffd")
+                literal += block.count("\ufffd".encode(declared or "utf-8"))
+            if not undefined_1252 and not wide:
+                undefined_1252 = any(
+                    b in block for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+                )
+            digest.update(block)
+            at = cells.add(block)
+            if at >= 0:
+                newline = b"\x00\n" if declared == "utf-16-be" else b"\n"
+                long_line = line_feeds + block.count(newline, 0, at) + 1
+                break
+            line_feeds += block.count(b"\n")
+            last = block[-1:]
+            size += len(block)
+    if size == 0 and not long_line:
+        raise InputError(f"File '{name}' is empty (0 bytes).")
+    tail = decoder.decode(b"", final=True)
+    replaced += tail.count("\ufffd")
+    chars += len(tail)
+    replaced = max(0, replaced - literal)
+    if declared:
+        encoding = declared
+    elif replaced == 0 or size - chars > replaced:
+        encoding = "utf-8"
+    else:
+        encoding, replaced = ("latin-1" if undefined_1252 else "cp1252"), 0
+    return _Scan(
+        size=size,
+        sha256=digest.hexdigest(),
+        encoding=encoding,
         line_feeds=line_feeds,
-        ends_with_newline=last_byte == b"\n",
+        last_byte=last,
+        replaced=replaced,
+        long_field_line=long_line,
     )
 
 
-def _scan_bytes(path: Path, name: str) -> tuple[int, str, str, int, bytes]:
-    """Size, SHA-256, encoding, count of "\n" bytes and the last byte, from one streamed pass."""
-    digest = hashlib.sha256()
-    size = 0
-    line_feeds = 0
-    last = b""
-    utf8 = codecs.getincrementaldecoder("utf-8")()
-    utf8_ok = True
-    first = b""
-    with open(path, "rb") as f:
-        while block := f.read(_BLOCK):
-            if not first:
-                first = block[:4]
-            digest.update(block)
-            line_feeds += block.count(b"\n")
-            last = block[-1:]
-            if utf8_ok:
-                try:
-                    utf8.decode(block)
-                except UnicodeDecodeError:
-                    utf8_ok = False
-            size += len(block)
-    if size == 0:
-        raise InputError(f"File '{name}' is empty (0 bytes).")
-    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif first.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif utf8_ok:
-        try:
-            utf8.decode(b"", final=True)
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "cp1252"
-    else:
-        encoding = "cp1252"
-    with open(path, "rb") as f:
-        sample = f.read(64 * 1024)
-    if encoding != "utf-16" and b"\x00" in sample:
-        at = sample.index(b"\x00")
-        raise InputError(
-            f"File '{name}' is not a text CSV file (binary data at byte {at}). "
-            "Export it from the source tool as CSV."
-        )
-    if encoding == "cp1252" and _undefined_in_cp1252(path):
-        encoding = "latin-1"
-    return size, digest.hexdigest(), encoding, line_feeds, last
+class _CellLengths:
+    """Finds, block by block, a run of more than :data:`MAX_FIELD_CHARS` characters without
+    the delimiter or a line break: inside one cell, whatever the quoting. A block is no longer
+    than that limit, so only a run across a block's edge can exceed it: the first and last
+    stop of each block are all it needs (found at memchr speed for 8-bit text)."""
+
+    def __init__(self, delimiter: str, encoding: str | None):
+        self.order = {"utf-16-le": "<u2", "utf-16-be": ">u2"}.get(encoding or "")
+        self.wide = encoding is not None and encoding.startswith("utf-16")
+        self.stops = [ord(delimiter), ord("\n"), ord("\r")]
+        self.run = 0  # code units since the last stop, carried from block to block
+
+    def add(self, block: bytes) -> int:
+        """-1, or a byte offset in ``block`` inside a cell that is too long."""
+        unit = 2 if self.wide else 1
+        n = len(block) // unit
+        first, last = self._first_and_last_stop(block, n)
+        if first < 0:
+            if self.run + n > MAX_FIELD_CHARS:
+                return min(n - 1, MAX_FIELD_CHARS - self.run) * unit
+            self.run += n
+            return -1
+        if self.run + first > MAX_FIELD_CHARS:
+            return 0
+        self.run = n - 1 - last
+        return -1
+
+    def _first_and_last_stop(self, block: bytes, n: int) -> tuple[int, int]:
+        if not self.wide:
+            found = [block.find(bytes([s])) for s in self.stops]
+            found = [i for i in found if i >= 0]
+            if not found:
+                return -1, -1
+            return min(found), max(block.rfind(bytes([s])) for s in self.stops)
+        if self.order is None:  # UTF-16 with a byte order mark, which is in the first block
+            self.order = "<u2" if block.startswith(codecs.BOM_UTF16_LE) else ">u2"
+        units = np.frombuffer(block, dtype=self.order, count=n)
+        a, b, c = self.stops
+        stop = np.flatnonzero((units == a) | (units == b) | (units == c))
+        if not stop.size:
+            return -1, -1
+        return int(stop[0]), int(stop[-1])
 
 
-def _undefined_in_cp1252(path: Path) -> bool:
-    # Five byte values have no character in Windows-1252; a file using them is Latin-1.
-    with open(path, "rb") as f:
-        while block := f.read(_BLOCK):
-            if any(b in block for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")):
-                return True
-    return False
+def _binary_message(name: str, at: int) -> str:
+    return (
+        f"File '{name}' is not a text CSV file (binary data at byte {at:,}). "
+        "Export it from the source tool as CSV."
+    )
+
+
+def _long_field_message(fmt: FileFormat, line: int) -> str:
+    row, column = _row_and_column_at_line(fmt, line)
+    where = f"line {line:,}"
+    if row is not None:
+        where = f"row {row:,} (line {line:,})" + (f", column '{column}'" if column else "")
+    return (
+        f"File '{fmt.name}', {where}: a cell is longer than {MAX_FIELD_CHARS:,} characters, "
+        "the most a cell may hold. Is it a CSV export? If so, shorten that cell or export "
+        "without it."
+    )
+
+
+def _row_and_column_at_line(fmt: FileFormat, line: int) -> tuple[int | None, str | None]:
+    """The data row starting on physical ``line`` and the column of its first long cell,
+    read with the csv module (which never holds more than its field size limit of a cell).
+    (None, None) when the line is in the header."""
+    if line <= fmt.header_lines:
+        return None, None
+    rows = 0
+    column = None
+    previous = csv.field_size_limit()
+    csv.field_size_limit(2 * MAX_FIELD_CHARS + 2)
+    try:
+        with open_text(fmt.path, fmt.encoding) as f:
+            f.read(fmt.data_offset)
+            reader = csv.reader(f, delimiter=fmt.delimiter)
+            # Rows before the long line only: reading that line would build it whole.
+            while fmt.header_lines + reader.line_num < line - 1:
+                if next(reader, None) is None:
+                    break
+                rows += 1
+            # Fields of the long row, up to the long one (its start is kept in the error).
+            line_text = _line_prefix(f)
+            fields = next(csv.reader([line_text], delimiter=fmt.delimiter), [])
+            if fields:
+                names = fmt.headers
+                j = len(fields) - 1
+                column = names[j] if j < len(names) else f"column {j + 1}"
+    except (csv.Error, UnicodeError, OSError):
+        pass
+    finally:
+        csv.field_size_limit(previous)
+    return rows + 1, column
+
+
+def _line_prefix(f: io.TextIOBase) -> str:
+    """The start of the current line, up to the first long run without a delimiter."""
+    text = f.read(MAX_FIELD_CHARS + 1)
+    return text.split("\n", 1)[0]
 
 
 def open_text(path: Path, encoding: str) -> io.TextIOWrapper:
-    """The file as text with line endings untouched (the CSV parser handles them)."""
-    return open(path, encoding=encoding, newline="")
+    """The file as text with line endings untouched (the CSV parser handles them); bytes
+    invalid in ``encoding`` read as U+FFFD (the scan counted them, the report names their rows)."""
+    return open(path, encoding=encoding, errors="replace", newline="")
 
 
-def _read_head(path: Path, encoding: str) -> str:
+def _read_head(path: Path, encoding: str, name: str) -> str:
     with open_text(path, encoding) as f:
         head = f.read(_HEAD_CHARS)
     if "\x00" in head:
-        raise InputError(f"File '{path.name}' is not a text CSV file (it contains binary data).")
+        raise InputError(f"File '{name}' is not a text CSV file (it contains binary data).")
     return head
 
 
@@ -191,8 +369,12 @@ def _parse_rows(head: str, delimiter: str) -> tuple[list[list[str]], list[tuple[
     truncated = len(head) >= _HEAD_CHARS
     if truncated:
         lines = lines[:-1]
-    # Keep line ends so the character offsets are exact.
-    keep = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines else [])
+    # Keep line ends so the character offsets are exact (a cut head ends in a whole line, its
+    # "\n" included: the partial line after it was dropped).
+    if truncated:
+        keep = [line + "\n" for line in lines]
+    else:
+        keep = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines else [])
     reader = csv.reader(iter(keep), delimiter=delimiter)
     rows, ends = [], []
     consumed_lines = 0

@@ -11,6 +11,8 @@ adds the evidence up over the chunks of its first pass, :func:`parse_dates` take
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +25,19 @@ from cxdata.ingest.day_month import DayMonthEvidence, day_month_order
 # Cells that mean "no value" everywhere (SPEC §3), compared after stripping, case-insensitive.
 MISSING_TOKENS = frozenset({"", "na", "n/a", "null", "-", "none", "nan", "#n/a"})
 
-_SCORE_RE = r"(?s)^(?P<whole>\d{1,3})(?:[.,](?P<fraction>\d+))?(?:\s*[^\d\s.,].*)?$"
+# A score is integer text, optionally with a zero decimal part ("10.0", "10,00"), optionally
+# followed by its label ("10 - Extremely likely", "10 (Extremely likely)", "10 Extremely
+# likely"): a separator or a space, then a letter. So "1e1", "0x9", "1,000" or "1e-0" are not
+# scores (they used to be read as their first digit).
+_SCORE_RE = (
+    r"(?s)^(?P<whole>\d{1,3})(?:[.,](?P<fraction>0{1,2}))?"
+    r"(?:(?:\s*[-\x{2013}\x{2014}:=]\s*|\s*\(\s*|\s+)\pL.*)?$"
+)
+
+# Dates outside these bounds are rejected: "9999-12-31" (a CRM's "no end") or "0001-01-01"
+# are placeholders, not times of a response. The latest is a year after the day of the import.
+EARLIEST_DATE = "1900-01-01"
+LATEST_DATE_AHEAD_YEARS = 1
 
 _DATE_RE = (
     r"^(?P<a>\d{1,4})(?P<s1>[-/.])(?P<b>\d{1,2})(?P<s2>[-/.])(?P<c>\d{1,4})"
@@ -69,25 +83,50 @@ def parse_scores(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """0–10 scores from cleaned cells: integers and labels like "10 - Extremely likely".
 
     Returns (scores as nullable Int64, mask of present cells that are not a valid score).
-    A fraction ("7.5"), a number outside 0–10 ("11", "-1") or text ("abc") is invalid; a
-    whole number written with a decimal part of zero ("9.0") is accepted.
+    A fraction ("7.5"), a number outside 0–10 ("11", "-1"), another way of writing a number
+    ("1e1", "0x9", "1,000") or text ("abc") is invalid; a whole number written with a decimal
+    part of zero ("9.0", "9,00") is accepted.
+
+    >>> parse_scores(pd.Series(["9", "10 - Extremely likely", "1e1"]))[0].tolist()
+    [9, 10, <NA>]
     """
     parts = pc.extract_regex(_arrow(s), _SCORE_RE)
     whole = _as_float(parts.field("whole"))
-    fraction = pc.utf8_rtrim(_fill(parts.field("fraction")), "0")
-    ok = ~np.isnan(whole) & (_fill(fraction).to_numpy(zero_copy_only=False) == "") & (whole <= 10)
+    ok = ~np.isnan(whole) & (whole <= 10)
     scores = pd.Series(np.where(ok, whole, np.nan), index=s.index, dtype="Float64")
     return scores.astype("Int64"), s.notna() & ~ok
 
 
 def score_problem(raw: str) -> str:
     """Why one cell is not a valid score, in words."""
-    number = pd.to_numeric(pd.Series([raw.replace(",", ".")]), errors="coerce")[0]
-    if pd.isna(number):
-        return f"score '{raw}' is not a number from 0 to 10"
-    if number != int(number):
+    text = raw.strip()
+    if re.fullmatch(r"[-+]?\d+", text):
+        return f"score '{raw}' is outside 0–10"
+    if re.fullmatch(r"[-+]?\d+[.,]\d+", text):
         return f"score '{raw}' is not a whole number from 0 to 10"
-    return f"score '{raw}' is outside 0–10"
+    if re.match(r"[-+]?\d", text):
+        return f"score '{raw}' is not a whole number from 0 to 10 written in digits"
+    return f"score '{raw}' is not a number from 0 to 10"
+
+
+def latest_date(today: datetime.date | None = None) -> str:
+    """The latest date an import accepts (ISO): :data:`LATEST_DATE_AHEAD_YEARS` after today
+    (by the clock at import time; 29 February becomes 28 February)."""
+    today = today or datetime.date.today()
+    year = today.year + LATEST_DATE_AHEAD_YEARS
+    day = 28 if (today.month, today.day) == (2, 29) else today.day
+    return datetime.date(year, today.month, day).isoformat()
+
+
+def dates_in_range(dates: np.ndarray, valid: np.ndarray, latest: str) -> np.ndarray:
+    """Which valid ISO dates (``YYYY-MM-DD…`` text) fall within :data:`EARLIEST_DATE` …
+    ``latest``, compared as text (ISO dates sort as they read); invalid cells count as in
+    range (they are rejected for being invalid)."""
+    if not valid.any():
+        return np.ones(len(dates), dtype=bool)
+    day = pc.utf8_slice_codeunits(pa.array(dates, type=pa.large_string(), from_pandas=True), 0, 10)
+    inside = pc.and_(pc.greater_equal(day, EARLIEST_DATE), pc.less_equal(day, latest))
+    return _fill(inside, True).to_numpy(zero_copy_only=False) | ~valid
 
 
 @dataclass
