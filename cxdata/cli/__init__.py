@@ -4,11 +4,11 @@ Each command is a few lines over a ``cxdata`` function. Output is a readable sum
 with ``--json``. Exit 0 on success; 2 on bad input, with one line on stderr naming the problem.
 
 One module per group of commands holds its arguments, its call into the library and its
-printer (:mod:`~cxdata.cli.imports`, :mod:`~cxdata.cli.trends`, :mod:`~cxdata.cli.drivers`,
-:mod:`~cxdata.cli.maturity`, :mod:`~cxdata.cli.plan`, :mod:`~cxdata.cli.brief`,
-:mod:`~cxdata.cli.safekeeping`); this module builds the parser from them and turns bad input
-into exit 2. The library is imported inside each command, so ``python -m cxdata --help`` loads
-neither pandas nor scipy nor altair.
+printer (:mod:`~cxdata.cli.imports`, :mod:`~cxdata.cli.datasets`, :mod:`~cxdata.cli.trends`,
+:mod:`~cxdata.cli.drivers`, :mod:`~cxdata.cli.maturity`, :mod:`~cxdata.cli.plan`,
+:mod:`~cxdata.cli.brief`, :mod:`~cxdata.cli.safekeeping`); this module builds the parser from
+them and turns bad input into exit 2. The library is imported inside each command, so
+``python -m cxdata --help`` loads neither pandas nor scipy nor altair.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from cxdata.cli import brief, drivers, imports, maturity, plan, safekeeping, trends
+from cxdata.cli import brief, datasets, drivers, imports, maturity, plan, safekeeping, trends
 from cxdata.errors import InputError
 
 # In the order --help lists them.
-GROUPS = (imports, trends, drivers, maturity, plan, brief, safekeeping)
+GROUPS = (imports, datasets, trends, drivers, maturity, plan, brief, safekeeping)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -7,7 +7,9 @@ the dataset id and the source. Per chunk it parses (:mod:`cxdata.ingest.rows`), 
 rejections, gives every accepted row its id (rows without one get an id derived from their
 values) and hands the rows to a second thread, which upserts them while the next chunk is
 parsed. For the survey it also keeps the change to the per-day counts (new rows in, the rows
-they replace out), applied once at the end. The SQL it needs beyond the store's row writes is
+they replace out), applied once at the end. When the table had rows before the import, the
+stored rows of other imports that a chunk overwrites are first kept as versions of those
+imports, so deleting this one restores them. The SQL it needs beyond the store's row writes is
 in :mod:`cxdata.store.imports`.
 """
 
@@ -131,9 +133,22 @@ class Writer:
         ]
         if plan.kind == "survey":
             self._count_survey_rows(cols, final_ids, prior)
-        write = store.insert_rows if plan.key_deferred else store.upsert_rows
-        self._thread.submit(write, self.conn, plan.kind, names, zip(*data))
+        if plan.key_deferred:
+            self._thread.submit(store.insert_rows, self.conn, plan.kind, names, zip(*data))
+        else:
+            # Rows of earlier imports can be overwritten only when the table had rows.
+            keep = cols[key] if plan.table_had_rows else None
+            self._thread.submit(self._upsert, names, zip(*data), keep)
         self.report.accepted += len(take)
+
+    def _upsert(self, names: list[str], rows, keep_ids: np.ndarray | None) -> None:
+        """On the write thread: keep the versions of other imports' rows among ``keep_ids``
+        (so deleting this import can restore them), then upsert the rows."""
+        if keep_ids is not None:
+            imports.keep_overwritten(
+                self.conn, self.plan.kind, self.source, self.dataset_id, keep_ids
+            )
+        store.upsert_rows(self.conn, self.plan.kind, names, rows)
 
     def _row_ids(self, cols: dict, key: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """The id of each of the ``n`` rows in ``cols`` (given, or derived from the row's

@@ -9,7 +9,8 @@ One module per question, each a thin set of functions over one connection:
   columns, bulk writes of an import;
 - :mod:`~cxdata.store.counts` — the per-day counts by segment, kept exact by every writer, and
   the NPS band expression;
-- :mod:`~cxdata.store.datasets` — import records, rejected rows, listing and deleting.
+- :mod:`~cxdata.store.datasets` — import records, rejected rows, listing and deleting
+  (a deleted import's overwritten rows get their earlier versions back).
 
 Other modules of the package answer one family of questions each (responses, links, app
 tables, imports, safekeeping). The names below are the ones most callers need.
@@ -19,9 +20,12 @@ from __future__ import annotations
 
 from cxdata.store.datasets import (
     DATASET_TABLES,
+    Deletion,
+    dataset_deletion,
     dataset_rejections,
     delete_dataset,
     find_dataset,
+    forget_customer_versions,
     insert_dataset,
     insert_rejections,
     list_datasets,
@@ -29,6 +33,7 @@ from cxdata.store.datasets import (
 )
 from cxdata.store.kinds import (  # noqa: I001  (sql first: the modules below import it)
     BOOKKEEPING,
+    CORE_COLUMNS,
     KEY_COLUMN,
     KINDS,
     add_columns,
@@ -61,8 +66,10 @@ from cxdata.store.sql import (
 
 __all__ = [
     "BOOKKEEPING",
+    "CORE_COLUMNS",
     "DATASET_TABLES",
     "DEFAULT_DB",
+    "Deletion",
     "ENV_VAR",
     "KEY_COLUMN",
     "KINDS",
@@ -74,10 +81,12 @@ __all__ = [
     "count_rows",
     "data_version",
     "database_path",
+    "dataset_deletion",
     "dataset_rejections",
     "delete_dataset",
     "drop_key",
     "find_dataset",
+    "forget_customer_versions",
     "indexes_deferred",
     "insert_dataset",
     "insert_rejections",

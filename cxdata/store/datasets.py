@@ -2,7 +2,13 @@
 
 Every import is recorded (file name, kind, source, content SHA-256, counts, the mapping used);
 its rejected rows keep their original cells so the Data page can offer them for download.
-Deleting a dataset deletes the rows it last wrote, and takes them out of the per-day counts.
+
+Deleting a dataset undoes it. A row it overwrote gets back the version of the most recent
+remaining import that wrote it (kept in ``row_versions`` when it was overwritten, see
+:func:`cxdata.store.imports.keep_overwritten`); a row only it wrote goes; versions it wrote
+that later imports overwrote go; extra columns no remaining row or version uses are dropped;
+its record goes, so the same file can be imported again. The per-day counts change by exact
+deltas in the same transaction.
 """
 
 from __future__ import annotations
@@ -10,12 +16,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlite_utils
 
 from cxdata.formatting import utc_now_text
-from cxdata.store import counts
-from cxdata.store.kinds import KINDS
+from cxdata.store import counts, kinds
+from cxdata.store.kinds import KEY_COLUMN, KINDS
 from cxdata.store.sql import quote, transaction
 
 
@@ -97,18 +104,117 @@ def dataset_rejections(db: sqlite_utils.Database, dataset_id: int) -> list[dict]
     return [{**r, "cells": json.loads(r["cells"])} for r in rows]
 
 
+@dataclass(frozen=True)
+class Deletion:
+    """What deleting a dataset did: rows removed (only it held them), rows restored to an
+    earlier import's version, and the extra columns dropped because nothing uses them."""
+
+    dataset_id: int
+    kind: str | None
+    removed: int
+    restored: int
+    dropped_columns: tuple[str, ...]
+
+
 def delete_dataset(db: sqlite_utils.Database, dataset_id: int) -> int:
-    """Delete an import and the rows it last wrote; returns how many data rows went."""
+    """Delete an import (see :func:`dataset_deletion`); returns how many data rows went."""
+    return dataset_deletion(db, dataset_id).removed
+
+
+def dataset_deletion(db: sqlite_utils.Database, dataset_id: int) -> Deletion:
+    """Delete an import in one transaction: the rows it overwrote get back the most recent
+    remaining version, the rows only it held go, unused extra columns are dropped, and its
+    record goes (so the same file can be imported again). An unknown id changes nothing
+    (``kind`` None)."""
     with transaction(db) as conn:
         row = conn.execute("SELECT kind FROM datasets WHERE id = ?", [dataset_id]).fetchone()
         if row is None:
-            return 0
-        table = DATASET_TABLES[row[0]]
+            return Deletion(dataset_id, None, 0, 0, ())
+        kind = row[0]
+        table = DATASET_TABLES[kind]
         if table == "survey":
             counts.apply(conn, counts.counts_of_rows(conn, "dataset_id = ?", [dataset_id]), -1)
+        restored: list[int] = []
+        if kind in KINDS:
+            conn.execute("DELETE FROM row_versions WHERE dataset_id = ?", [dataset_id])
+            restored = _restore_versions(conn, kind, dataset_id)
         removed = conn.execute(
             f"DELETE FROM {quote(table)} WHERE dataset_id = ?", [dataset_id]
         ).rowcount
+        if restored and table == "survey":
+            counts.apply(
+                conn,
+                counts.counts_of_rows(
+                    conn, "id IN (SELECT value FROM json_each(?))", [json.dumps(restored)]
+                ),
+            )
+        dropped = _drop_unused_columns(conn, kind) if kind in KINDS else ()
         conn.execute("DELETE FROM dataset_rejections WHERE dataset_id = ?", [dataset_id])
         conn.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
-    return removed
+    return Deletion(dataset_id, kind, removed, len(restored), dropped)
+
+
+def _restore_versions(conn: sqlite3.Connection, kind: str, dataset_id: int) -> list[int]:
+    """Give each row ``dataset_id`` wrote the most recent remaining version of it (and forget
+    that version: it is the stored row again); returns the row ids restored."""
+    key = quote(KEY_COLUMN[kind])
+    found = conn.execute(
+        "SELECT t.id, v.rowid, v.row FROM "
+        f"(SELECT id, source, {key} AS key FROM {quote(kind)} WHERE dataset_id = ?) AS t "
+        "JOIN row_versions AS v ON v.rowid = (SELECT rowid FROM row_versions "
+        "WHERE kind = ? AND source = t.source AND key = t.key "
+        "ORDER BY dataset_id DESC LIMIT 1)",
+        [dataset_id, kind],
+    ).fetchall()
+    if not found:
+        return []
+    columns = [
+        name
+        for (name,) in conn.execute("SELECT name FROM pragma_table_info(?)", [kind])
+        if name != "id"
+    ]
+    sets = ", ".join(f"{quote(c)} = ?" for c in columns)
+    rows = []
+    for row_id, _, text in found:
+        version = json.loads(text)
+        rows.append([version.get(c) for c in columns] + [row_id])
+    conn.executemany(f"UPDATE {quote(kind)} SET {sets} WHERE id = ?", rows)
+    conn.execute(
+        "DELETE FROM row_versions WHERE rowid IN (SELECT value FROM json_each(?))",
+        [json.dumps([version_id for _, version_id, _ in found])],
+    )
+    return [row_id for row_id, _, _ in found]
+
+
+def _drop_unused_columns(conn: sqlite3.Connection, kind: str) -> tuple[str, ...]:
+    """Drop the extra columns of ``kind`` that no stored row and no kept version uses."""
+    extras = kinds.extra_columns(conn, kind)
+    if not extras:
+        return ()
+    used = kinds.columns_in_use(conn, kind, extras)
+    used |= {
+        name
+        for (name,) in conn.execute(
+            "SELECT DISTINCT j.key FROM row_versions AS v, json_each(v.row) AS j WHERE v.kind = ?",
+            [kind],
+        )
+    }
+    unused = tuple(c for c in extras if c not in used)
+    kinds.drop_columns(conn, kind, unused)
+    return unused
+
+
+def forget_customer_versions(conn: sqlite3.Connection, customer_id: str) -> int:
+    """Inside an erasure's transaction, *before* the customer's rows are deleted: delete the
+    kept versions that carry ``customer_id`` and every version of the customer's stored rows
+    (so no later delete can restore them). Returns how many versions went."""
+    gone = 0
+    for kind in KINDS:
+        key = quote(KEY_COLUMN[kind])
+        gone += conn.execute(
+            "DELETE FROM row_versions WHERE kind = ? AND (customer_id = ? OR EXISTS "
+            f"(SELECT 1 FROM {quote(kind)} AS t WHERE t.customer_id = ? "
+            f"AND t.source = row_versions.source AND t.{key} = row_versions.key))",
+            [kind, customer_id, customer_id],
+        ).rowcount
+    return gone

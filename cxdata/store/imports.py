@@ -3,8 +3,10 @@ what the importer (:mod:`cxdata.ingest.writer`) asks while its transaction is op
 
 An upsert replaces stored survey rows and a deferred key drops a file's repeated ids; either
 way the per-day counts must lose exactly those rows, so the importer first asks for their counts
-(:func:`survey_counts_of_ids`, :func:`survey_counts_of_rows`). Call these on the import's
-connection, inside its transaction.
+(:func:`survey_counts_of_ids`, :func:`survey_counts_of_rows`). A row another import wrote is
+kept as that import's version before the upsert replaces it (:func:`keep_overwritten`), so
+deleting the later import can put it back. Call these on the import's connection, inside its
+transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from collections.abc import Sequence
 import pandas as pd
 
 from cxdata.store import counts
+from cxdata.store.kinds import KEY_COLUMN
 from cxdata.store.sql import quote
+
+# SQLite's functions take at most 127 arguments: a row's JSON is built in groups of columns.
+_PAIRS_PER_CALL = 60
 
 
 def repeated_key_rows(conn: sqlite3.Connection, table: str, key_column: str) -> list[int]:
@@ -58,3 +64,38 @@ def survey_counts_of_ids(conn: sqlite3.Connection, source: str, response_ids) ->
         "source = ? AND response_id IN (SELECT value FROM json_each(?))",
         [source, json.dumps([str(i) for i in response_ids])],
     )
+
+
+def keep_overwritten(
+    conn: sqlite3.Connection, kind: str, source: str, dataset_id: int, ids: Sequence[str]
+) -> None:
+    """Before an upsert of these ids: keep the stored rows another import wrote as versions of
+    that import (``row_versions``), every column but ``id`` as JSON without empty cells.
+
+    Costs one index lookup per id; the importer calls it only when the table had rows before
+    the import, so a fresh import pays nothing. Reals go through SQLite's JSON, which keeps 15
+    significant digits (more than an export's cells carry).
+    """
+    key = KEY_COLUMN[kind]
+    columns = [
+        name
+        for (name,) in conn.execute("SELECT name FROM pragma_table_info(?)", [kind])
+        if name != "id"
+    ]
+    row = "'{}'"
+    for start in range(0, len(columns), _PAIRS_PER_CALL):
+        pairs = ", ".join(
+            f"{_text_literal(c)}, {quote(c)}" for c in columns[start : start + _PAIRS_PER_CALL]
+        )
+        row = f"json_patch({row}, json_object({pairs}))"  # a null in the patch drops the key
+    conn.execute(
+        "INSERT INTO row_versions (dataset_id, kind, source, key, customer_id, row) "
+        f"SELECT dataset_id, ?, source, {quote(key)}, customer_id, {row} FROM {quote(kind)} "
+        f"WHERE source = ? AND {quote(key)} IN (SELECT value FROM json_each(?)) "
+        "AND dataset_id IS NOT NULL AND dataset_id != ?",
+        [kind, source, json.dumps([str(i) for i in ids]), dataset_id],
+    )
+
+
+def _text_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -222,6 +222,22 @@ INSERT INTO {VERSION_TABLE} VALUES (lower(hex(randomblob(16))));
 """
 
 
+# Version 9: the versions of rows a later import overwrote, so deleting that import can put
+# them back (:mod:`cxdata.store.datasets`). ``row`` is the overwritten row (every column but
+# ``id``) as a JSON object without its empty cells; ``dataset_id`` is the import that wrote it.
+_ROW_VERSIONS = """
+CREATE TABLE row_versions (
+    dataset_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    key TEXT NOT NULL,
+    customer_id TEXT,
+    row TEXT NOT NULL
+);
+CREATE INDEX row_versions_key ON row_versions (kind, source, key, dataset_id);
+"""
+
+
 def _named_unique_keys(conn: sqlite3.Connection) -> None:
     """Version 7: each kind's unique key (source, id) becomes a named index, ``<kind>_key``.
 
@@ -270,6 +286,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _ERASURES,
     _named_unique_keys,
     _DATA_VERSION,
+    _ROW_VERSIONS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
