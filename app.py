@@ -1,5 +1,7 @@
 """CX Compass: the Streamlit app. Wires the pages; everything else lives in cxdata/ and ui/."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from cxdata import store
@@ -7,7 +9,9 @@ from ui.common import db, presentation_toggle, run_navigation, sign_in_gate
 
 st.set_page_config(
     page_title="CX Compass",
-    page_icon=":material/explore:",
+    # A file, served by the app itself: a :material/…: page icon is fetched from
+    # fonts.gstatic.com as the favicon, and the app must work offline (tests/e2e/test_offline.py).
+    page_icon=str(Path(__file__).parent / "assets" / "icon.png"),
     layout="wide",
     initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto",
 )
