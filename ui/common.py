@@ -63,16 +63,29 @@ def url_param(name: str, default: str) -> str:
 
 
 def db():
-    """A connection to the app's database (``CXDATA_DB``, else ``data/cx.db``) for this run.
-    A database from an earlier version is brought up to date first, under a spinner."""
+    """The connection to the app's database (``CXDATA_DB``, else ``data/cx.db``): one per
+    browser session, kept in its session state and reused by every rerun (a connection per
+    rerun left them open by the dozen). A new one replaces it when the path changed or a
+    restore put a new file there. A database from an earlier version is brought up to date
+    first, under a spinner."""
     path = store.database_path()
+    held = st.session_state.get("_cx_database")
+    if held is not None:
+        if held.path == path and held.reusable():
+            return held
+        held.conn.close()
+        del st.session_state["_cx_database"]
+    # 16 MB of page cache: enough for the pages' reads, and one per session adds up.
     if store.pending_migrations(path):
         with st.spinner(
             "Updating the database for this version of CX Compass (once; about 4 seconds per "
             "million responses)…"
         ):
-            return store.connect(path)
-    return store.connect(path)
+            database = store.connect(path, cache_mb=16)
+    else:
+        database = store.connect(path, cache_mb=16)
+    st.session_state["_cx_database"] = database
+    return database
 
 
 def plain(text: object) -> str:

@@ -29,6 +29,7 @@ def write_brief(args: argparse.Namespace) -> dict:
     import numpy as np
 
     from cxdata import brief, milestones, store
+    from cxdata.files import write_atomic
 
     path = store.database_path(args.db)
     if not path.exists():
@@ -37,11 +38,7 @@ def write_brief(args: argparse.Namespace) -> dict:
     b = brief.briefing(db, args.month, rng=np.random.default_rng(milestones.SEED))
     html_text = brief.render_html(b)
     db.conn.close()
-    out = Path(args.out)
-    try:
-        out.write_text(html_text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"Could not write {out}: {exc.strerror}.") from None
+    out = write_atomic(Path(args.out), html_text)  # whole, or not at all
     return {
         "month": b.month,
         "out": str(out),

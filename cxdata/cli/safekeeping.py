@@ -12,9 +12,13 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
         "backup",
         parents=[common],
         help="copy the database consistently, even while the app is running",
-        description="Copy the database with SQLite's online backup API to FILE.",
+        description=(
+            "Copy the database with SQLite's online backup API to FILE (default: a new "
+            "<db name>-<UTC time>.db in the backups folder next to the database, the folder "
+            "an erasure checks for copies that still hold the customer)."
+        ),
     )
-    bak.add_argument("--out", required=True, metavar="FILE", help="where to write the copy")
+    bak.add_argument("--out", metavar="FILE", help="where to write the copy")
     bak.set_defaults(run=backup, show=print_safekeeping)
 
     rst = commands.add_parser(
@@ -22,8 +26,10 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="replace the database with a backup (the current one is kept aside)",
         description=(
-            "Check that FILE is a sound CX Compass backup, keep the current database as "
-            "<db>.before-restore, and put the backup in its place. Stop the app first."
+            "Check that FILE is a sound CX Compass backup (integrity, a known schema version, "
+            "only CX Compass's tables and indexes), copy the current database - even a "
+            "damaged one - to <db>.before-restore, and put the backup in its place. Stop the "
+            "app first."
         ),
     )
     rst.add_argument("file", metavar="FILE", help="a backup made with 'backup'")
@@ -36,7 +42,8 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
         description=(
             "Delete every survey, interaction, relationship answer, follow-up and rejected "
             "row of one customer, in one transaction, and record that an erasure happened "
-            "(when and how many rows, not whose)."
+            "(when and how many rows, not whose). Backups made earlier still hold the "
+            "customer: the ones in the backups folder next to the database are listed."
         ),
     )
     era.add_argument("--customer", required=True, metavar="ID", help="the customer id")
@@ -84,7 +91,12 @@ def print_safekeeping(result: dict) -> None:
     if "removed" in result:
         parts = ", ".join(f"{n:,} {table}" for table, n in result["removed"].items() if n)
         print(f"erased {result['total']:,} rows ({parts or 'none found'}); the erasure is logged")
+        print(result["backups_note"])
         return
     counts = ", ".join(f"{result[k]:,} {k}" for k in store.KINDS)
-    where = result.get("out") or result.get("restored")
-    print(f"{'backed up to' if 'out' in result else 'restored'} {where}: {counts}")
+    if "out" in result:
+        print(f"backed up to {result['out']}: {counts}")
+        return
+    print(f"restored {result['restored']} from {result['from']}: {counts}")
+    if result.get("kept"):
+        print(f"the database as it was is kept at {result['kept']}")

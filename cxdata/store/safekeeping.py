@@ -6,16 +6,23 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
 
 from cxdata.formatting import utc_now_text
 from cxdata.store import counts
+from cxdata.store.datasets import forget_customer_versions
 from cxdata.store.kinds import KINDS
-from cxdata.store.schema import connect
-from cxdata.store.sql import quote, transaction
+from cxdata.store.schema import SCHEMA_VERSION, connect, expected_objects
+from cxdata.store.sql import connect_read_only, quote, transaction
+
+# Characters an id cell of a rejected row may carry around the id (the import trims them
+# from stored ids): space, tab, CR, LF, no-break space.
+_TRIMMED = " \t\r\n\u00a0"
 
 
 def erase_customer_rows(db: sqlite_utils.Database, customer_id: str) -> dict[str, int]:
@@ -25,6 +32,8 @@ def erase_customer_rows(db: sqlite_utils.Database, customer_id: str) -> dict[str
     removed: dict[str, int] = {}
     with transaction(db) as conn:
         counts.apply(conn, counts.counts_of_rows(conn, "customer_id = ?", [customer_id]), -1)
+        # Before the rows go: their kept earlier versions are found through them.
+        removed["row_versions"] = forget_customer_versions(conn, customer_id)
         removed["followups"] = conn.execute(
             "DELETE FROM followups WHERE survey_id IN "
             "(SELECT id FROM survey WHERE customer_id = ?)",
@@ -35,17 +44,49 @@ def erase_customer_rows(db: sqlite_utils.Database, customer_id: str) -> dict[str
                 f"DELETE FROM {quote(table)} WHERE customer_id = ?", [customer_id]
             ).rowcount
         # Rejected rows keep their original cells for the import report: drop any that
-        # carry the id (matched as a whole JSON string, so C001 does not erase C0012).
+        # carry the id (matched as a whole cell, spaces around it trimmed, so C001 does not
+        # erase C0012 but "  C001 " does erase C001).
         removed["rejected_rows"] = conn.execute(
             "DELETE FROM dataset_rejections WHERE EXISTS "
-            "(SELECT 1 FROM json_each(dataset_rejections.cells) WHERE json_each.value = ?)",
-            [customer_id],
+            "(SELECT 1 FROM json_each(dataset_rejections.cells) "
+            " WHERE json_each.type = 'text' AND trim(json_each.value, ?) = ?)",
+            [_TRIMMED, customer_id],
         ).rowcount
         conn.execute(
             "INSERT INTO erasures (erased_at, rows_removed) VALUES (?, ?)",
             [utc_now_text(), sum(removed.values())],
         )
     return removed
+
+
+def clear_wal(db: sqlite_utils.Database, wait_s: float = 2.0) -> bool:
+    """Copy the write-ahead log into the database file and empty it, so earlier versions of
+    erased pages do not linger in ``-wal``. False when a reader kept it from finishing within
+    ``wait_s`` (it is emptied at a later checkpoint)."""
+    conn = db.conn
+    before = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
+    try:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {before}")
+    return busy == 0
+
+
+def customer_rows_in(path: str | os.PathLike, customer_id: str) -> int:
+    """How many rows of ``customer_id`` the database file at ``path`` holds (read-only)."""
+    conn = connect_read_only(path)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return sum(
+            conn.execute(
+                f"SELECT count(*) FROM {quote(kind)} WHERE customer_id = ?", [customer_id]
+            ).fetchone()[0]
+            for kind in KINDS
+            if kind in tables
+        )
+    finally:
+        conn.close()
 
 
 def copy_database(db: sqlite_utils.Database, target: str | os.PathLike) -> None:
@@ -57,30 +98,94 @@ def copy_database(db: sqlite_utils.Database, target: str | os.PathLike) -> None:
         out.close()
 
 
-def backup_health(source: str | os.PathLike) -> tuple[str, set[str]]:
-    """SQLite's integrity verdict (``'ok'`` when sound) and the table names of a backup file;
-    raises ``sqlite3.DatabaseError`` when it is no SQLite database."""
-    check = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+@dataclass
+class BackupCheck:
+    """What a restore checks in a backup before it replaces anything."""
+
+    integrity: str = ""
+    version: int | None = None
+    unexpected: list[str] = field(default_factory=list)
+
+    @property
+    def problem(self) -> str | None:
+        """Why the backup may not be restored, or None when it may."""
+        if self.integrity != "ok":
+            return f"it fails SQLite's integrity check ({self.integrity})"
+        if self.version is None:
+            return "it has no CX Compass schema version (not a CX Compass database)"
+        if not 1 <= self.version <= SCHEMA_VERSION:
+            return (
+                f"its schema version {self.version} is not one this version of CX Compass "
+                f"knows (1 to {SCHEMA_VERSION}); restore it with the version that made it"
+            )
+        if self.unexpected:
+            return "it holds objects CX Compass never creates: " + ", ".join(self.unexpected)
+        return None
+
+
+def check_backup(source: str | os.PathLike) -> BackupCheck:
+    """Integrity, schema version, and anything in ``source`` that is not one of CX Compass's
+    tables or indexes (a trigger, a view, an unknown table). Raises ``sqlite3.DatabaseError``
+    when it is no SQLite database."""
+    conn = connect_read_only(source)
     try:
-        ok = check.execute("PRAGMA integrity_check").fetchone()[0]
-        tables = {r[0] for r in check.execute("SELECT name FROM sqlite_master")}
+        check = BackupCheck()
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+        check.integrity = "; ".join(str(r[0]) for r in rows[:3])
+        objects = conn.execute("SELECT type, name, tbl_name FROM sqlite_master").fetchall()
+        known = expected_objects()
+        tables = {name for kind, name in known if kind == "table"}
+        check.unexpected = [
+            f"{kind} {name}"
+            for kind, name, table in objects
+            if (kind, name) not in known
+            and not (kind == "index" and name.startswith("sqlite_autoindex_") and table in tables)
+            and not (kind == "table" and name.startswith("sqlite_stat"))
+        ]
+        if ("table", "schema_version") in {(k, n) for k, n, _ in objects}:
+            check.version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        return check
     finally:
-        check.close()
-    return ok, tables
+        conn.close()
 
 
-def replace_database(source: Path, path: Path) -> None:
-    """Put the backup ``source`` in place of the database at ``path`` atomically, keeping the
-    current one as ``<path>.before-restore``; brings an older backup's schema up to date and
-    stamps a new data version so open pages reload."""
+def stage_backup(source: Path, path: Path) -> Path:
+    """A clean single-file copy of the backup next to the database (``<db>.restoring``),
+    ready to be renamed into place."""
     staged = path.with_name(path.name + ".restoring")
-    with sqlite3.connect(source) as src, sqlite3.connect(staged) as dst:
+    staged.unlink(missing_ok=True)
+    src = connect_read_only(source)
+    dst = sqlite3.connect(staged)
+    try:
         src.backup(dst)
-    if path.exists():
-        keep = sqlite3.connect(path.with_name(path.name + ".before-restore"))
-        with sqlite3.connect(path) as current:
-            current.backup(keep)
-        keep.close()
+    finally:
+        dst.close()
+        src.close()
+    return staged
+
+
+def set_aside(path: Path) -> Path | None:
+    """Copy the current database file (and its ``-wal``) byte for byte to
+    ``<db>.before-restore`` (``-2``, ``-3``… when that name is taken) — a plain copy, so a
+    corrupt database can be kept too. None when there is no database at ``path``."""
+    if not path.exists():
+        return None
+    aside = path.with_name(path.name + ".before-restore")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.before-restore-{n}")
+    shutil.copyfile(path, aside)
+    wal = Path(str(path) + "-wal")
+    if wal.exists():
+        shutil.copyfile(wal, Path(str(aside) + "-wal"))
+    return aside
+
+
+def put_in_place(staged: Path, path: Path) -> None:
+    """Rename the staged backup over the database (atomic), after removing the old ``-wal``
+    and ``-shm`` (SQLite would otherwise replay the old log onto the new file); brings an
+    older backup's schema up to date and stamps a new data version so open pages reload."""
     for suffix in ("-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     os.replace(staged, path)
@@ -94,7 +199,7 @@ def replace_database(source: Path, path: Path) -> None:
 
 def kind_counts(path: str | os.PathLike) -> dict[str, int]:
     """Rows per data kind in the database file at ``path`` (opened read-only)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = connect_read_only(path)
     try:
         return {
             kind: conn.execute(f"SELECT count(*) FROM {quote(kind)}").fetchone()[0]

@@ -9,6 +9,7 @@ released entry: append a new one (CONTRIBUTING.md says how).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sqlite3
@@ -17,9 +18,12 @@ from pathlib import Path
 
 import sqlite_utils
 
+from cxdata.errors import InputError
 from cxdata.formatting import utc_now_text
-from cxdata.store import counts, kinds
-from cxdata.store.sql import VERSION_TABLE, open_database, quote, transaction
+from cxdata.store import counts, kinds, sql
+from cxdata.store.sql import CACHE_MB, VERSION_TABLE, Database, open_database, quote, transaction
+
+sql.REFUSAL = InputError  # a refused write (read-only file, busy writer) is the user's to fix
 
 _SURVEY = """
 CREATE TABLE survey (
@@ -291,13 +295,20 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
+def connect(path: str | os.PathLike | None = None, *, cache_mb: int = CACHE_MB) -> Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date.
 
     The connection is in autocommit mode; writes go through :func:`cxdata.store.transaction`.
+    ``cache_mb`` is its page cache (the app's per-session connections ask for less than an
+    import's 64 MB). A read-only database (see :func:`cxdata.store.sql.read_only_needed`) that
+    is up to date opens for reading; one that needs migrating is an InputError.
     """
-    db = open_database(path)
-    migrate(db)
+    db = open_database(path, cache_mb=cache_mb)
+    try:
+        migrate(db)
+    except BaseException:
+        db.conn.close()
+        raise
     return db
 
 
@@ -308,7 +319,8 @@ def pending_migrations(path: str | os.PathLike) -> int:
     path = Path(path)
     if str(path) == ":memory:" or not path.exists():
         return 0
-    conn = sqlite3.connect(str(path), timeout=30)
+    held = open_database(path, cache_mb=1)  # read-only media too
+    conn = held.conn
     try:
         found = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
@@ -355,3 +367,21 @@ def _statements(script: str) -> Iterator[str]:
     for part in script.split(";"):
         if part.strip():
             yield part
+
+
+@functools.cache
+def expected_objects() -> frozenset[tuple[str, str]]:
+    """``(type, name)`` of every table and index some schema version of CX Compass has: what a
+    backup may hold (a restore refuses anything else, such as a trigger or a view)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute("CREATE TABLE schema_version (version INTEGER, applied_at TEXT)")
+    found: set[tuple[str, str]] = set()
+    for step in MIGRATIONS:
+        if callable(step):
+            step(conn)
+        else:
+            for statement in _statements(step):
+                conn.execute(statement)
+        found |= set(conn.execute("SELECT type, name FROM sqlite_master").fetchall())
+    conn.close()
+    return frozenset(found)
