@@ -30,7 +30,7 @@ $(DB): | $(RUNTIME_STAMP)
 	mv $(DB).building $(DB)
 
 run: $(RUNTIME_STAMP) $(DB)
-	CXDATA_DB=$(DB) $(PY) -m streamlit run app.py --server.address $(ADDRESS) \
+	CXDATA_DB=$(DB) $(PY) -m streamlit run serve.py --server.address $(ADDRESS) \
 		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: $(DEV_STAMP)

@@ -47,7 +47,8 @@ def browser():
 
 @pytest.fixture
 def server(tmp_path):
-    """Start `streamlit run app.py` on a free port with its own database; yield its URL."""
+    """Start the app as `make run` serves it (`streamlit run serve.py`) on a free port with its
+    own database; yield its URL."""
 
     def start(database: Path | None = None) -> str:
         port = _free_port()
@@ -58,7 +59,7 @@ def server(tmp_path):
                 "-m",
                 "streamlit",
                 "run",
-                str(ROOT / "app.py"),
+                str(ROOT / "serve.py"),
                 "--server.port",
                 str(port),
                 "--server.address",
