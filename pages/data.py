@@ -86,15 +86,19 @@ else:
     if st.session_state.get("confirm_delete") == chosen:
         st.warning(
             plain(
-                f"Delete dataset #{chosen} ({picked['file_name']}) and the "
-                f"{picked['rows_stored']:,} rows it wrote? This cannot be undone."
+                f"Delete dataset #{chosen} ({picked['file_name']})? Of the "
+                f"{picked['rows_stored']:,} rows it holds, those an earlier import also wrote "
+                "get that import's values back; the others are removed. This cannot be undone."
             )
         )
         yes, no = st.columns(2)
         if yes.button("Yes, delete it", type="primary", key="delete_yes"):
-            removed = store.delete_dataset(database, chosen)
+            deletion = store.dataset_deletion(database, chosen)
             st.session_state.pop("confirm_delete")
-            st.toast(f"Deleted dataset #{chosen}: {removed:,} rows removed.")
+            st.toast(
+                f"Deleted dataset #{chosen}: {deletion.removed:,} rows removed, "
+                f"{deletion.restored:,} restored to an earlier import's values."
+            )
             st.rerun()
         if no.button("Cancel", key="delete_no"):
             st.session_state.pop("confirm_delete")

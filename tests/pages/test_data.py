@@ -68,6 +68,30 @@ def test_dataset_list_and_confirmed_delete(app, fresh_database):
     assert store.count_rows(database, "survey") == 0
 
 
+def test_deleting_a_later_cumulative_export_gives_the_earlier_rows_back(
+    app, fresh_database, tmp_path
+):
+    # September's export repeats August's 100 responses (scores changed) and adds 50 new.
+    database = store.connect(fresh_database)
+    august, september = tmp_path / "august.csv", tmp_path / "september.csv"
+    rows = [f"R{i},2026-08-{i % 28 + 1:02d},9" for i in range(100)]
+    august.write_text("id,date,score\n" + "\n".join(rows) + "\n")
+    later = [r[:-1] + "3" for r in rows] + [f"N{i},2026-09-10,7" for i in range(50)]
+    september.write_text("id,date,score\n" + "\n".join(later) + "\n")
+    ingest.import_file(database, august, "survey")
+    ingest.import_file(database, september, "survey")
+    at = app("pages/data.py")
+    files = at.dataframe[0].value["File"].tolist()
+    assert files[0] == "september.csv"  # the newest first, the one the page picks
+    at.button(key="delete_ask").click().run()
+    assert "get that import's values back" in texts(at)
+    at.button(key="delete_yes").click().run()
+    assert not at.exception
+    assert store.count_rows(database, "survey") == 100
+    scores = database.execute("SELECT DISTINCT score FROM survey").fetchall()
+    assert scores == [(9,)]
+
+
 def test_load_sample_fills_the_database(app, fresh_database):
     at = app("pages/data.py")
     at.button(key="load_sample").click().run()
