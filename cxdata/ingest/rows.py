@@ -88,8 +88,10 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
             fast = values.iso_dates(cell)
             if fast is not None:
                 dates, ok = fast
+                text = cell  # the valid cells are their stored text: range-checked as they are
             else:
                 dates, ok = values.assemble_dates(values.split_dates(cell), plan.month_first)
+                text = dates
             out[fld] = dates
             missing = cell.isna().to_numpy()
             problems.append((missing, lambda i, c=column: f"no date (column '{c}' is empty)"))
@@ -102,7 +104,7 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
             latest = plan.latest_date
             problems.append(
                 (
-                    ~values.dates_in_range(dates, ok, latest),
+                    ~values.dates_in_range(text, ok, latest),
                     lambda i, c=column, s=cell, t=latest: (
                         f"date '{s[i]}' is outside {values.EARLIEST_DATE} … {t} (column '{c}')"
                     ),

@@ -90,11 +90,31 @@ def parse_scores(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     >>> parse_scores(pd.Series(["9", "10 - Extremely likely", "1e1"]))[0].tolist()
     [9, 10, <NA>]
     """
-    parts = pc.extract_regex(_arrow(s), _SCORE_RE)
-    whole = _as_float(parts.field("whole"))
+    a = _arrow(s)
+    whole = _plain_integers(a)
+    if whole is None:
+        whole = _as_float(pc.extract_regex(a, _SCORE_RE).field("whole"))
     ok = ~np.isnan(whole) & (whole <= 10)
     scores = pd.Series(np.where(ok, whole, np.nan), index=s.index, dtype="Float64")
     return scores.astype("Int64"), s.notna() & ~ok
+
+
+def _plain_integers(a: pa.Array) -> np.ndarray | None:
+    """The fast path for the commonest score column, every cell digits only: one cast (NaN for
+    the missing). None when some cell has a sign or is not an integer (the regex decides)."""
+    if _has_byte(a, ord("+")) or _has_byte(a, ord("-")):
+        return None
+    try:
+        return pc.cast(a, pa.float64()).to_numpy(zero_copy_only=False) if _digits_only(a) else None
+    except pa.ArrowInvalid:
+        return None
+
+
+def _digits_only(a: pa.Array) -> bool:
+    """Whether every present cell is 1 to 3 ASCII digits (cheap: an integer cast, then lengths)."""
+    pc.cast(a, pa.int64())  # raises for anything but optionally signed integers
+    lengths = pc.max(pc.binary_length(a)).as_py()
+    return lengths is None or lengths <= 3
 
 
 def score_problem(raw: str) -> str:
@@ -118,13 +138,14 @@ def latest_date(today: datetime.date | None = None) -> str:
     return datetime.date(year, today.month, day).isoformat()
 
 
-def dates_in_range(dates: np.ndarray, valid: np.ndarray, latest: str) -> np.ndarray:
-    """Which valid ISO dates (``YYYY-MM-DD…`` text) fall within :data:`EARLIEST_DATE` …
-    ``latest``, compared as text (ISO dates sort as they read); invalid cells count as in
-    range (they are rejected for being invalid)."""
+def dates_in_range(dates, valid: np.ndarray, latest: str) -> np.ndarray:
+    """Which valid ISO dates (``YYYY-MM-DD…`` text, an array or an Arrow-backed Series) fall
+    within :data:`EARLIEST_DATE` … ``latest``, compared as text (ISO dates sort as they read);
+    invalid cells count as in range (they are rejected for being invalid)."""
     if not valid.any():
         return np.ones(len(dates), dtype=bool)
-    day = pc.utf8_slice_codeunits(pa.array(dates, type=pa.large_string(), from_pandas=True), 0, 10)
+    text = _arrow(dates) if isinstance(dates, pd.Series) else pa.array(dates, pa.large_string())
+    day = pc.utf8_slice_codeunits(text, 0, 10)
     inside = pc.and_(pc.greater_equal(day, EARLIEST_DATE), pc.less_equal(day, latest))
     return _fill(inside, True).to_numpy(zero_copy_only=False) | ~valid
 
