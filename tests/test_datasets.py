@@ -245,3 +245,24 @@ def test_cli_delete_restores_the_earlier_rows(tmp_path, capsys, db, cumulative):
 def test_cli_delete_of_an_unknown_dataset_exits_2(tmp_path, capsys, db):
     assert cli.main(["delete", "--dataset", "99", "--db", str(tmp_path / "cx.db")]) == 2
     assert "99" in capsys.readouterr().err
+
+
+def test_a_file_too_wide_for_the_table_is_refused_with_its_name_and_nothing_stored(db, tmp_path):
+    from cxdata import ingest
+    from cxdata.errors import InputError
+
+    base = tmp_path / "base.csv"
+    base.write_text("id,date,score\nA,2026-10-01,9\n")
+    ingest.import_file(db, base, "survey")
+    wide = tmp_path / "very_wide.csv"
+    extra = [f"q{i}" for i in range(2_100)]
+    wide.write_text(
+        ",".join(["id", "date", "score", *extra])
+        + "\n"
+        + ",".join(["B", "2026-10-02", "7", *["x"] * len(extra)])
+        + "\n"
+    )
+    with pytest.raises(InputError, match=r"very_wide\.csv: 2,100 new columns .* more than the"):
+        ingest.import_file(db, wide, "survey")
+    assert store.count_rows(db, "survey") == 1
+    assert len(store.list_datasets(db)) == 1

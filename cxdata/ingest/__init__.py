@@ -135,7 +135,7 @@ def import_file(
         dataset_id = store.insert_dataset(conn, _dataset_record(report, fmt))
         report.dataset_id = dataset_id
         report.extra_columns = list(plan.extras.values())
-        _add_extra_columns(db, conn, plan)
+        _add_extra_columns(db, conn, plan, fmt.name)
         plan.table_had_rows = before > 0
         big = plan.rows >= _DEFER_INDEXES_ROWS and plan.rows >= before // 2
         plan.key_deferred = big and before == 0
@@ -171,13 +171,25 @@ def _dataset_record(report: ImportReport, fmt: FileFormat) -> dict:
     }
 
 
-def _add_extra_columns(db: sqlite_utils.Database, conn, plan: Plan) -> None:
+# SQLite's default limit on the columns of a table (SQLITE_MAX_COLUMN), less a margin for the
+# bookkeeping columns an import adds.
+MAX_TABLE_COLUMNS = 1_990
+
+
+def _add_extra_columns(db: sqlite_utils.Database, conn, plan: Plan, file_name: str) -> None:
     existing = set(store.table_columns(db, plan.kind))
     new = {
         name: ("REAL" if plan.extra_numeric[j] else "TEXT")
         for j, name in plan.extras.items()
         if name not in existing
     }
+    if len(existing) + len(new) > MAX_TABLE_COLUMNS:
+        raise InputError(
+            f"{file_name}: {len(new):,} new columns would give the {plan.kind} table "
+            f"{len(existing) + len(new):,} columns, more than the {MAX_TABLE_COLUMNS:,} it can "
+            "hold. Map the columns you need (--map) or remove the others from the file; "
+            "deleting a dataset drops the extra columns only it used."
+        )
     store.add_columns(conn, plan.kind, new)
 
 
