@@ -152,9 +152,26 @@ def import_file(
             raise InputError(no_valid_rows(report, fmt.name))
         report.inserted = store.count_rows(db, kind) - before
         report.updated = report.accepted - report.duplicates_in_file - report.inserted
-        store.update_dataset(conn, dataset_id, {**report.counts(), "warnings": report.warnings})
+        if kind == "transactional" and report.duplicates_in_file:
+            report.assumptions.append(collapsed_events(report))
+        store.update_dataset(
+            conn,
+            dataset_id,
+            {**report.counts(), "warnings": report.warnings, "assumptions": report.assumptions},
+        )
     progress(1.0, f"Imported {report.accepted:,} rows from {fmt.name}")
     return report
+
+
+def collapsed_events(report: ImportReport) -> str:
+    """What became of an event log's rows: a ticket system exports one row per update of a
+    ticket, with the ticket's id on each, and the later row of an id wins (SPEC §3)."""
+    interactions = report.accepted - report.duplicates_in_file
+    return (
+        f"{report.accepted:,} events collapsed into {interactions:,} interactions (the last "
+        f"event of each kept; {report.duplicates_in_file:,} rows repeated an earlier id in the "
+        "file)."
+    )
 
 
 def _dataset_record(report: ImportReport, fmt: FileFormat) -> dict:

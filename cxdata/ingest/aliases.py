@@ -130,6 +130,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "start_date",
         "fecha",
         "datum",
+        # ticket systems and CRMs
+        "sys_created_on",
+        "created_on",
+        "created_time",
+        "creation_date",
+        "date_opened",
+        "opened",
+        "reported_at",
+        "logged_at",
     ),
     "score": (
         "score",
@@ -256,6 +265,53 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "order_value": ("order_value", "order_amount", "amount", "value"),
 }
 
+# Aliases that mean a field only in one kind's files: a ticket system's or CRM's export names
+# its id `number` or `sys_id` and its requester `caller_id`, words a survey export uses for
+# other things (a survey's `number` is a question number, its `source` a referral).
+KIND_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "transactional": {
+        "interaction_id": (
+            "number",
+            "incident_number",
+            "incident_id",
+            "incident",
+            "request_number",
+            "request_id",
+            "case",
+            "sys_id",
+            "id",
+        ),
+        "customer_id": (
+            "caller_id",
+            "caller",
+            "requester",
+            "requester_id",
+            "requester_email",
+            "requested_by",
+            "requested_for",
+            "reported_by",
+            "contact_name",
+            "contact_email",
+            "account_name",
+            "client",
+        ),
+        "channel": ("contact_type", "case_origin", "origin", "via", "source", "ticket_source"),
+        "department": ("assignment_group", "support_group", "queue", "group"),
+    },
+}
+
+
+def aliases_for(kind: str, field: str) -> tuple[str, ...]:
+    """The exact aliases of ``field`` in files of ``kind``: the shared ones, then the kind's.
+
+    >>> "number" in aliases_for("transactional", "interaction_id")
+    True
+    >>> "number" in aliases_for("survey", "interaction_id")
+    False
+    """
+    return ALIASES.get(field, ()) + KIND_ALIASES.get(kind, {}).get(field, ())
+
+
 # Word patterns searched in normalised headers and question texts, for fields still unmapped.
 PATTERNS: dict[str, tuple[str, ...]] = {
     "score": (
@@ -340,7 +396,7 @@ def propose_mapping(kind: str, headers: list[str], labels: list[str]) -> dict[st
     norm = [(normalise(h), normalise(lab)) for h, lab in zip(headers, labels)]
     # Exact aliases for every field first, so a pattern never steals an exact match.
     for field in fields:
-        for alias in ALIASES.get(field, ()):
+        for alias in aliases_for(kind, field):
             hit = next((i for i, n in enumerate(norm) if alias in n and i not in used), None)
             if hit is not None:
                 mapping[field] = hit
@@ -369,7 +425,8 @@ def guess_kind(headers: list[str], labels: list[str], file_name: str = "") -> st
         kpis = set(ALIASES["wait_time_min"] + ALIASES["handle_time_min"]) | set(
             ALIASES["first_contact_resolution"] + ALIASES["escalated"]
         )
-        if names & set(ALIASES["interaction_id"]) or names & kpis:
+        ids = set(aliases_for("transactional", "interaction_id")) - {"id"}  # too common alone
+        if names & ids or names & kpis:
             return "transactional"
         return "survey"
     relationship_only = set(ALIASES["segment"] + ALIASES["annual_revenue"] + ALIASES["wave"])
