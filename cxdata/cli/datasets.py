@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from cxdata.cli.common import existing_database
 from cxdata.errors import InputError
 
 
@@ -36,20 +37,11 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
     dele.set_defaults(run=delete_dataset, show=print_deletion)
 
 
-def _existing_db(args: argparse.Namespace):
-    from cxdata import store
-
-    path = store.database_path(args.db)
-    if not path.exists():
-        raise InputError(f"No database at {path}.")
-    return store.connect(path)
-
-
 def list_datasets(args: argparse.Namespace) -> dict:
     from cxdata import store
     from cxdata.formatting import natural_date
 
-    db = _existing_db(args)
+    db = existing_database(args.db)
     try:
         datasets = store.list_datasets(db)
     finally:
@@ -86,7 +78,7 @@ def print_datasets(result: dict) -> None:
 def delete_dataset(args: argparse.Namespace) -> dict:
     from cxdata import store
 
-    db = _existing_db(args)
+    db = existing_database(args.db)
     try:
         deletion = store.dataset_deletion(db, args.dataset)
     finally:

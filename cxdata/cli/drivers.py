@@ -7,7 +7,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from cxdata.cli.common import fmt
+from cxdata.cli.common import existing_database, fmt, print_file_reading
 from cxdata.errors import InputError
 
 # As cxdata.correlation.LOOKBACK_DAYS and cxdata.drivers.BOOTSTRAP (a test keeps them equal),
@@ -113,7 +113,7 @@ def correlate(args: argparse.Namespace) -> dict:
             ingest.import_file(db, ingest.read_path(args.survey), "survey")
             ingest.import_file(db, ingest.read_path(args.relationship), "relationship")
         else:
-            db = store.connect(args.db)
+            db = existing_database(args.db)
         if args.kpi:
             table = correlation.kpi_trend(db, args.kpi, args.by)
             db.conn.close()
@@ -161,13 +161,13 @@ def _ci(pair) -> str:
 def driver_table(args: argparse.Namespace) -> dict:
     import numpy as np
 
-    from cxdata import drivers, ingest, store
+    from cxdata import drivers, ingest
 
     chosen = [d.strip() for d in (args.drivers or "").split(",") if d.strip()]
     if args.file:
         source = ingest.read_table(ingest.read_path(args.file))
     else:
-        source = store.connect(args.db)
+        source = existing_database(args.db)
     try:
         result = drivers.rank_drivers(
             source,
@@ -182,10 +182,45 @@ def driver_table(args: argparse.Namespace) -> dict:
     finally:
         if not args.file:
             source.conn.close()
-    return result.to_dict()
+    out = result.to_dict()
+    if args.file:  # which columns were read, as `import` says (issue 19)
+        out.update(_table_reading(source, out, args, given=bool(chosen)))
+    return out
+
+
+def _table_reading(table, result: dict, args: argparse.Namespace, given: bool) -> dict:
+    """How FILE was read as a plain table: the target and the drivers used, what was assumed,
+    and the rows left out for want of a target value."""
+    target = table[args.target]
+    present = int((target.notna() & (target.astype("string").str.strip() != "")).sum())
+    used = [d["driver"] for d in result["drivers"]]
+    assumptions = []
+    if args.positive is not None:
+        assumptions.append(
+            f"Target '{args.target}' coded 1 for '{args.positive}', 0 for its other value."
+        )
+    if not given:
+        unused = [str(c) for c in table.columns if c != args.target and c not in used]
+        assumptions.append(
+            "Drivers: the file's numeric columns"
+            + (f"; not used (text or ids): {', '.join(unused[:10])}" if unused else "")
+            + (f" and {len(unused) - 10:,} more" if len(unused) > 10 else "")
+            + "."
+        )
+    return {
+        "file": Path(args.file).name,
+        "rows": len(table),
+        "accepted": present,
+        "rejected": len(table) - present,
+        "mapping": {"target": args.target, "drivers": used},
+        "assumptions": assumptions,
+        "rejected_rows": [],
+    }
 
 
 def print_drivers(result: dict) -> None:
+    if "mapping" in result:
+        print_file_reading(result, used="with a target value")
     r2 = "–" if result["r2"] is None else f"{result['r2']:.3f}"
     print(
         f"Drivers of {result['target']}: R² = {r2} on {result['n']:,} rows "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cxdata.cli.common import fmt
+from cxdata.cli.common import existing_database, fmt
 from cxdata.errors import InputError
 
 
@@ -54,7 +54,7 @@ def maturity_scores(args: argparse.Namespace) -> dict:
             responses, report = maturity.read_responses(path)
         rejected = report.rejected
     else:
-        db = store.connect(args.db)
+        db = existing_database(args.db)
         responses = maturity.load_responses(db)
         db.conn.close()
     dates = sorted(responses["assessed_at"].dropna().unique())

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from cxdata.cli.common import fmt, parse_map
+from cxdata.cli.common import existing_database, file_reading, fmt, parse_map, print_file_reading
 from cxdata.errors import InputError
 
 # As cxdata.nps.METHODS (a test keeps them equal), without importing scipy for --help.
@@ -74,13 +74,13 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
 
 
 def _database_or_file(args: argparse.Namespace, tmp: str):
-    """The database, or FILE imported into a temporary one."""
+    """The database and None, or FILE imported into a temporary one and the import's report."""
     from cxdata import ingest, store
 
     if not args.file:
-        return store.connect(args.db)
+        return existing_database(args.db), None
     db = store.connect(Path(tmp) / "file.db")
-    ingest.import_file(
+    report = ingest.import_file(
         db,
         ingest.read_path(args.file),
         args.kind,
@@ -89,7 +89,7 @@ def _database_or_file(args: argparse.Namespace, tmp: str):
         wave_date=args.wave_date,
         dayfirst=args.dayfirst,
     )
-    return db
+    return db, report
 
 
 def _parse_where(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -114,7 +114,7 @@ def nps_trend(args: argparse.Namespace) -> dict:
         where=_parse_where(args.where),
     )
     with tempfile.TemporaryDirectory() as tmp:
-        db = _database_or_file(args, tmp)
+        db, report = _database_or_file(args, tmp)
         table = nps.trend(db, args.by, query, args.segment, method=args.ci, level=args.level)
         whole = nps.overall(db, query, method=args.ci, level=args.level)
         db.conn.close()
@@ -127,7 +127,7 @@ def nps_trend(args: argparse.Namespace) -> dict:
             warnings.append(warning)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return {
+    result = {
         "method": args.ci,
         "level": args.level,
         "by": args.by,
@@ -135,11 +135,16 @@ def nps_trend(args: argparse.Namespace) -> dict:
         "groups": groups,
         "warnings": warnings,
     }
+    if report is not None:  # FILE: which columns were scored, as `import` says (issue 19)
+        result.update(file_reading(report.to_dict()))
+    return result
 
 
 def print_nps(result: dict) -> None:
     from cxdata.nps import HIDE_N
 
+    if "mapping" in result:
+        print_file_reading(result, used="scored")
     o = result["overall"]
     pct = round(result["level"] * 100)
     print(
