@@ -5,12 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cxdata import ingest, store
+from cxdata import ingest, maturity, milestones, store
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
-from cxdata.ingest.aliases import DESCRIPTIONS, FIELDS, REQUIRED
+from cxdata.ingest.aliases import DESCRIPTIONS, FIELDS, REQUIRED, normalise
 from ui.common import (
     bullet_list,
+    db,
     masked_table,
     plain,
     show_table,
@@ -47,6 +48,10 @@ def upload_panel(upload) -> None:
         guessed = _inspect(key, data, None, (), None, upload.name)
     except InputError as exc:
         st.error(plain(exc))
+        return
+    table = app_table(guessed["columns"])
+    if table is not None:  # not responses: it belongs with the maturity or the milestones
+        app_table_panel(upload, table)
         return
     kinds = list(KIND_LABELS)
     kind = st.selectbox(
@@ -106,6 +111,66 @@ def upload_panel(upload) -> None:
     report = st.session_state.get(f"report_{key}")
     if report is not None:
         import_report(report)
+
+
+# The app's own tables a file on the Data page may hold instead of responses (issue 19).
+APP_TABLES = {
+    "maturity": ("a CX maturity assessment", "pages/maturity.py", "Maturity"),
+    "initiatives": ("a list of initiatives (fixes)", "pages/milestones.py", "Milestones"),
+}
+
+
+def app_table(columns: list[str]) -> str | None:
+    """``maturity`` or ``initiatives`` when the headers are those of a maturity assessment
+    (department and rater with item ids such as STR1, or item_id) or of an initiatives list
+    (:data:`cxdata.milestones.INITIATIVE_COLUMNS`' required ones); else None."""
+    names = {normalise(str(c)) for c in columns}
+    needed = {"name", "effect_low", "effect_likely", "effect_high", "probability"}
+    if needed <= names:
+        return "initiatives"
+    items = any(maturity.item_domain(str(c).strip().upper()) for c in columns)
+    if names & {"department", "dept", "unit"} and (items or "item_id" in names):
+        return "maturity"
+    return None
+
+
+def app_table_panel(upload, table: str) -> None:
+    """Say what the file is and import it where it belongs, with the library's reader."""
+    what, page, title = APP_TABLES[table]
+    st.info(
+        plain(
+            f"This looks like {what}, not survey responses or interactions. It belongs on the "
+            f"{title} page; import it from here and see it there."
+        )
+    )
+    st.page_link(page, label=f"Open the {title} page")
+    if not st.button(f"Import as {what}", key=f"import_{table}_{upload.file_id}"):
+        return
+    with uploaded_file(upload) as path:
+        try:
+            if table == "maturity":
+                report = maturity.import_responses(db(), path, upload.name)
+                done = (
+                    f"{upload.name} was already imported; nothing changed."
+                    if report.already_imported
+                    else f"Imported {report.answers:,} maturity answers ({report.layout} form) "
+                    f"for {', '.join(report.assessments)} from {upload.name}."
+                )
+                rejected = report.rejected
+            else:
+                result = milestones.import_initiatives(db(), path, upload.name)
+                done = (
+                    f"Imported {result['initiatives']:,} initiatives "
+                    f"({', '.join(result['scenarios'])}) from {upload.name}."
+                )
+                rejected = []
+        except InputError as exc:
+            st.error(plain(exc))
+            return
+    st.success(plain(done))
+    if rejected:
+        st.warning(plain(f"{len(rejected):,} row(s) left out:"))
+        show_table(masked_table(pd.DataFrame(rejected)), hide_index=True)
 
 
 def _mapping_editor(key: str, data: bytes, kind: str, name: str) -> dict[str, str | None]:
@@ -182,7 +247,9 @@ def import_report(report: ingest.ImportReport) -> None:
         ],
     ):
         col.metric(label, f"{value:,}", help=tip)
-    if report.duplicates_in_file:
+    if report.duplicates_in_file and report.kind == "transactional":  # an event log
+        st.caption(plain(ingest.collapsed_events(report)))
+    elif report.duplicates_in_file:
         st.caption(
             plain(
                 f"{report.duplicates_in_file:,} rows repeated an earlier id in the "

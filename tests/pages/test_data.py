@@ -170,3 +170,51 @@ def test_an_uploaded_file_name_is_shown_as_text(app):
     for text in shown:
         assert not re.search(r"(?<!\\)[\[\]]", text)  # no bracket left to make a link
         assert ":red" not in text and ":material/" not in text and ":smile:" not in text
+
+
+def test_a_maturity_file_is_recognised_and_imported_as_maturity(app, fresh_database):
+    """Issue 19: a maturity assessment dropped here was previewed as survey responses."""
+    data = (
+        "assessed_at,department,rater,item_id,score\n"
+        "2025-06-15,Sales,Rater A,STR1,1\n"
+        "2025-06-15,Sales,Rater A,STR2,2\n"
+    )
+    at = app("pages/data.py")
+    at.file_uploader(key="upload").set_value(("assessment.csv", data.encode(), "text/csv")).run()
+    assert not at.exception
+    assert "looks like a CX maturity assessment" in texts(at)
+    assert not any(b.label == "Import" for b in at.button)  # no survey import offered
+    next(b for b in at.button if b.label == "Import as a CX maturity assessment").click().run()
+    assert "Imported 2 maturity answers (long form) for 2025-06-15" in texts(at)
+    assert store.count_rows(store.connect(fresh_database), "maturity_responses") == 2
+
+
+def test_an_initiatives_file_is_recognised_and_imported_as_initiatives(app, fresh_database):
+    from cxdata import milestones
+
+    data = (
+        "name,owner,start_month,ramp_months,effect_low,effect_likely,effect_high,probability\n"
+        "Billing fix,Service,2025-02,3,1.5,3.5,5.0,0.85\n"
+    )
+    at = app("pages/data.py")
+    at.file_uploader(key="upload").set_value(("fixes.csv", data.encode(), "text/csv")).run()
+    assert "looks like a list of initiatives" in texts(at)
+    next(
+        b for b in at.button if b.label.startswith("Import as a list of initiatives")
+    ).click().run()
+    assert "Imported 1 initiatives (base) from fixes.csv" in texts(at)
+    stored = milestones.load_initiatives(store.connect(fresh_database))
+    assert stored["name"].tolist() == ["Billing fix"]
+
+
+def test_an_event_log_import_says_how_many_events_became_interactions(app):
+    data = (
+        "number,incident_state,opened_at,contact_type\n"
+        "INC1,New,29-02-2016 01:16,Phone\n"
+        "INC1,Closed,29-02-2016 01:16,Phone\n"
+        "INC2,New,01-03-2016 04:40,Email\n"
+    )
+    at = app("pages/data.py")
+    at.file_uploader(key="upload").set_value(("incidents.csv", data.encode(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert "3 events collapsed into 2 interactions (the last event of each kept" in texts(at)
