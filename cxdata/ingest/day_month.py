@@ -18,12 +18,19 @@ from typing import NamedTuple
 class DayMonthEvidence:
     """Of a column's dates written day and month both as numbers (not ISO, no month name): how
     many there are, how many are valid read month-first, how many read day-first, and how many
-    are written with '/'. Evidence from two chunks adds up with ``+``."""
+    are written with '/' (and, beside them, the cells that are period labels). Evidence from
+    two chunks adds up with ``+``."""
 
     dates: int = 0
     month_first: int = 0
     day_first: int = 0
     slash: int = 0
+    both: int = 0  # valid read either way (so a wrong order given rejects the others)
+    # Cells that are a period label, not a date (counted here so one sum carries a column's
+    # evidence): a bare year, a quarter, a month, read as the period's first day.
+    years: int = 0
+    quarters: int = 0
+    months: int = 0
 
     def __add__(self, more: DayMonthEvidence) -> DayMonthEvidence:
         return DayMonthEvidence(*(a + b for a, b in zip(astuple(self), astuple(more))))

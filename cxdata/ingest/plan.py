@@ -24,6 +24,7 @@ from cxdata.ingest.chunks import (
     SPARE_FIELDS,
     FastReadFailed,
     fast_read_possible,
+    raw_chunks,
     unique_names,
 )
 from cxdata.ingest.day_month import DayMonthEvidence, day_month_order
@@ -132,6 +133,12 @@ def import_plan(
             if i not in taken
         ]
     )
+    # No column is named like a date: any column whose values are dates can be the date (read
+    # in this pass; when named candidates exist but fail, the rest get a pass of their own).
+    by_value = date_field not in forced and not date_options and not wave_date
+    # A wave column ("quarter", "period") may hold period labels that can date the rows.
+    wave_col = field_cols.get("wave")
+    value_options = [i for i in range(n) if i not in taken or i == wave_col] if by_value else []
     status_col = None
     if fmt.layout == "qualtrics":
         status_col = next((i for i, h in enumerate(fmt.headers) if h.lower() == "status"), None)
@@ -139,7 +146,7 @@ def import_plan(
     # The first pass looks only at the columns a decision depends on: candidates for the score
     # and date, numbers (decimal comma), and the unmapped columns (kept as extras or not).
     decides = ("score", "date", "number")
-    profiled = set(score_options) | set(date_options) | (set(range(n)) - taken)
+    profiled = set(score_options) | set(date_options + value_options) | (set(range(n)) - taken)
     profiled |= {i for f, i in field_cols.items() if kind_fields[f] in decides}
 
     def first_pass(fast: bool) -> Profile:
@@ -151,7 +158,7 @@ def import_plan(
             kind=kind,
             field_cols=field_cols,
             score_options=score_options,
-            date_options=date_options,
+            date_options=date_options + value_options,
             progress=progress,
         )
 
@@ -180,7 +187,20 @@ def import_plan(
     if "score" in kind_fields and "score" not in field_cols:
         _choose_score(plan, profile, score_options)
     if date_field not in field_cols:
-        _choose_date(plan, profile, date_options, date_field)
+        _choose_date(
+            plan, profile, date_options + value_options, date_field, by_value, bool(wave_date)
+        )
+    if date_field not in field_cols and not wave_date and not by_value:
+        value_options = [
+            i for i in range(n) if i not in field_cols.values() and i not in date_options
+        ]
+        if value_options:  # named candidates failed: the other columns' values get a pass
+            profile.dates.update(
+                _date_profile(fmt, kind, value_options, chunk_rows, progress).dates
+            )
+            _choose_date(plan, profile, date_options + value_options, date_field, True)
+    if require and date_field not in field_cols and not wave_date:
+        _refuse_dates(plan, profile, date_options + value_options, date_field, chunk_rows)
     if require:
         _check_required(plan, date_field, wave, wave_date)
     if date_field in field_cols:
@@ -255,17 +275,172 @@ def _choose_score(plan: Plan, profile: Profile, options: list[int]) -> None:
         )
 
 
-def _choose_date(plan: Plan, profile: Profile, options: list[int], date_field: str) -> None:
-    """The first date-like column (by alias preference) whose values are mostly dates."""
-    for j in options:
+def _choose_date(
+    plan: Plan,
+    profile: Profile,
+    options: list[int],
+    date_field: str,
+    by_value: bool = False,
+    wave_date: bool = False,
+) -> None:
+    """The first date-like column (by alias preference) whose values are mostly dates; with
+    ``by_value``, columns not named like a date only when nearly all their values are dates.
+    Without any, a column of period labels (years, quarters, months) named or valued like one,
+    unless the caller gave a wave date."""
+    named = set(aliases.date_candidates(date_field, plan.fmt.headers, plan.fmt.labels))
+    free = [j for j in options if j not in plan.field_cols.values()]
+    wave_col = plan.field_cols.get("wave")
+    for j in free:
         stats = profile.dates.get(j)
         if not stats or stats.present == 0:
             continue
-        if stats.readable() >= 0.5 * stats.present:
+        share = 0.5 if j in named else (0.9 if by_value else 1.1)
+        if stats.readable() >= share * stats.present and stats.readable() > 0:
             plan.field_cols[date_field] = j
-            if len([o for o in options if o in profile.dates and profile.dates[o].present]) > 1:
+            if j not in named:
+                plan.assumptions.append(
+                    f"Dates read from column '{plan.columns[j]}' (its values are dates)."
+                )
+            elif len([o for o in free if o in profile.dates and profile.dates[o].present]) > 1:
                 plan.assumptions.append(f"Dates read from column '{plan.columns[j]}'.")
             return
+    if wave_date:
+        return
+    periods = [
+        (-_period_rank(plan, profile, j), j)
+        for j in free + [o for o in options if o == wave_col]
+        if _period_rank(plan, profile, j) > 0
+    ]
+    if periods:
+        plan.field_cols[date_field] = min(periods)[1]  # the report says so (_decide_day_month)
+
+
+# Header words that say a column of bare 4-digit numbers holds years (an id or a count of
+# 2001…2099 must never be read as years).
+_YEAR_NAMES = re.compile(r"(^|_)(year|yr|fy|ano|anio|jahr|annee|jaar|anno|ar|aar|rok|vuosi)($|_)")
+
+
+def _period_rank(plan: Plan, profile: Profile, j: int) -> int:
+    """How fine a column's period labels are (3 months, 2 quarters, 1 years), 0 when the
+    column is not a period column: every value a label of one kind, and bare years only under
+    a header that says so."""
+    stats = profile.dates.get(j)
+    if not stats or stats.present == 0:
+        return 0
+    counts = {3: stats.order.months, 2: stats.order.quarters, 1: stats.order.years}
+    for rank, count in counts.items():
+        if count == stats.present:
+            if rank == 1 and not _YEAR_NAMES.search(aliases.normalise(plan.columns[j])):
+                return 0
+            return rank
+    return 0
+
+
+def _period_words(plan: Plan, profile: Profile, j: int) -> str:
+    """The report's sentence for dates read from a period column (mapped or chosen)."""
+    stats = profile.dates[j].order
+    if _period_count(profile.dates[j]) < profile.dates[j].present:
+        return (
+            f"{_period_count(profile.dates[j]):,} value(s) in '{plan.columns[j]}' are years, "
+            "quarters or months without a day: each is dated the period's first day."
+        )
+    kind, example = max(
+        (stats.months, "month", "2022-05 → 2022-05-01"),
+        (stats.quarters, "quarter", "2022Q2 → 2022-04-01"),
+        (stats.years, "year", "2022 → 2022-01-01"),
+    )[1:]
+    return (
+        f"The file has no dates: each row is dated the first day of the {kind} in "
+        f"'{plan.columns[j]}' ({example})."
+    )
+
+
+def _date_profile(
+    fmt: FileFormat, kind: str, columns: list[int], chunk_rows: int, progress: Progress
+) -> Profile:
+    """Date statistics of ``columns`` alone (a second pass, only for a file that would
+    otherwise be refused for having no date column; read by the pandas reader, which reads
+    every file)."""
+    return file_profile(
+        fmt, columns, fast=False, chunk_rows=chunk_rows, kind=kind, field_cols={},
+        score_options=[], date_options=columns, progress=progress,
+    )  # fmt: skip
+
+
+def _refuse_dates(
+    plan: Plan, profile: Profile, options: list[int], date_field: str, chunk_rows: int
+) -> None:
+    """Refuse a file without a usable date column, naming each column that could have been
+    the date and why it was not, with an example value."""
+    name = plan.fmt.name
+    named = aliases.date_candidates(date_field, plan.fmt.headers, plan.fmt.labels)
+    looked = [j for j in options if j not in plan.field_cols.values()]
+    candidates = [
+        j
+        for j in looked
+        if j in named
+        or (
+            j in profile.dates and profile.dates[j].readable() + _period_count(profile.dates[j]) > 0
+        )
+    ]
+    what = aliases.DESCRIPTIONS.get(date_field, date_field)
+    if plan.kind == "relationship":
+        advice = (
+            "If it is a survey wave without dates, give its label and date: --wave 2025Q1 "
+            "--wave-date 2025-03-31 (on the Data page: 'Wave label' and 'Wave date')."
+        )
+    else:
+        advice = (
+            f"Name the date column with --map {date_field}=COLUMN (or pick it on the Data "
+            "page), or give one date for every row with --wave-date 2025-03-31."
+        )
+    if not candidates:
+        raise InputError(
+            f"File '{name}' has no date column (the {what}): no column is named like a date "
+            f"or holds dates. {advice} Columns found: {', '.join(plan.columns)}."
+        )
+    reasons = [_date_failure(plan, profile, j, chunk_rows) for j in candidates[:5]]
+    raise InputError(
+        f"File '{name}' has no usable date column (the {what}). " + " ".join(reasons) + f" {advice}"
+    )
+
+
+def _period_count(stats) -> int:
+    return stats.order.years + stats.order.quarters + stats.order.months
+
+
+def _date_failure(plan: Plan, profile: Profile, j: int, chunk_rows: int) -> str:
+    """Why column ``j`` is not the date, with a value from it that is not a date."""
+    column = plan.columns[j]
+    stats = profile.dates.get(j)
+    if not stats or stats.present == 0:
+        return f"Column '{column}' is empty."
+    example = _first_non_date(plan.fmt, j, plan.month_first, chunk_rows)
+    like = f", e.g. '{example}'" if example else ""
+    if _period_count(stats) == stats.present:
+        return (
+            f"Column '{column}' holds years only{like}; map it with "
+            f"--map {aliases.date_field(plan.kind)}={column} to date each row by its year."
+        )
+    return (
+        f"Column '{column}': {stats.readable()} of {stats.present} values are dates"
+        f"{like} is not a date."
+    )
+
+
+def _first_non_date(fmt: FileFormat, j: int, month_first: bool, chunk_rows: int) -> str | None:
+    """The first present value of column ``j`` that is not a date (read from the first chunks
+    only: this runs when a file is refused)."""
+    for chunk in raw_chunks(fmt, len(fmt.headers) + SPARE_FIELDS, chunk_rows, False, [j]):
+        cells = values.clean(chunk[j])
+        parts = values.split_dates(cells)
+        _, ok_mf = values.assemble_dates(parts, True)
+        _, ok_df = values.assemble_dates(parts, False)
+        bad = cells.notna().to_numpy(bool) & ~ok_mf & ~ok_df
+        if bad.any():
+            return str(cells[bad].iloc[0])[:60]
+        return None
+    return None
 
 
 def _check_required(plan: Plan, date_field: str, wave: str | None, wave_date: str | None):
@@ -308,10 +483,25 @@ def _decide_day_month(plan: Plan, profile: Profile, date_field: str, dayfirst) -
     column = plan.columns[j]
     month_first, reason = day_month_order(evidence, dayfirst)
     plan.month_first = month_first
+    if j in profile.dates and _period_count(profile.dates[j]):
+        plan.assumptions.append(_period_words(plan, profile, j))
     order = "month-first (m/d/y)" if month_first else "day-first (d/m/y)"
     if reason == "given":
         if evidence.dates:
             plan.assumptions.append(f"Dates in '{column}' read as {order}, as you chose.")
+        given = evidence.month_first if month_first else evidence.day_first
+        other = evidence.day_first if month_first else evidence.month_first
+        lost = other - evidence.both  # valid only the other way: rejected under the order given
+        if lost > 0:
+            other_order = "day-first" if month_first else "month-first"
+            plan.assumptions.append(
+                f"Warning: read {order.split(' ')[0]} as you chose, {lost:,} date(s) in "
+                f"'{column}' are not valid and their rows are rejected, but they are valid "
+                f"{other_order} ({other:,} of {evidence.dates:,} dates are valid {other_order}, "
+                f"{given:,} {order.split(' ')[0]}). If the file is {other_order}, import it "
+                + ("again with --dayfirst (or tick 'Dates are day-first')." if month_first else
+                   "again without --dayfirst (or untick 'Dates are day-first').")
+            )  # fmt: skip
     elif reason == "both":
         usual = "'/' dates" if month_first else "'.' and '-' dates"
         plan.assumptions.append(

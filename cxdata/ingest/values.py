@@ -43,7 +43,33 @@ _DATE_RE = (
     r"^(?P<a>\d{1,4})(?P<s1>[-/.])(?P<b>\d{1,2})(?P<s2>[-/.])(?P<c>\d{1,4})"
     r"(?:(?:T|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:[.,]\d+)?"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
-    r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$"
+    r"\s*(?P<tz>Z|[A-Za-z]{2,5}(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+# Time-zone abbreviations found in exports → minutes east of UTC. Ambiguous ones take their
+# commonest meaning in exports, documented here and in the report: IST is India (+5:30, not
+# Irish +1 or Israel +2), CST is US Central (−6, not China +8), BST British Summer Time (+1).
+# Daylight variants (EDT, CEST, BST…) are their own entries. An abbreviation not listed makes
+# the cell invalid (rejected with its reason), never silently UTC.
+ZONE_OFFSETS = {
+    "Z": 0, "UT": 0, "UTC": 0, "GMT": 0, "WET": 0, "WEST": 60, "BST": 60, "IST": 330,
+    "CET": 60, "CEST": 120, "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
+    "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600, "AST": -240,
+    "ADT": -180, "NST": -210, "NDT": -150, "JST": 540, "KST": 540, "HKT": 480, "SGT": 480,
+    "AWST": 480, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720,
+    "NZDT": 780, "BRT": -180, "ART": -180, "SAST": 120, "WAT": 60, "CAT": 120, "EAT": 180,
+    "PKT": 300, "ICT": 420, "WIB": 420, "PHT": 480,
+}  # fmt: skip
+
+PERIOD_KINDS = ("", "year", "quarter", "month")
+
+# Period labels without a day: a year ("2022"), a quarter ("2022Q1", "2022-Q1", "Q1 2022") or
+# a month ("2022-05", "2022/05"). Read as the period's first day, and only when a chunk of the
+# column holds no full date (so a stray "2022" in a column of dates stays an invalid date).
+_PERIOD_RE = (
+    r"^(?:(?P<y>\d{4})(?:\s*[-/ ]?\s*[Qq](?P<q>[1-4])|[-/](?P<m>\d{1,2}))?"
+    r"|[Qq](?P<q2>[1-4])\s*[-/ ]?\s*(?P<y2>\d{4}))$"
 )
 
 _TRUE = {"1", "yes", "y", "true", "t", "si", "sí", "ja", "oui", "x", "resolved", "1.0"}
@@ -163,9 +189,11 @@ class DateParts:
     minute: np.ndarray
     second_of_minute: np.ndarray
     has_time: np.ndarray
-    offset_min: np.ndarray  # minutes east of UTC; 0 for naive times
-    matched: np.ndarray
+    offset_min: np.ndarray  # minutes east of UTC; 0 for naive times, NaN for an unknown zone
+    matched: np.ndarray  # a full date with day and month as numbers
     text_dates: pd.Series  # parsed from month names ("7 March 2025"); NaT elsewhere
+    # A year, quarter or month label read as its first day: 0 none, else a PERIOD_KINDS index.
+    period: np.ndarray = None
 
 
 def split_dates(s: pd.Series) -> DateParts:
@@ -173,7 +201,7 @@ def split_dates(s: pd.Series) -> DateParts:
     m = pc.extract_regex(_arrow(s), _DATE_RE)
     text = {
         name: _fill(m.field(name)).to_numpy(zero_copy_only=False)
-        for name in ("a", "s1", "s2", "c", "ampm", "tz")
+        for name in ("a", "s1", "s2", "c", "ampm")
     }
     same_sep = (text["s1"] == text["s2"]) & (text["s1"] != "")
     a = _as_float(m.field("a"))
@@ -201,15 +229,19 @@ def split_dates(s: pd.Series) -> DateParts:
     hour = np.where(pm & (hour < 12), hour + 12, hour)
     hour = np.where(am & (hour == 12), 0, hour)
     hour = np.where(bad_12h, np.nan, hour)
-    offset = _offset_minutes(text["tz"])
+    offset = _offset_minutes(m.field("tz"))
     text_dates = pd.Series(pd.NaT, index=s.index, dtype="datetime64[s]")
     unmatched = s.notna().to_numpy(bool) & ~matched
+    period = np.zeros(len(s), dtype=np.int8)
     if unmatched.any():
         text_dates = _month_name_dates(s, unmatched)
+        if not matched.any() and pd.isna(text_dates).all():
+            period, year, first, second = _periods(s, year, first, second)
+    dated = matched | (period > 0)
     return DateParts(
-        first=np.where(matched, first, np.nan),
-        second=np.where(matched, second, np.nan),
-        year=np.where(matched, year, np.nan),
+        first=np.where(dated, first, np.nan),
+        second=np.where(dated, second, np.nan),
+        year=np.where(dated, year, np.nan),
         iso=iso,
         slash=text["s1"] == "/",
         hour=hour,
@@ -219,17 +251,58 @@ def split_dates(s: pd.Series) -> DateParts:
         offset_min=offset,
         matched=matched,
         text_dates=text_dates,
+        period=period,
     )
 
 
-def _offset_minutes(tz: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(tz))
-    for i in np.flatnonzero([t not in ("", "Z", "UTC", "GMT") for t in tz]):
-        t = tz[i].replace(":", "")
-        sign = -1 if t[0] == "-" else 1
-        hours, minutes = int(t[1:3]), int(t[3:5] or 0) if len(t) > 3 else 0
-        out[i] = sign * (hours * 60 + minutes)
-    return out
+def _periods(s: pd.Series, year, first, second):
+    """Year, quarter and month labels of a chunk without full dates: (kind, year, month, 1)
+    where ``kind`` indexes :data:`PERIOD_KINDS` (0 for cells that are not a period)."""
+    m = pc.extract_regex(_arrow(s), _PERIOD_RE)
+    y = np.fmax(_as_float(m.field("y")), _as_float(m.field("y2")))
+    quarter = np.fmax(_as_float(m.field("q")), _as_float(m.field("q2")))
+    in_month = _as_float(m.field("m"))
+    month = np.where(np.isnan(quarter), in_month, quarter * 3 - 2)
+    kind = np.where(~np.isnan(quarter), 2, np.where(np.isnan(in_month), 1, 3))
+    month = np.where(np.isnan(month), 1, month)
+    ok = ~np.isnan(y) & (month >= 1) & (month <= 12)
+    kind = np.where(ok, kind, 0).astype(np.int8)
+    return kind, np.where(ok, y, year), np.where(ok, month, first), np.where(ok, 1, second)
+
+
+def zone_offset(zone: str) -> float:
+    """Minutes east of UTC of a zone as written after a time: ``Z``, an abbreviation of
+    :data:`ZONE_OFFSETS`, ``+05:30`` / ``-0500`` / ``+01``, or an abbreviation with an offset
+    (``GMT+1``, ``UTC-05:00``); NaN when unknown.
+
+    >>> zone_offset("CET"), zone_offset("GMT+1"), zone_offset("UTC-05:00"), zone_offset("+0530")
+    (60, 60, -300, 330)
+    """
+    letters = zone.rstrip("+-:0123456789").upper()
+    if letters and letters not in ZONE_OFFSETS:
+        return np.nan
+    base = ZONE_OFFSETS.get(letters, 0)
+    rest = zone[len(letters) :].replace(":", "")
+    if not rest:
+        return base
+    sign = -1 if rest[0] == "-" else 1
+    digits = rest[1:]
+    if letters and len(digits) <= 2:  # "GMT+1": hours only
+        hours, minutes = int(digits), 0
+    else:
+        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 14 or minutes > 59:
+        return np.nan
+    return base + sign * (hours * 60 + minutes)
+
+
+def _offset_minutes(tz: pa.Array) -> np.ndarray:
+    """Each cell's zone in minutes east of UTC (0 when none), computed once per distinct zone."""
+    if tz.null_count == len(tz) or pc.max(pc.binary_length(tz)).as_py() == 0:
+        return np.zeros(len(tz))
+    encoded = pc.dictionary_encode(_fill(tz))
+    per_zone = np.array([zone_offset(z) if z else 0 for z in encoded.dictionary.to_pylist()])
+    return per_zone[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def _month_name_dates(s: pd.Series, unmatched: np.ndarray) -> pd.Series:
@@ -257,11 +330,17 @@ def day_month_evidence(parts: DateParts) -> DayMonthEvidence:
     """The counts that settle the day/month order, for the dates written day and month both as
     numbers (neither ISO nor with month names)."""
     other = parts.matched & ~parts.iso
+    month_first = valid_under(parts, True) & other
+    day_first = valid_under(parts, False) & other
     return DayMonthEvidence(
         dates=int(other.sum()),
-        month_first=int((valid_under(parts, True) & other).sum()),
-        day_first=int((valid_under(parts, False) & other).sum()),
+        month_first=int(month_first.sum()),
+        day_first=int(day_first.sum()),
         slash=int((parts.slash & other).sum()),
+        both=int((month_first & day_first).sum()),
+        years=int((parts.period == 1).sum()),
+        quarters=int((parts.period == 2).sum()),
+        months=int((parts.period == 3).sum()),
     )
 
 
@@ -283,7 +362,11 @@ def assemble_dates(parts: DateParts, month_first: bool) -> tuple[np.ndarray, np.
     iso = parts.iso
     month = np.where(iso, parts.first, parts.second if not month_first else parts.first)
     day = np.where(iso, parts.second, parts.first if not month_first else parts.second)
-    ok = _calendar_ok(parts.year, month, day) & parts.matched
+    period = parts.period > 0 if parts.period is not None else np.zeros(len(iso), dtype=bool)
+    month = np.where(period, parts.first, month)
+    day = np.where(period, parts.second, day)
+    ok = _calendar_ok(parts.year, month, day) & (parts.matched | period)
+    ok &= ~np.isnan(parts.offset_min)
     time_ok = ~parts.has_time | (
         (parts.hour <= 23) & (parts.minute <= 59) & (parts.second_of_minute <= 59)
     )
