@@ -301,7 +301,11 @@ def driver_table(
                 "mean": mean,
                 "scale_low": scale[0] if scale else None,
                 "scale_high": scale[1] if scale else None,
-                "performance": 100 * (mean - scale[0]) / (scale[1] - scale[0]) if scale else None,
+                "performance": (
+                    100 * (mean - scale[0]) / (scale[1] - scale[0])
+                    if scale and mean is not None
+                    else None
+                ),
             }
         )
     table = pd.DataFrame(rows)
@@ -342,7 +346,7 @@ def driver_table(
         table.loc[idx, "rescaled_pct"] = fit.pct
         table.loc[idx, "rescaled_low"] = fit.pct_low
         table.loc[idx, "rescaled_high"] = fit.pct_high
-        if fit.diff is not None:
+        if fit.diff is not None and fit.diff_low is not None:
             table.loc[idx, "noise_diff"] = fit.diff
             table.loc[idx, "noise_low"] = fit.diff_low
             table.loc[idx, "noise_high"] = fit.diff_high
@@ -552,14 +556,14 @@ def _moment_columns(data: np.ndarray):
         key = (kind, m, a, b)
         if key not in found:
             found[key] = len(columns)
-            if kind == "n":
+            if m is None:  # Σxᵢxⱼ: missing values are 0, so no mask
+                columns.append(z[:, a] * z[:, b])
+            elif kind == "n":
                 columns.append(joint[m].astype(float))
             elif kind == "x":
                 columns.append(z[:, a] * joint[m])
-            elif kind == "xx":
+            else:  # "xx"
                 columns.append(z[:, a] ** 2 * joint[m])
-            else:  # Σxᵢxⱼ: missing values are 0, so no mask
-                columns.append(z[:, a] * z[:, b])
         return found[key]
 
     count, total, square, cross = (np.zeros((w, w), dtype=int) for _ in range(4))

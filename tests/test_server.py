@@ -1,6 +1,7 @@
 """The ASGI middleware serve.py puts in front of Streamlit (ui/server.py)."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from ui.server import WithoutMetrics
 
@@ -18,7 +19,10 @@ def call(path: str, kind: str = "http") -> list[dict]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(WithoutMetrics(inner)({"type": kind, "path": path}, receive, send))
+    # In a thread of its own: the browser tests' Playwright may hold this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        app = WithoutMetrics(inner)({"type": kind, "path": path}, receive, send)
+        pool.submit(asyncio.run, app).result()
     return sent if sent else [{"reached": reached[0]}]
 
 

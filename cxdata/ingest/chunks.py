@@ -111,9 +111,9 @@ def raw_chunks(
                     "the file would be one cell. Close the quote, or export the file again."
                 ) from None
             where = re.search(r"line (\d+)", str(exc))
-            line = f" near line {int(where.group(1)) + fmt.header_lines}" if where else ""
+            near = f" near line {int(where.group(1)) + fmt.header_lines}" if where else ""
             raise InputError(
-                f"File '{fmt.name}' could not be read as CSV{line}: a row has far more fields "
+                f"File '{fmt.name}' could not be read as CSV{near}: a row has far more fields "
                 f"than the {width - SPARE_FIELDS} columns of the header."
             ) from None
         except UnicodeDecodeError:

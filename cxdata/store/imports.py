@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
@@ -67,7 +67,7 @@ def survey_counts_of_ids(conn: sqlite3.Connection, source: str, response_ids) ->
 
 
 def keep_overwritten(
-    conn: sqlite3.Connection, kind: str, source: str, dataset_id: int, ids: Sequence[str]
+    conn: sqlite3.Connection, kind: str, source: str, dataset_id: int, ids: Iterable[str]
 ) -> None:
     """Before an upsert of these ids: keep the stored rows another import wrote as versions of
     that import (``row_versions``), every column but ``id`` as JSON without empty cells.
