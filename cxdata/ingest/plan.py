@@ -69,6 +69,7 @@ class Plan:
     wave: str | None = None
     wave_date: str | None = None
     assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # shown with the import's warnings
     newlines: LineShifts = field(default_factory=LineShifts)  # line breaks inside values
     rows: int = 0
     fast_read: bool = False  # the first pass read the file with Arrow; the second does too
@@ -144,10 +145,27 @@ def import_plan(
         status_col = next((i for i, h in enumerate(fmt.headers) if h.lower() == "status"), None)
 
     # The first pass looks only at the columns a decision depends on: candidates for the score
-    # and date, numbers (decimal comma), and the unmapped columns (kept as extras or not).
+    # and date, numbers (decimal comma), the unmapped columns (kept as extras or not) and the
+    # comment's candidates (their values say which holds free text).
     decides = ("score", "date", "number")
     profiled = set(score_options) | set(date_options + value_options) | (set(range(n)) - taken)
     profiled |= {i for f, i in field_cols.items() if kind_fields[f] in decides}
+    text_options = []
+    if "comment" in kind_fields and "comment" not in forced:
+        text_options = sorted(set(range(n)) - taken - set(score_options) - set(date_options))
+        if "comment" in field_cols:
+            text_options = sorted({*text_options, field_cols["comment"]})
+    profiled |= set(text_options)
+    # The cells that decide whether a row is kept, remembered for the rows that hold a
+    # non-number in an otherwise numeric column.
+    row_cols = set(score_options) | set(date_options)
+    row_cols |= {i for f, i in field_cols.items() if kind_fields[f] in ("score", "date")}
+    key = store.KEY_COLUMN[kind]
+    if kind_fields.get(key) == "id" and key in aliases.REQUIRED[kind] and key in field_cols:
+        row_cols.add(field_cols[key])
+    if status_col is not None:
+        row_cols.add(status_col)
+    profiled |= row_cols
 
     def first_pass(fast: bool) -> Profile:
         return file_profile(
@@ -160,6 +178,8 @@ def import_plan(
             score_options=score_options,
             date_options=date_options + value_options,
             progress=progress,
+            text_options=text_options,
+            row_cols=sorted(row_cols & profiled),
         )
 
     fast = fast_read_possible(fmt)
@@ -201,6 +221,8 @@ def import_plan(
             _choose_date(plan, profile, date_options + value_options, date_field, True)
     if require and date_field not in field_cols and not wave_date:
         _refuse_dates(plan, profile, date_options + value_options, date_field, chunk_rows)
+    if text_options:
+        _choose_comment(plan, profile, text_options)
     if require:
         _check_required(plan, date_field, wave, wave_date)
     if date_field in field_cols:
@@ -443,6 +465,87 @@ def _first_non_date(fmt: FileFormat, j: int, month_first: bool, chunk_rows: int)
     return None
 
 
+# A comment answered in fewer rows than this share is "mostly empty": the report warns, and a
+# column picked by its values alone must be answered in at least MIN_COMMENT_SHARE of rows.
+MOSTLY_EMPTY = 0.2
+MIN_COMMENT_SHARE = 0.05
+NAME_BONUS = 1.5  # a free-text column named like a comment counts its answers this much more
+
+
+def _named_comment(plan: Plan, j: int) -> bool:
+    names = {aliases.normalise(plan.fmt.headers[j]), aliases.normalise(plan.fmt.labels[j])}
+    names.discard("")
+    return bool(names & set(aliases.ALIASES["comment"])) or any(
+        p in n for n in names for p in aliases.PATTERNS["comment"]
+    )
+
+
+def _choose_comment(plan: Plan, profile: Profile, options: list[int]) -> None:
+    """The comment column, from its values: free text (most answers differ, a few words each,
+    not a number, not a small choice set), the one with most answers (a name like "comment"
+    counts them NAME_BONUS times); the column named like a comment is kept when it holds free
+    text or labels and is not mostly empty. Digits and choice sets are never the comment."""
+    rows = max(plan.rows, 1)
+    named = plan.field_cols.get("comment")
+    verdicts = {j: profile.text[j].verdict() for j in options if j in profile.text}
+    answers = {j: int(profile.present[j]) for j in verdicts}
+    free = [
+        j
+        for j, v in verdicts.items()
+        if v == "free text" and (j == named or answers[j] >= MIN_COMMENT_SHARE * rows)
+    ]
+
+    def weight(j: int) -> float:
+        return answers[j] * (NAME_BONUS if _named_comment(plan, j) else 1.0)
+
+    best = max(free, key=lambda j: (weight(j), -j), default=None)
+    if named is not None:
+        usable = verdicts.get(named) in ("free text", "short labels")
+        exact = {
+            aliases.normalise(plan.fmt.headers[named]),
+            aliases.normalise(plan.fmt.labels[named]),
+        } & set(aliases.ALIASES["comment"])
+        if usable and (exact or verdicts[named] == "free text"):
+            if answers[named] >= MOSTLY_EMPTY * rows or best is None or best == named:
+                best = named
+            elif answers[best] <= answers[named]:
+                best = named
+        elif usable and best is None:
+            best = named
+    column = plan.columns
+    if best is None:
+        plan.field_cols.pop("comment", None)
+        if named is not None:
+            plan.assumptions.append(
+                f"No comment column: '{column[named]}' holds {verdicts.get(named)}, not free "
+                "text; it is kept as an extra column."
+            )
+        return
+    plan.field_cols["comment"] = best
+    if best != named or len(free) > 1:
+        share = profile.text[best]
+        why = (
+            f"free text in {answers[best]:,} of {plan.rows:,} rows "
+            f"({share.distinct_share():.0%} of them different, about "
+            f"{share.mean_words():.0f} words each)"
+        )
+        others = [
+            f"'{column[j]}' ({verdicts[j]}, {answers[j]:,} answers)"
+            for j in sorted({*free, *([named] if named is not None else [])} - {best})
+        ][:3]
+        plan.assumptions.append(
+            f"Comments read from column '{column[best]}': {why}"
+            + (f"; not used: {', '.join(others)}" if others else "")
+            + ". Other text columns are kept as extra columns."
+        )
+    if plan.rows >= 10 and answers[best] < MOSTLY_EMPTY * rows:
+        plan.warnings.append(
+            f"The comment column '{column[best]}' is answered in only {answers[best]:,} of "
+            f"{plan.rows:,} rows ({answers[best] / rows:.0%}): verbatims and themes will show "
+            "little. Choose another column with --map comment=COLUMN (or on the Data page)."
+        )
+
+
 def _check_required(plan: Plan, date_field: str, wave: str | None, wave_date: str | None):
     name = plan.fmt.name
     listing = ", ".join(plan.columns)
@@ -532,6 +635,24 @@ def _extra_name(plan: Plan, j: int) -> str:
     return name or f"column_{j + 1}"
 
 
+def _kept_rows(plan: Plan, profile: Profile) -> set[int]:
+    """Which rows holding a non-number in an unmapped column the import keeps, judged on their
+    cells that decide it (score, date, id, status) by the checks of the second pass."""
+    from cxdata.ingest.report import Warnings
+    from cxdata.ingest.rows import parsed_chunk  # rows imports this module
+
+    rows = sorted(profile.stray_rows)
+    if not rows:
+        return set()
+    cells = {j: [profile.stray_rows[r].get(j) or "" for r in rows] for j in range(plan.width)}
+    raw = pd.DataFrame({j: pd.Series(v, index=rows, dtype="string") for j, v in cells.items()})
+    chunk = parsed_chunk(plan, raw, Warnings())
+    dropped = chunk.blank | chunk.skipped
+    for mask, _ in chunk.problems:
+        dropped |= mask
+    return {r for r, gone in zip(rows, dropped) if not gone}
+
+
 def _plan_extras(plan: Plan, profile: Profile) -> None:
     """Unmapped columns become extra stored columns; wholly empty ones are listed, not kept."""
     reserved = set(aliases.FIELDS[plan.kind]) | set(store.BOOKKEEPING)
@@ -554,6 +675,20 @@ def _plan_extras(plan: Plan, profile: Profile) -> None:
         taken.add(name)
         plan.extras[j] = name
         plan.extra_numeric[j] = bool(profile.numeric_fail[j] == 0)
+    kept = _kept_rows(plan, profile)
+    for j in plan.extras:
+        strays = profile.numeric_strays.get(j)
+        if plan.extra_numeric[j] or not strays or profile.numeric_fail[j] >= profile.present[j]:
+            continue
+        in_kept = [r for r in strays if r in kept]
+        if len(in_kept) * 100 > profile.present[j]:  # more than 1 %: a text column
+            continue
+        plan.extra_numeric[j] = True
+        if not in_kept:
+            plan.assumptions.append(
+                f"Column '{plan.columns[j]}' read as numbers: its {len(strays):,} value(s) "
+                f"that are not numbers (first at row {strays[0] + 1}) are all in rejected rows."
+            )
     if plan.extras:
         listed = ", ".join(f"'{plan.columns[j]}' as {n}" for j, n in plan.extras.items())
         plan.assumptions.append(f"Other columns kept as extra columns: {listed}.")

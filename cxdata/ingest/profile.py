@@ -3,7 +3,9 @@
 One read of the file, chunk by chunk, counting per column what the plan needs to decide
 (:mod:`cxdata.ingest.plan`): which candidate holds valid 0–10 scores, which holds dates and in
 which day/month order, whether numbers use a decimal comma, which unmapped columns are numeric
-or wholly empty. Only counts are kept, never the cells, so memory stays bounded.
+or wholly empty, which text columns hold free text (:class:`TextSample`). Only counts are kept,
+plus a bounded sample of the text candidates and the few rows whose cells break a numeric
+column, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -35,6 +37,65 @@ class DateStats:
         return self.iso + self.text + max(self.order.month_first, self.order.day_first)
 
 
+# A column is free text when most of its answers differ, run to a few words and are mostly
+# letters: what a comment is, unlike a choice, a label, a code, a date or a number.
+FREE_TEXT_DISTINCT = 0.7
+FREE_TEXT_WORDS = 4
+FREE_TEXT_LETTERS = 0.6
+# A column of at least this many answers with at most CHOICES distinct ones is a choice set.
+CHOICE_ANSWERS = 20
+CHOICES = 12
+
+# Answers kept per text column to judge whether it is free text (the first ones in the file).
+TEXT_SAMPLE = 1_000
+# Non-numbers a column may hold and still be read as numbers (when their rows are rejected, or
+# they are few); their rows are remembered, so beyond this the column is text.
+NUMERIC_STRAYS = 50
+
+
+@dataclass
+class TextSample:
+    """The first answers of a text column, enough to tell free text from choices and numbers."""
+
+    values: list[str] = field(default_factory=list)
+
+    def full(self) -> bool:
+        return len(self.values) >= TEXT_SAMPLE
+
+    def distinct_share(self) -> float:
+        return len(set(self.values)) / max(len(self.values), 1)
+
+    def mean_words(self) -> float:
+        return sum(len(v.split()) for v in self.values) / max(len(self.values), 1)
+
+    def letter_share(self) -> float:
+        """Letters among the non-space characters (dates, codes and numbers have few)."""
+        text = "".join("".join(v.split()) for v in self.values)
+        return sum(c.isalpha() for c in text) / max(len(text), 1)
+
+    def verdict(self) -> str:
+        """What the column holds, in words the report uses: ``"free text"``,
+        ``"numbers 1–6"``, ``"7 choices"``, ``"short labels"`` or ``"no answers"``."""
+        if not self.values:
+            return "no answers"
+        numbers, failed = values.parse_numbers(
+            pd.Series(self.values, dtype="string"), decimal_comma=False
+        )
+        if (~failed).sum() >= 0.5 * len(self.values):
+            low, high = numbers.min(), numbers.max()
+            return f"numbers {low:g}–{high:g}" if low != high else f"the number {low:g}"
+        distinct = len(set(self.values))
+        if len(self.values) >= CHOICE_ANSWERS and distinct <= CHOICES:
+            return f"{distinct} choices"
+        if (
+            self.distinct_share() >= FREE_TEXT_DISTINCT
+            and self.mean_words() >= FREE_TEXT_WORDS
+            and self.letter_share() >= FREE_TEXT_LETTERS
+        ):
+            return "free text"
+        return "short labels"
+
+
 class Profile:
     """Column statistics gathered over all chunks in the first pass.
 
@@ -49,6 +110,8 @@ class Profile:
         field_cols: dict[str, int],
         score_options: list[int],
         date_options: list[int],
+        text_options: list[int] = (),
+        row_cols: list[int] = (),
     ):
         self.width = width
         self.rows = 0
@@ -59,6 +122,12 @@ class Profile:
         self.score_example: dict[int, str] = {}
         self.dates: dict[int, DateStats] = {}
         self.decimal_comma: bool | None = None
+        self.text: dict[int, TextSample] = {j: TextSample() for j in text_options}
+        # Rows holding a non-number in an unmapped column: row → {column: cell} of the columns
+        # that decide whether the row is kept (score, date, id), and column → those rows.
+        self.stray_rows: dict[int, dict[int, str | None]] = {}
+        self.numeric_strays: dict[int, list[int]] = {}
+        self._row_cols = list(row_cols)
         self._mapped = set(field_cols.values())
         self._score_cols = list(score_options)
         if "score" in field_cols:
@@ -80,11 +149,15 @@ class Profile:
         for j, s in cleaned.items():
             present = s.notna()
             self.present[j] += int(present.sum())
-            # Only unmapped columns need the numeric check (it types extra columns), and a
-            # column that has failed once stays text.
-            if j not in self._mapped and present.any() and self.numeric_fail[j] == 0:
+            # Only unmapped columns need the numeric check (it types extra columns); a column
+            # with more than NUMERIC_STRAYS non-numbers is text and is not checked again.
+            if j not in self._mapped and present.any() and self.numeric_fail[j] <= NUMERIC_STRAYS:
                 _, failed = values.parse_numbers(s, self.decimal_comma)
-                self.numeric_fail[j] += int(failed.sum())
+                if failed.any():
+                    self._add_strays(j, failed, cleaned)
+            sample = self.text.get(j)
+            if sample is not None and not sample.full() and present.any():
+                sample.values += s[present].head(TEXT_SAMPLE - len(sample.values)).tolist()
         for j in self._score_cols:
             scores, bad = values.parse_scores(cleaned[j])
             self.score_valid[j] = self.score_valid.get(j, 0) + int(scores.notna().sum())
@@ -95,6 +168,21 @@ class Profile:
                 self.score_example[j] = str(cleaned[j][bad].iloc[0])
         for j in self._date_cols:
             self._add_dates(j, cleaned[j])
+
+    def _add_strays(self, j: int, failed: pd.Series, cleaned: dict[int, pd.Series]) -> None:
+        self.numeric_fail[j] += int(failed.sum())
+        if self.numeric_fail[j] > NUMERIC_STRAYS:
+            self.numeric_strays.pop(j, None)
+            return
+        rows = [int(r) for r in failed.index[failed.to_numpy(bool)]]
+        self.numeric_strays.setdefault(j, []).extend(rows)
+        for r in rows:
+            if r not in self.stray_rows:
+                self.stray_rows[r] = {
+                    c: (None if pd.isna(cleaned[c][r]) else str(cleaned[c][r]))
+                    for c in self._row_cols
+                    if c in cleaned
+                }
 
     def _add_dates(self, j: int, s: pd.Series) -> None:
         stats = self.dates.setdefault(j, DateStats())
@@ -121,11 +209,13 @@ def file_profile(
     score_options: list[int],
     date_options: list[int],
     progress: Progress,
+    text_options: list[int] = (),
+    row_cols: list[int] = (),
 ) -> Profile:
     """The profile of ``columns`` of the file, read in chunks (with Arrow if ``fast``: may
     raise :class:`~cxdata.ingest.chunks.FastReadFailed`)."""
     n = len(fmt.headers)
-    profile = Profile(n, kind, field_cols, score_options, date_options)
+    profile = Profile(n, kind, field_cols, score_options, date_options, text_options, row_cols)
     for chunk in raw_chunks(fmt, n + SPARE_FIELDS, chunk_rows, fast, columns):
         profile.add(chunk[columns], fmt.delimiter)
         progress(0.3 * min(1.0, profile.rows * 60 / max(fmt.size, 1)), "Checking the file…")

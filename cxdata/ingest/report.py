@@ -102,6 +102,11 @@ class Warnings:
         self.by_column: dict[str, list] = {}
         self.replaced_rows = 0
         self.replaced_listed: list[tuple[int, int]] = []  # (row 1-based, line) named
+        self.notes: list[str] = []  # the plan's own warnings (e.g. a mostly empty comment)
+
+    def plan_notes(self, notes: list[str]) -> None:
+        """The warnings the plan made before any row was read (given with every chunk)."""
+        self.notes = list(notes)
 
     def replaced(self, rows: list[int], lines: list[int]) -> None:
         """Rows (0-based) holding bytes the encoding could not read, and the lines of the
@@ -118,7 +123,7 @@ class Warnings:
         entry[0] += int(failed.sum())
 
     def messages(self) -> list[str]:
-        out = [
+        out = self.notes + [
             f"Column '{col}': {n:,} value(s) that are not {what} were stored empty "
             f"(first at row {row + 1}: '{value}')."
             for col, (n, row, value, what) in self.by_column.items()

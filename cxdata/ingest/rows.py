@@ -136,13 +136,23 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
                 lambda i, c=column: f"no interaction id (column '{c}' is empty)",
             )
         )
+    strays = []
     for j, name in plan.extras.items():
         cell = values.clean(raw[j])
         if plan.extra_numeric[j]:
-            numbers, _ = values.parse_numbers(cell, plan.decimal_comma)
+            numbers, failed = values.parse_numbers(cell, plan.decimal_comma)
+            if failed.any():
+                strays.append((plan.columns[j], failed, raw[j]))
             out[name] = numbers
         else:
             out[name] = cell
+    if strays:  # a number column's text in a kept row is stored empty, and the row named
+        dropped = blank | skipped
+        for mask, _ in problems:
+            dropped = dropped | mask
+        for column, failed, cells in strays:
+            warnings.add(column, failed & ~dropped, cells, "numbers")
+    warnings.plan_notes(plan.warnings)
     return ParsedChunk(out=out, problems=problems, blank=blank, skipped=skipped)
 
 

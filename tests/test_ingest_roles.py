@@ -1,0 +1,143 @@
+"""Column roles from content (issue 19): which column is the comment, and numeric extras typed
+from the rows the import keeps. Each file is small and built here with the trait of a real
+export: survey questions as headers, choice questions beside free-text ones, mostly empty
+columns, ratings named like a comment, a stray text cell in a number column."""
+
+import csv
+import io
+
+import pytest
+
+from cxdata import ingest
+
+PHRASES = [
+    "the community is friendly and helpful",
+    "plots look great with very little code",
+    "packages exist for almost everything I need",
+    "it is free and open source for everyone",
+    "tidy data tools make cleaning much faster",
+    "reproducible reports save me hours every week",
+    "statistics feel native in this language",
+    "I can share apps with colleagues quickly",
+]
+CHOICES = [
+    "To use in my current job or career",
+    "To prepare for a future job or career",
+    "For personal projects and curiosity",
+    "Because it is required for a class",
+    "To analyse data for my research",
+    "Other reasons not listed here",
+    "I do not know yet, just exploring",
+]
+
+
+def free_text(i: int) -> str:
+    """A different answer of several words for every row."""
+    return f"{PHRASES[i % len(PHRASES)]} and number {i} of my reasons"
+
+
+def write(tmp_path, header: list[str], rows: list[list[str]], name="survey.csv"):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path = tmp_path / name
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def day(i: int) -> str:
+    return f"2024-03-{i % 28 + 1:02d}"
+
+
+def test_free_text_wins_over_a_choice_question_named_like_a_comment(db, tmp_path):
+    # The 2018 R survey: a 7-choice "primary reason why" question (few answers) and a free-text
+    # "What do you like best" question with many long, different answers.
+    header = [
+        "Timestamp",
+        "How likely are you to recommend R to a friend?",
+        "Which statement most closely reflects the primary reason why you learn R?",
+        "What is your job title, if any?",
+        "What do you like best about using R?",
+    ]
+    rows = [
+        [
+            day(i),
+            str(i % 11),
+            CHOICES[i % 7] if i % 10 == 0 else "",
+            ["Analyst", "Data scientist", "Student"][i % 3],
+            free_text(i) if i % 5 else "",
+        ]
+        for i in range(300)
+    ]
+    report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
+    assert report.mapping["comment"] == "What do you like best about using R?"
+    chosen = next(a for a in report.assumptions if a.startswith("Comments read from"))
+    assert "free text in 240 of 300 rows" in chosen and "7 choices" in chosen
+
+
+def test_well_filled_free_text_wins_over_an_almost_empty_one(db, tmp_path):
+    # The 2020 file: a column named like a comment answered in 2 % of rows beside a free-text
+    # column answered in 80 %.
+    header = ["date", "score", "reason_to_learn", "like_best"]
+    rows = [
+        [day(i), str(i % 11), free_text(i + 1000) if i % 50 == 0 else "", free_text(i)]
+        if i % 5
+        else [day(i), str(i % 11), free_text(i + 1000) if i % 50 == 0 else "", ""]
+        for i in range(200)
+    ]
+    report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
+    assert report.mapping["comment"] == "like_best"
+    comments = [r[0] for r in db.execute("SELECT comment FROM survey WHERE comment IS NOT NULL")]
+    assert len(comments) == 160
+
+
+def test_an_almost_empty_comment_column_is_kept_with_a_warning(db, tmp_path):
+    header = ["date", "score", "comment"]
+    rows = [[day(i), str(i % 11), free_text(i) if i % 10 == 0 else ""] for i in range(100)]
+    report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
+    assert report.mapping["comment"] == "comment"
+    assert any("answered in only 10 of 100 rows (10%)" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("with_text", [True, False])
+def test_a_rating_named_like_a_comment_is_never_the_comment(db, tmp_path, with_text):
+    # The conference sheet: "valuable_feedback" holds a 1–6 rating.
+    header = ["session", "valuable_feedback", "nps"] + (["what_went_well"] if with_text else [])
+    rows = [
+        [f"Session {i % 4}", str(i % 6 + 1), str(i % 11)] + ([free_text(i)] if with_text else [])
+        for i in range(60)
+    ]
+    path = write(tmp_path, header, rows)
+    report = ingest.import_file(db, path, "survey", wave="W1", wave_date="2020-07-31")
+    assert report.mapping.get("comment") == ("what_went_well" if with_text else None)
+    stored = db.execute("SELECT valuable_feedback FROM survey LIMIT 1").fetchone()[0]
+    assert stored in range(1, 7)  # kept, as a number column
+    if not with_text:
+        assert any("'valuable_feedback' holds numbers 1–6" in a for a in report.assumptions)
+
+
+def test_a_number_column_stays_numeric_when_only_rejected_rows_hold_text(db, tmp_path):
+    # A decimal-comma wait time ("2,4") in a comma-delimited file, on a row with no score.
+    header = ["date", "score", "wait_minutes"]
+    rows = [[day(i), str(i % 11), f"{i % 9}.5"] for i in range(40)]
+    rows[7] = [day(7), "", "2,4"]
+    report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
+    assert report.rejected == 1
+    waits = [r[0] for r in db.execute("SELECT wait_minutes FROM survey ORDER BY source_row")]
+    assert waits[:3] == [0.5, 1.5, 2.5] and all(isinstance(w, float) for w in waits)
+    assert any("'wait_minutes' read as numbers" in a and "row 8" in a for a in report.assumptions)
+
+
+def test_a_kept_row_with_text_in_a_number_column_stores_it_empty_and_names_the_row(db, tmp_path):
+    header = ["date", "score", "wait_minutes"]
+    rows = [[day(i), str(i % 11), str(i % 30)] for i in range(150)]
+    rows[41][2] = "abc"
+    report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
+    assert report.accepted == 150
+    waits = [r[0] for r in db.execute("SELECT wait_minutes FROM survey ORDER BY source_row")]
+    assert waits[41] is None and waits[40] == 10.0
+    assert report.warnings == [
+        "Column 'wait_minutes': 1 value(s) that are not numbers were stored empty "
+        "(first at row 42: 'abc')."
+    ]
