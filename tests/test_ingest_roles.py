@@ -98,6 +98,9 @@ def test_an_almost_empty_comment_column_is_kept_with_a_warning(db, tmp_path):
     report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
     assert report.mapping["comment"] == "comment"
     assert any("answered in only 10 of 100 rows (10%)" in w for w in report.warnings)
+    # The Data page's preview shows the same warning before anything is imported.
+    preview = ingest.inspect_file(write(tmp_path, header, rows, name="again.csv"), "survey")
+    assert any("answered in only 10 of 100 rows (10%)" in w for w in preview["warnings"])
 
 
 @pytest.mark.parametrize("with_text", [True, False])

@@ -91,6 +91,8 @@ def upload_panel(upload) -> None:
     )
     if info["assumptions"]:
         st.info("**What the import will assume**\n\n" + bullet_list(info["assumptions"]))
+    if info.get("warnings"):
+        st.warning("**Check before importing**\n\n" + bullet_list(info["warnings"]))
     wave = wave_date = None
     if info["needs_wave"]:
         st.warning("This file has no date column. Give the survey wave it belongs to.")

@@ -263,6 +263,7 @@ def inspect_file(
         "missing": [f for f in missing if f != date_field],
         "needs_wave": date_field in missing,
         "assumptions": fmt.notes + plan.assumptions,
+        "warnings": list(plan.warnings),
         "extra_columns": list(plan.extras.values()),
         "sample": sample,
     }
