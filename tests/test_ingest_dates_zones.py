@@ -103,8 +103,10 @@ def test_a_wrong_dayfirst_warns_how_many_dates_it_rejects(db, write_csv):
         db, write_csv("f.csv", "id,date,nps\n" + rows), "survey", dayfirst=True
     )
     assert report.accepted == 1
-    warning = next(a for a in report.assumptions if a.startswith("Warning"))
+    # A warning, shown with the import's warnings (and in the Data page's preview).
+    warning = next(w for w in report.warnings if "as you chose" in w)
     assert "2 date(s) in 'date'" in warning and "valid month-first" in warning
+    assert not any("as you chose, 2 date(s)" in a for a in report.assumptions)
 
 
 def test_a_refusal_names_each_candidate_with_an_example(db, write_csv):

@@ -88,10 +88,6 @@ def test_ticket_aliases_are_transactional_only(header, field):
         assert field not in survey
 
 
-@pytest.mark.xfail(
-    reason="needs '?' in cxdata.ingest.values.MISSING_TOKENS (owned by another session)",
-    strict=False,
-)
 def test_question_mark_is_a_missing_value(db, event_log):
     ingest.import_file(db, event_log, "transactional")
     rows = {r["interaction_id"]: r for r in db["transactional"].rows}

@@ -597,8 +597,8 @@ def _decide_day_month(plan: Plan, profile: Profile, date_field: str, dayfirst) -
         lost = other - evidence.both  # valid only the other way: rejected under the order given
         if lost > 0:
             other_order = "day-first" if month_first else "month-first"
-            plan.assumptions.append(
-                f"Warning: read {order.split(' ')[0]} as you chose, {lost:,} date(s) in "
+            plan.warnings.append(
+                f"Read {order.split(' ')[0]} as you chose, {lost:,} date(s) in "
                 f"'{column}' are not valid and their rows are rejected, but they are valid "
                 f"{other_order} ({other:,} of {evidence.dates:,} dates are valid {other_order}, "
                 f"{given:,} {order.split(' ')[0]}). If the file is {other_order}, import it "

@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 from cxdata.ingest.day_month import DayMonthEvidence, day_month_order
 
 # Cells that mean "no value" everywhere (SPEC §3), compared after stripping, case-insensitive.
-MISSING_TOKENS = frozenset({"", "na", "n/a", "null", "-", "none", "nan", "#n/a"})
+# "?" is how ticket systems (ServiceNow) export an empty field.
+MISSING_TOKENS = frozenset({"", "na", "n/a", "null", "-", "none", "nan", "#n/a", "?"})
 
 # A score is integer text, optionally with a zero decimal part ("10.0", "10,00"), optionally
 # followed by its label ("10 - Extremely likely", "10 (Extremely likely)", "10 Extremely
