@@ -144,3 +144,17 @@ def test_a_kept_row_with_text_in_a_number_column_stores_it_empty_and_names_the_r
         "Column 'wait_minutes': 1 value(s) that are not numbers were stored empty "
         "(first at row 42: 'abc')."
     ]
+
+
+def test_a_choice_column_named_like_a_comment_and_not_chosen_stays_text(db, tmp_path):
+    # A Likert question whose header reads like a comment column, beside no free text: it is
+    # not the comment, and its answers are kept as text, never "stored empty" as non-numbers.
+    header = ["date", "score", "comment"]
+    scale = ["Agree", "Disagree", "Neutral", "Strongly agree", "Strongly disagree"]
+    rows = [[day(i), str(i % 11), scale[i % 5]] for i in range(200)]
+    report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
+    assert "comment" not in report.mapping
+    assert not any("stored empty" in w for w in report.warnings)
+    (column,) = report.extra_columns[-1:]
+    stored = {r[column] for r in db["survey"].rows}
+    assert stored == set(scale)

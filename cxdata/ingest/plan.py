@@ -674,7 +674,7 @@ def _plan_extras(plan: Plan, profile: Profile) -> None:
             name = f"{base}_{k}"
         taken.add(name)
         plan.extras[j] = name
-        plan.extra_numeric[j] = bool(profile.numeric_fail[j] == 0)
+        plan.extra_numeric[j] = profile.numbers_checked(j) and bool(profile.numeric_fail[j] == 0)
     kept = _kept_rows(plan, profile)
     for j in plan.extras:
         strays = profile.numeric_strays.get(j)

@@ -136,6 +136,13 @@ class Profile:
         if date_field(kind) in field_cols:
             self._date_cols.append(field_cols[date_field(kind)])
 
+    def numbers_checked(self, j: int) -> bool:
+        """Whether column ``j``'s cells are checked as numbers: unmapped columns and the text
+        columns that may become the comment (one of them named like a comment may be left
+        unmapped after the pass and must then be typed by its values). A column not checked
+        has no evidence of being numeric and is stored as text."""
+        return j not in self._mapped or j in self.text
+
     def add(self, chunk: pd.DataFrame, delimiter: str) -> None:
         """Count one chunk of raw cells (the profiled columns only)."""
         self.rows += len(chunk)
@@ -151,7 +158,8 @@ class Profile:
             self.present[j] += int(present.sum())
             # Only unmapped columns need the numeric check (it types extra columns); a column
             # with more than NUMERIC_STRAYS non-numbers is text and is not checked again.
-            if j not in self._mapped and present.any() and self.numeric_fail[j] <= NUMERIC_STRAYS:
+            checked = self.numbers_checked(j)
+            if checked and present.any() and self.numeric_fail[j] <= NUMERIC_STRAYS:
                 _, failed = values.parse_numbers(s, self.decimal_comma)
                 if failed.any():
                     self._add_strays(j, failed, cleaned)
