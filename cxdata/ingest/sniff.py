@@ -35,6 +35,7 @@ _SNIFF_ROWS = 60
 MAX_FIELD_CHARS = 1 << 20
 # Bytes looked at to recognise UTF-16 without a byte order mark by its NULs.
 _UTF16_SAMPLE = 4096
+_QUOTE, _LF, _CR = ord('"'), ord("\n"), ord("\r")
 
 
 @dataclass
@@ -118,8 +119,8 @@ def sniff(path: str | os.PathLike, name: str | None = None) -> FileFormat:
         ends_with_newline=scan.last_byte == b"\n",
         replaced=scan.replaced,
     )
-    if scan.long_field_line:
-        raise InputError(_long_field_message(fmt, scan.long_field_line))
+    if scan.long_cell is not None:
+        raise InputError(_long_cell_message(fmt, scan, start + n_header_rows))
     if scan.replaced:
         fmt.notes.append(
             f"{scan.replaced:,} byte sequence(s) are not valid {_ENCODING_NAMES[scan.encoding]} "
@@ -172,7 +173,8 @@ class _Scan:
     line_feeds: int
     last_byte: bytes
     replaced: int  # invalid byte sequences, read as U+FFFD
-    long_field_line: int  # physical line of a cell longer than MAX_FIELD_CHARS; 0: none
+    long_cell: _Cell | None  # where a cell longer than MAX_FIELD_CHARS starts; None: none
+    unclosed: bool  # that cell opens a quote never closed before the end of the file
 
 
 def _scan_bytes(path: Path, name: str, declared: str | None, delimiter: str) -> _Scan:
@@ -191,7 +193,6 @@ def _scan_bytes(path: Path, name: str, declared: str | None, delimiter: str) -> 
     decoder = codecs.getincrementaldecoder(declared or "utf-8")(errors="replace")
     cells = _CellLengths(delimiter, declared)
     undefined_1252 = False
-    long_line = 0
     with open(path, "rb") as f:
         while block := f.read(_BLOCK):
             if not wide and (at := block.find(b"\x00")) >= 0:
@@ -208,15 +209,18 @@ def _scan_bytes(path: Path, name: str, declared: str | None, delimiter: str) -> 
                     b in block for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
                 )
             digest.update(block)
-            at = cells.add(block)
-            if at >= 0:
-                newline = b"\x00\n" if declared == "utf-16-be" else b"\n"
-                long_line = line_feeds + block.count(newline, 0, at) + 1
+            if cells.add(block):
                 break
             line_feeds += block.count(b"\n")
             last = block[-1:]
             size += len(block)
-    if size == 0 and not long_line:
+        if cells.long is not None and not cells.ended:
+            # A quoted cell too long: it is one only if its quote closes; else the message is
+            # about a quote never closed. The rest of the file is read for that, not hashed.
+            while not cells.ended and (block := f.read(_BLOCK)):
+                cells.add(block)
+            cells.finish()
+    if size == 0 and cells.long is None:
         raise InputError(f"File '{name}' is empty (0 bytes).")
     tail = decoder.decode(b"", final=True)
     replaced += tail.count("\ufffd")
@@ -235,52 +239,280 @@ def _scan_bytes(path: Path, name: str, declared: str | None, delimiter: str) -> 
         line_feeds=line_feeds,
         last_byte=last,
         replaced=replaced,
-        long_field_line=long_line,
+        long_cell=None
+        if cells.long is None
+        else _Locator(delimiter, declared).locate(path, cells.long),
+        unclosed=cells.unclosed,
     )
 
 
-class _CellLengths:
-    """Finds, block by block, a run of more than :data:`MAX_FIELD_CHARS` characters without
-    the delimiter or a line break: inside one cell, whatever the quoting. A block is no longer
-    than that limit, so only a run across a block's edge can exceed it: the first and last
-    stop of each block are all it needs (found at memchr speed for 8-bit text)."""
+@dataclass
+class _Cell:
+    """Where a cell starts, for a message about it."""
+
+    offset: int  # code units before it (bytes; 2-byte units in UTF-16)
+    line: int  # the physical line it starts on
+    record: int  # records (rows, header rows included) before its row
+    column: int  # 0-based
+    record_line: int  # the physical line its row starts on
+
+
+class _Quotes:
+    """Reads a file's code units block by block as the CSV parsers read quotes (pandas' and the
+    csv module's state machine, doubled quotes inside quoted cells): which delimiters, "\\n"
+    and "\\r" are cell boundaries, i.e. outside quotes.
+
+    A quote opens a quoted cell only at the start of a cell (after a boundary, or at the start
+    of the file after its byte order mark), so ``5" screen`` is literal text; inside a quoted
+    cell every quote toggles, ``""`` twice. So what a quote does depends only on the run of
+    consecutive quotes it is in: whether a boundary is before the run, the run's length and
+    whether the run starts inside a quoted cell. An even run changes nothing; an odd one closes
+    an open quoted cell, and opens one only after a boundary. That gives the state after every
+    run in a few numpy operations per block; a run at a block's end is carried into the next
+    block (it may go on there).
+    """
 
     def __init__(self, delimiter: str, encoding: str | None):
         self.order = {"utf-16-le": "<u2", "utf-16-be": ">u2"}.get(encoding or "")
         self.wide = encoding is not None and encoding.startswith("utf-16")
-        self.stops = [ord(delimiter), ord("\n"), ord("\r")]
-        self.run = 0  # code units since the last stop, carried from block to block
+        self.delimiter = ord(delimiter)
+        self.started = False  # whether a block was read (the first may start with a BOM)
+        self.offset = 0  # code units before the block being read
+        self.inside = False  # inside a quoted cell, after the runs of quotes read so far
+        self.pending = 0  # length of the run of quotes ending the last block (it may go on)
+        self.pending_opens = False  # whether a boundary was before that run
+        self.after_boundary = True  # whether the last block ended in a boundary (or none yet)
 
-    def add(self, block: bytes) -> int:
-        """-1, or a byte offset in ``block`` inside a cell that is too long."""
-        unit = 2 if self.wide else 1
-        n = len(block) // unit
-        first, last = self._first_and_last_stop(block, n)
-        if first < 0:
-            if self.run + n > MAX_FIELD_CHARS:
-                return min(n - 1, MAX_FIELD_CHARS - self.run) * unit
-            self.run += n
-            return -1
-        if self.run + first > MAX_FIELD_CHARS:
-            return 0
-        self.run = n - 1 - last
-        return -1
-
-    def _first_and_last_stop(self, block: bytes, n: int) -> tuple[int, int]:
+    def _units(self, block: bytes) -> tuple[np.ndarray, bytes]:
+        """The block's code units, and its bytes from the first unit on (after a BOM)."""
         if not self.wide:
-            found = [block.find(bytes([s])) for s in self.stops]
-            found = [i for i in found if i >= 0]
-            if not found:
-                return -1, -1
-            return min(found), max(block.rfind(bytes([s])) for s in self.stops)
-        if self.order is None:  # UTF-16 with a byte order mark, which is in the first block
-            self.order = "<u2" if block.startswith(codecs.BOM_UTF16_LE) else ">u2"
-        units = np.frombuffer(block, dtype=self.order, count=n)
-        a, b, c = self.stops
-        stop = np.flatnonzero((units == a) | (units == b) | (units == c))
-        if not stop.size:
+            units = np.frombuffer(block, dtype=np.uint8)
+            bom = codecs.BOM_UTF8
+        else:
+            if self.order is None:  # UTF-16 with a byte order mark, which is in the first block
+                self.order = "<u2" if block.startswith(codecs.BOM_UTF16_LE) else ">u2"
+            units = np.frombuffer(block, dtype=self.order, count=len(block) // 2)
+            bom = b"\xff\xfe" if self.order == "<u2" else b"\xfe\xff"
+        if not self.started and block.startswith(bom):
+            # The byte order mark is before the first cell, not in it.
+            skip = len(bom) // (2 if self.wide else 1)
+            self.offset = skip
+            units, block = units[skip:], block[len(bom) :]
+        self.started = True
+        return units, block
+
+    def _runs(
+        self, units: np.ndarray, block: bytes
+    ) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray]:
+        """The block's complete runs of quotes (starts, ends) and whether each leaves the
+        parser inside a quoted cell, with the state at the block's start; updates the state
+        carried to the next block (``after_boundary`` is the caller's)."""
+        empty = np.zeros(0, dtype=np.intp)
+        inside = self.inside
+        n = len(units)
+        if not self.wide and not self.pending and b'"' not in block:
+            return inside, empty, empty, np.zeros(0, dtype=bool)
+        quotes = np.flatnonzero(units == _QUOTE)
+        if self.pending:
+            lead = 0
+            if quotes.size and quotes[0] == 0:
+                breaks = np.flatnonzero(np.diff(quotes) != 1)
+                lead = int(breaks[0]) + 1 if breaks.size else int(quotes.size)
+            if lead == n:  # the whole block is quotes
+                self.pending += n
+                return inside, empty, empty, np.zeros(0, dtype=bool)
+            inside = _inside_after_run(inside, self.pending_opens, self.pending + lead)
+            self.pending = 0
+            quotes = quotes[lead:]
+        if not quotes.size:
+            self.inside = inside
+            return inside, empty, empty, np.zeros(0, dtype=bool)
+        first = np.concatenate(([0], np.flatnonzero(np.diff(quotes) != 1) + 1))
+        starts = quotes[first]
+        lengths = np.diff(np.append(first, quotes.size))
+        d = self.delimiter
+        before = units[starts - 1]
+        opens = (before == d) | (before == _LF) | (before == _CR)
+        if starts[0] == 0:
+            opens[0] = self.after_boundary
+        if int(starts[-1] + lengths[-1]) == n:  # it may go on in the next block
+            self.pending, self.pending_opens = int(lengths[-1]), bool(opens[-1])
+            starts, lengths, opens = starts[:-1], lengths[:-1], opens[:-1]
+        after = _inside_after_runs(inside, opens, lengths)
+        self.inside = bool(after[-1]) if after.size else inside
+        return inside, starts, starts + lengths, after
+
+
+class _CellLengths(_Quotes):
+    """Finds, block by block, a cell longer than :data:`MAX_FIELD_CHARS` code units, whatever
+    it holds (delimiters and line breaks inside quotes too): the distance between two cell
+    boundaries. A block is no longer than that limit, so only a cell across a block's edge can
+    exceed it: the first and last boundary of each block are all it needs. The first stop
+    byte of a block is its first boundary unless it is inside a quoted cell; then the first
+    stop after the run closing that cell is one (the next opening quote has a boundary before
+    it). Likewise the last stop, or the one before the quote opening its cell. So a block costs
+    a few ``bytes.find`` and, when it holds quotes, the runs of quotes.
+
+    Lengths are in code units, the quotes included: bytes for 8-bit text and UTF-8 (a character
+    is one byte or more, so no cell of more characters than the limit passes; one of
+    multi-byte characters is refused a little earlier), 2-byte units for UTF-16 (a character
+    outside the BMP is two).
+    """
+
+    def __init__(self, delimiter: str, encoding: str | None):
+        super().__init__(delimiter, encoding)
+        self.stop_bytes = [bytes([c]) for c in (self.delimiter, _LF, _CR)]
+        self.run = 0  # code units of the open cell so far (since the last boundary)
+        self.cell_start = 0  # where the open cell starts (code units)
+        self.long: int | None = None  # where the first cell found too long starts
+        self.ended = False  # a boundary after that cell was seen
+        self.unclosed = False  # that cell is a quote never closed before the end of the file
+
+    def add(self, block: bytes) -> bool:
+        """Whether the scan may stop: a cell is too long (and is known to end, or is not quoted).
+
+        Once a quoted cell was found too long, later blocks are only read to see whether its
+        quote closes; :meth:`finish` at the end of the file tells."""
+        units, data = self._units(block)
+        n = len(units)
+        first, last = self._first_and_last_boundary(units, data)
+        if self.long is not None:
+            self.ended = self.ended or first >= 0
+            return self.ended
+        if first >= 0:
+            if self.run + first > MAX_FIELD_CHARS:
+                return self._found(ended=True)
+            self.cell_start = self.offset + last + 1
+            self.run = n - 1 - last
+        else:
+            self.run += n
+        self.offset += n
+        if self.run > MAX_FIELD_CHARS:
+            # An unquoted cell stays unquoted (a quote in it is literal); a quoted one may be a
+            # quote never closed, which the rest of the file tells.
+            return self._found(ended=not self.inside)
+        return False
+
+    def finish(self) -> None:
+        """At the end of the file: whether the long quoted cell was ever closed."""
+        if self.long is not None and not self.ended:
+            self.unclosed = _inside_after_run(self.inside, self.pending_opens, self.pending)
+
+    def _found(self, ended: bool) -> bool:
+        self.long, self.ended = self.cell_start, ended
+        return ended
+
+    def _first_and_last_boundary(self, units: np.ndarray, data: bytes) -> tuple[int, int]:
+        inside, starts, ends, after = self._runs(units, data)
+        n = len(units)
+        first = self._stop(units, data, 0, n, last=False)
+        if first < 0:
+            self.after_boundary = False
             return -1, -1
-        return int(stop[0]), int(stop[-1])
+        last = self._stop(units, data, 0, n, last=True)
+        if starts.size:
+            closing = np.flatnonzero(~after)  # runs after which the parser is outside quotes
+            r = int(np.searchsorted(starts, first)) - 1
+            if after[r] if r >= 0 else inside:  # in a quoted cell: after the run closing it
+                c = int(np.searchsorted(closing, r + 1))
+                first = (
+                    self._stop(units, data, int(ends[closing[c]]), n, False)
+                    if c < closing.size
+                    else -1
+                )
+            r = int(np.searchsorted(starts, last)) - 1
+            if after[r] if r >= 0 else inside:  # in a quoted cell: before the quote opening it
+                c = int(np.searchsorted(closing, r)) - 1  # the last run before it, outside
+                o = int(starts[closing[c] + 1]) if c >= 0 else (0 if inside else int(starts[0]))
+                last = o - 1
+        elif inside:
+            first = last = -1
+        if first < 0 or last < 0:
+            first = last = -1
+        self.after_boundary = last == n - 1
+        return first, last
+
+    def _stop(self, units: np.ndarray, data: bytes, lo: int, hi: int, last: bool) -> int:
+        """The first (or last) delimiter, "\\n" or "\\r" in ``[lo, hi)``, quoted or not; -1."""
+        if not self.wide:
+            if last:
+                return max(data.rfind(s, lo, hi) for s in self.stop_bytes)
+            found = [i for i in (data.find(s, lo, hi) for s in self.stop_bytes) if i >= 0]
+            return min(found) if found else -1
+        part = units[lo:hi]
+        stop = np.flatnonzero((part == self.delimiter) | (part == _LF) | (part == _CR))
+        if not stop.size:
+            return -1
+        return lo + int(stop[-1] if last else stop[0])
+
+
+class _Locator(_Quotes):
+    """Where a cell starting at a given code unit is: its line, row and column, by reading the
+    file up to it again, every boundary this time (only for the message about a long cell)."""
+
+    def locate(self, path: Path, target: int) -> _Cell:
+        line = record = column = 0
+        record_line = 1
+        with open(path, "rb") as f:
+            while block := f.read(_BLOCK):
+                units, data = self._units(block)
+                n = len(units)
+                if self.offset + n >= target:  # the cell starts in this block (or right after)
+                    units = units[: max(0, target - self.offset)]
+                    data = data[: len(units) * (2 if self.wide else 1)]
+                    n = len(units)
+                inside, starts, _, after = self._runs(units, data)
+                d = self.delimiter
+                stops = np.flatnonzero((units == d) | (units == _LF) | (units == _CR))
+                kind = units[stops]
+                lf = stops[kind == _LF]
+                if starts.size:
+                    at = np.searchsorted(starts, stops) - 1
+                    free = ~np.where(at >= 0, after[np.maximum(at, 0)], inside)
+                elif inside:
+                    free = np.zeros(stops.size, dtype=bool)
+                else:
+                    free = np.ones(stops.size, dtype=bool)
+                stops, kind = stops[free], kind[free]
+                newline = np.flatnonzero((kind == _LF) | (kind == _CR))
+                record += int(np.count_nonzero(kind == _LF))
+                if newline.size:
+                    column = stops.size - 1 - int(newline[-1])
+                    after_line = int(np.searchsorted(lf, stops[newline[-1]], "right"))
+                    record_line = line + after_line + 1
+                else:
+                    column += stops.size
+                line += lf.size
+                self.after_boundary = bool(stops.size) and int(stops[-1]) == n - 1
+                self.offset += n
+                if self.offset >= target:
+                    break
+        return _Cell(target, line + 1, record, column, record_line)
+
+
+def _inside_after_run(inside: bool, opens: bool, length: int) -> bool:
+    """Whether a run of ``length`` quotes leaves the parser inside a quoted cell."""
+    if inside:
+        return length % 2 == 0
+    return opens and length % 2 == 1
+
+
+def _inside_after_runs(inside: bool, opens: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """:func:`_inside_after_run` along a block's runs, vectorised. An odd run without a
+    boundary before it always leaves the parser outside (it closes a quoted cell or is literal);
+    the odd runs after a boundary that follow it alternate: open, close, open…"""
+    odd = (lengths & 1).astype(bool)
+    at = np.flatnonzero(odd)
+    after = np.zeros(len(lengths), dtype=bool)
+    if at.size:
+        opening = opens[at]
+        j = np.arange(at.size)
+        last_plain = np.maximum.accumulate(np.where(opening, -1, j))
+        position = j - last_plain - 1 + ((last_plain < 0) & inside)
+        after[at] = opening & (position % 2 == 0)
+    k = np.arange(len(lengths))
+    last_odd = np.maximum.accumulate(np.where(odd, k, -1))
+    return np.where(last_odd >= 0, after[np.maximum(last_odd, 0)], inside)
 
 
 def _binary_message(name: str, at: int) -> str:
@@ -290,55 +522,34 @@ def _binary_message(name: str, at: int) -> str:
     )
 
 
-def _long_field_message(fmt: FileFormat, line: int) -> str:
-    row, column = _row_and_column_at_line(fmt, line)
-    where = f"line {line:,}"
-    if row is not None:
-        where = f"row {row:,} (line {line:,})" + (f", column '{column}'" if column else "")
+def _long_cell_message(fmt: FileFormat, scan: _Scan, header_records: int) -> str:
+    """The refusal of a file with a cell longer than the limit, or with a quote never closed
+    (the rest of the file one cell), naming where that cell starts: its row, the line the row
+    starts on and its column, counted by the scan (records end at "\\n" outside quotes);
+    a line and byte offset in the header rows."""
+    cell = scan.long_cell
+    row = cell.record - header_records + 1
+    if row >= 1:
+        names = fmt.headers
+        column = names[cell.column] if cell.column < len(names) else f"column {cell.column + 1}"
+        where = f"row {row:,} (line {cell.record_line:,})"
+        of_cell = f", column '{column}'"
+        if cell.line != cell.record_line:
+            of_cell += f" (from line {cell.line:,})"
+    else:
+        where = f"line {cell.line:,}"
+        of_cell = f" (byte {cell.offset * (2 if scan.encoding.startswith('utf-16') else 1):,})"
+    if scan.unclosed:
+        return (
+            f"File '{fmt.name}' could not be read as CSV: {where} opens a quote (\") that is "
+            "never closed, so the rest of the file would be one cell. Close the quote, or "
+            "export the file again."
+        )
     return (
-        f"File '{fmt.name}', {where}: a cell is longer than {MAX_FIELD_CHARS:,} characters, "
-        "the most a cell may hold. Is it a CSV export? If so, shorten that cell or export "
-        "without it."
+        f"File '{fmt.name}', {where}{of_cell}: a cell is longer than {MAX_FIELD_CHARS:,} "
+        "characters, the most a cell may hold. Is it a CSV export? If so, shorten that cell or "
+        "export without it."
     )
-
-
-def _row_and_column_at_line(fmt: FileFormat, line: int) -> tuple[int | None, str | None]:
-    """The data row starting on physical ``line`` and the column of its first long cell,
-    read with the csv module (which never holds more than its field size limit of a cell).
-    (None, None) when the line is in the header."""
-    if line <= fmt.header_lines:
-        return None, None
-    rows = 0
-    column = None
-    previous = csv.field_size_limit()
-    csv.field_size_limit(2 * MAX_FIELD_CHARS + 2)
-    try:
-        with open_text(fmt.path, fmt.encoding) as f:
-            f.read(fmt.data_offset)
-            reader = csv.reader(f, delimiter=fmt.delimiter)
-            # Rows before the long line only: reading that line would build it whole.
-            while fmt.header_lines + reader.line_num < line - 1:
-                if next(reader, None) is None:
-                    break
-                rows += 1
-            # Fields of the long row, up to the long one (its start is kept in the error).
-            line_text = _line_prefix(f)
-            fields = next(csv.reader([line_text], delimiter=fmt.delimiter), [])
-            if fields:
-                names = fmt.headers
-                j = len(fields) - 1
-                column = names[j] if j < len(names) else f"column {j + 1}"
-    except (csv.Error, UnicodeError, OSError):
-        pass
-    finally:
-        csv.field_size_limit(previous)
-    return rows + 1, column
-
-
-def _line_prefix(f: io.TextIOBase) -> str:
-    """The start of the current line, up to the first long run without a delimiter."""
-    text = f.read(MAX_FIELD_CHARS + 1)
-    return text.split("\n", 1)[0]
 
 
 def open_text(path: Path, encoding: str) -> io.TextIOWrapper:
