@@ -4,8 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cxdata import store
-from ui.common import db, presentation_toggle, run_navigation, sign_in_gate
+from ui.common import presentation_toggle, run_navigation, sign_in_gate
 
 st.set_page_config(
     page_title="CX Compass",
@@ -18,15 +17,16 @@ st.set_page_config(
 
 sign_in_gate()  # off unless secrets.toml sets [cxcompass] require_login = true
 
-# A new user with an empty database lands on the Data page, which says what to upload.
-has_data = store.count_rows(db(), "survey") > 0
+# The Briefing is the home page; with an empty database it sends a new user to the Data page,
+# which says what to upload. (Making the Data page the default instead would leave /data
+# answering "page not found", since Streamlit serves the default page only at /.)
 pages = [
     st.Page(
         "pages/briefing.py",
         title="Briefing",
         icon=":material/campaign:",
         url_path="briefing",
-        default=has_data,
+        default=True,
     ),
     st.Page(
         "pages/trends.py",
@@ -57,7 +57,6 @@ pages = [
         title="Data",
         icon=":material/upload_file:",
         url_path="data",
-        default=not has_data,
     ),
 ]
 presentation_toggle()

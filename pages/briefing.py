@@ -7,7 +7,7 @@ from ui.common import db, leave_presentation_button, page_setup
 page_setup()
 database = db()
 if store.count_rows(database, "survey") == 0:
-    empty_state()
+    empty_state()  # a new user lands on the Data page, which says what to upload
 else:
     show(database)
 leave_presentation_button()

@@ -95,6 +95,12 @@ def actions_and_voices(b: brief.Briefing) -> None:
 
 
 def empty_state() -> None:
+    """No responses yet: off to the Data page (what to upload, the sample); the text below is
+    what shows if the switch cannot happen (e.g. the page is run on its own)."""
+    try:
+        st.switch_page("pages/data.py")
+    except st.errors.StreamlitAPIException:
+        pass
     st.title("CX briefing")
     st.info(
         "No touchpoint survey responses yet. Upload an export on the Data page, or load the "

@@ -15,6 +15,13 @@ def test_empty_state_offers_the_sample(server, page):
     shot(page, "data_empty_state")
 
 
+def test_data_page_has_its_address_even_with_an_empty_database(server, page):
+    # The Data page was the default page of an empty database, so /data said "page not found".
+    page.goto(server() + "/data")
+    expect(page.get_by_text("Start here: your database is empty")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+
+
 def test_upload_with_errors_shows_report_and_dataset_list(server, page):
     page.goto(server())
     expect(page.get_by_text("Start here")).to_be_visible(timeout=30_000)

@@ -1,10 +1,11 @@
 """The Briefing page (home) in AppTest."""
 
 
-def test_empty_database_points_to_the_data_page(app):
-    at = app("pages/briefing.py")
+def test_empty_database_sends_a_new_user_to_the_data_page(app):
+    at = app()
     assert not at.exception
-    assert "No touchpoint survey responses yet" in at.info[0].value
+    shown = [e.value for e in (*at.header, *at.subheader, *at.markdown, *at.title)]
+    assert any("Start here: your database is empty" in v for v in shown)
 
 
 def test_home_is_the_briefing_when_there_is_data(app, sample_db):
