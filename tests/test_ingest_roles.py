@@ -147,9 +147,10 @@ def test_a_kept_row_with_text_in_a_number_column_stores_it_empty_and_names_the_r
 
 
 def test_a_choice_column_named_like_a_comment_and_not_chosen_stays_text(db, tmp_path):
-    # A Likert question whose header reads like a comment column, beside no free text: it is
-    # not the comment, and its answers are kept as text, never "stored empty" as non-numbers.
-    header = ["date", "score", "comment"]
+    # A Likert question whose header only partly reads like a comment column ("reason…"),
+    # beside no free text: it is not the comment, and its answers are kept as text, never
+    # "stored empty" as non-numbers.
+    header = ["date", "score", "reasonable_time"]
     scale = ["Agree", "Disagree", "Neutral", "Strongly agree", "Strongly disagree"]
     rows = [[day(i), str(i % 11), scale[i % 5]] for i in range(200)]
     report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
@@ -158,3 +159,14 @@ def test_a_choice_column_named_like_a_comment_and_not_chosen_stays_text(db, tmp_
     (column,) = report.extra_columns[-1:]
     stored = {r[column] for r in db["survey"].rows}
     assert stored == set(scale)
+
+
+def test_a_column_called_comment_stays_the_comment_when_most_wrote_the_same_words(db, tmp_path):
+    # Thirty "fine" and three real complaints: a choice set by its values, but the export
+    # calls it "comment", and the complaints must reach the verbatims.
+    header = ["date", "score", "comment"]
+    rows = [[day(i), str(i % 11), "fine"] for i in range(30)]
+    rows += [[day(30 + i), "2", free_text(i)] for i in range(3)]
+    report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
+    assert report.mapping["comment"] == "comment"
+    assert {r["comment"] for r in db["survey"].rows} >= {free_text(0), "fine"}

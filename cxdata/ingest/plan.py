@@ -484,7 +484,8 @@ def _choose_comment(plan: Plan, profile: Profile, options: list[int]) -> None:
     """The comment column, from its values: free text (most answers differ, a few words each,
     not a number, not a small choice set), the one with most answers (a name like "comment"
     counts them NAME_BONUS times); the column named like a comment is kept when it holds free
-    text or labels and is not mostly empty. Digits and choice sets are never the comment."""
+    text or labels (or, named exactly like a comment column, a few repeated words) and is not
+    mostly empty. Digits are never the comment, nor a choice set under another name."""
     rows = max(plan.rows, 1)
     named = plan.field_cols.get("comment")
     verdicts = {j: profile.text[j].verdict() for j in options if j in profile.text}
@@ -500,11 +501,16 @@ def _choose_comment(plan: Plan, profile: Profile, options: list[int]) -> None:
 
     best = max(free, key=lambda j: (weight(j), -j), default=None)
     if named is not None:
-        usable = verdicts.get(named) in ("free text", "short labels")
         exact = {
             aliases.normalise(plan.fmt.headers[named]),
             aliases.normalise(plan.fmt.labels[named]),
         } & set(aliases.ALIASES["comment"])
+        # A column the export itself calls "comment" stays the comment even when most people
+        # wrote the same few words ("fine", "good"): only numbers disqualify it.
+        verdict = verdicts.get(named) or ""
+        usable = verdict in ("free text", "short labels") or bool(
+            exact and verdict.endswith(" choices")
+        )
         if usable and (exact or verdicts[named] == "free text"):
             if answers[named] >= MOSTLY_EMPTY * rows or best is None or best == named:
                 best = named

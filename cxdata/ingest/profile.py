@@ -10,6 +10,7 @@ column, so memory stays bounded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,8 +111,8 @@ class Profile:
         field_cols: dict[str, int],
         score_options: list[int],
         date_options: list[int],
-        text_options: list[int] = (),
-        row_cols: list[int] = (),
+        text_options: Sequence[int] = (),
+        row_cols: Sequence[int] = (),
     ):
         self.width = width
         self.rows = 0
@@ -217,8 +218,8 @@ def file_profile(
     score_options: list[int],
     date_options: list[int],
     progress: Progress,
-    text_options: list[int] = (),
-    row_cols: list[int] = (),
+    text_options: Sequence[int] = (),
+    row_cols: Sequence[int] = (),
 ) -> Profile:
     """The profile of ``columns`` of the file, read in chunks (with Arrow if ``fast``: may
     raise :class:`~cxdata.ingest.chunks.FastReadFailed`)."""

@@ -528,6 +528,7 @@ def _long_cell_message(fmt: FileFormat, scan: _Scan, header_records: int) -> str
     starts on and its column, counted by the scan (records end at "\\n" outside quotes);
     a line and byte offset in the header rows."""
     cell = scan.long_cell
+    assert cell is not None, "called only when the scan found a long cell"
     row = cell.record - header_records + 1
     if row >= 1:
         names = fmt.headers

@@ -194,7 +194,7 @@ class DateParts:
     matched: np.ndarray  # a full date with day and month as numbers
     text_dates: pd.Series  # parsed from month names ("7 March 2025"); NaT elsewhere
     # A year, quarter or month label read as its first day: 0 none, else a PERIOD_KINDS index.
-    period: np.ndarray = None
+    period: np.ndarray | None = None
 
 
 def split_dates(s: pd.Series) -> DateParts:
@@ -333,15 +333,16 @@ def day_month_evidence(parts: DateParts) -> DayMonthEvidence:
     other = parts.matched & ~parts.iso
     month_first = valid_under(parts, True) & other
     day_first = valid_under(parts, False) & other
+    period = parts.period if parts.period is not None else np.zeros(len(other), dtype=np.int8)
     return DayMonthEvidence(
         dates=int(other.sum()),
         month_first=int(month_first.sum()),
         day_first=int(day_first.sum()),
         slash=int((parts.slash & other).sum()),
         both=int((month_first & day_first).sum()),
-        years=int((parts.period == 1).sum()),
-        quarters=int((parts.period == 2).sum()),
-        months=int((parts.period == 3).sum()),
+        years=int(np.sum(period == 1)),
+        quarters=int(np.sum(period == 2)),
+        months=int(np.sum(period == 3)),
     )
 
 
