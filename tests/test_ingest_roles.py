@@ -9,6 +9,7 @@ import io
 import pytest
 
 from cxdata import ingest
+from cxdata.errors import InputError
 
 PHRASES = [
     "the community is friendly and helpful",
@@ -170,3 +171,25 @@ def test_a_column_called_comment_stays_the_comment_when_most_wrote_the_same_word
     report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
     assert report.mapping["comment"] == "comment"
     assert {r["comment"] for r in db["survey"].rows} >= {free_text(0), "fine"}
+
+
+def test_a_yes_no_recommend_question_is_refused_as_a_different_question(db, tmp_path):
+    # A form asking "Would you recommend us?" with Yes / No / Maybe, a few left blank: no NPS
+    # can be computed, and the refusal says why instead of only quoting row 1.
+    header = ["Timestamp", "Would you recommend us to a friend?"]
+    answers = ["Yes", "No", "Maybe", ""]
+    rows = [[f"2020/01/{i % 28 + 1:02d} 3:02:25 pm CET", answers[i % 4]] for i in range(40)]
+    with pytest.raises(InputError) as refused:
+        ingest.import_file(db, write(tmp_path, header, rows), "survey")
+    message = str(refused.value)
+    assert "holds words ('Yes', 'No', 'Maybe'), not numbers" in message
+    assert "--map score=COLUMN" in message
+
+
+def test_a_few_word_scores_among_numbers_do_not_get_the_different_question_message(db, tmp_path):
+    header = ["date", "score"]
+    rows = [[day(i), "ten" if i % 2 else ""] for i in range(10)]
+    rows += [[day(11), "11"]]  # a number out of range: not a word
+    with pytest.raises(InputError) as refused:
+        ingest.import_file(db, write(tmp_path, header, rows), "survey")
+    assert "different question" not in str(refused.value)

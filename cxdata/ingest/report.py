@@ -8,6 +8,7 @@ Nothing here reads files or touches the database.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -82,14 +83,37 @@ def no_valid_rows(report: ImportReport, name: str) -> str:
     """The refusal of file ``name`` when none of its rows was accepted, with the first reason."""
     if report.rejected_rows:
         first = report.rejected_rows[0]
-        return (
+        text = (
             f"File '{name}' has no valid rows ({report.rejected:,} rejected, "
             f"{report.blank:,} blank, {report.skipped:,} test/preview): "
             f"row {first['row']}: {first['reason']}."
         )
+        return text + _not_a_score_question(report)
     return (
         f"File '{name}' has no valid rows: {report.blank:,} blank and {report.skipped:,} "
         "test/preview/spam rows."
+    )
+
+
+_WORD_SCORE = re.compile(r"^score '([^'\d]+)' is not a number")
+
+
+def _not_a_score_question(report: ImportReport) -> str:
+    """When the listed rows were refused for scores written in words ('Yes', 'Maybe') — every
+    score given is a word, the other refusals have none — the column is a different question
+    (yes/no, a rating in words), not the 0–10 one."""
+    reasons = [r["reason"] for r in report.rejected_rows]
+    words = [m for m in map(_WORD_SCORE.match, reasons) if m]
+    scored = [r for r in reasons if r.startswith("score '")]  # a score given but unreadable
+    # Every given score is a word, and they are most of the refusals (the rest: left empty).
+    if not words or len(words) < len(scored) or 2 * len(words) < len(reasons):
+        return ""
+    seen = list(dict.fromkeys(m.group(1) for m in words))[:4]
+    listed = ", ".join(f"'{w}'" for w in seen)
+    return (
+        f" Its score column holds words ({listed}), not numbers: it is a different question "
+        "than the 0–10 likelihood to recommend that NPS needs. If another column holds that "
+        "score, name it with --map score=COLUMN (or pick it on the Data page)."
     )
 
 
