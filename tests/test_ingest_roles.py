@@ -193,3 +193,28 @@ def test_a_few_word_scores_among_numbers_do_not_get_the_different_question_messa
     with pytest.raises(InputError) as refused:
         ingest.import_file(db, write(tmp_path, header, rows), "survey")
     assert "different question" not in str(refused.value)
+
+
+def test_a_column_named_like_a_segment_holding_free_text_or_ids_is_not_that_segment(db, tmp_path):
+    # "region" here is what people typed about where they live; "channel" is a unique
+    # session token: neither breaks NPS down into a few groups.
+    header = ["date", "score", "region", "channel", "product"]
+    rows = [
+        [day(i), str(i % 11), free_text(i), f"tok-{i:05d}", ["Mobile", "Broadband"][i % 2]]
+        for i in range(150)
+    ]
+    report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
+    assert "region" not in report.mapping and "channel" not in report.mapping
+    assert report.mapping["product"] == "product"  # two labels: a segment
+    assert any("'region' is not used as the region: its answers are free text" in a
+               for a in report.assumptions)  # fmt: skip
+    assert any("'channel' is not used as the channel: its answers are 150 different" in a
+               for a in report.assumptions)  # fmt: skip
+
+
+def test_a_country_list_stays_a_segment(db, tmp_path):
+    header = ["date", "score", "country"]
+    countries = [f"Country {k}" for k in range(180)]
+    rows = [[day(i), str(i % 11), countries[i % 180]] for i in range(900)]
+    report = ingest.import_file(db, write(tmp_path, header, rows), "survey")
+    assert report.mapping.get("region") == "country"

@@ -156,6 +156,10 @@ def import_plan(
         if "comment" in field_cols:
             text_options = sorted({*text_options, field_cols["comment"]})
     profiled |= set(text_options)
+    # Segments named by their header (channel, region, …) are checked on their values too: a
+    # segment is a small set of labels, not free text or an id.
+    segment_cols = {f: i for f, i in field_cols.items() if f in SEGMENT_FIELDS and f not in forced}
+    profiled |= set(segment_cols.values())
     # The cells that decide whether a row is kept, remembered for the rows that hold a
     # non-number in an otherwise numeric column.
     row_cols = set(score_options) | set(date_options)
@@ -178,7 +182,7 @@ def import_plan(
             score_options=score_options,
             date_options=date_options + value_options,
             progress=progress,
-            text_options=text_options,
+            text_options=sorted({*text_options, *segment_cols.values()}),
             row_cols=sorted(row_cols & profiled),
         )
 
@@ -221,6 +225,8 @@ def import_plan(
             _choose_date(plan, profile, date_options + value_options, date_field, True)
     if require and date_field not in field_cols and not wave_date:
         _refuse_dates(plan, profile, date_options + value_options, date_field, chunk_rows)
+    if segment_cols:
+        _check_segments(plan, profile, segment_cols)
     if text_options:
         _choose_comment(plan, profile, text_options)
     if require:
@@ -467,6 +473,12 @@ def _first_non_date(fmt: FileFormat, j: int, month_first: bool, chunk_rows: int)
 
 # A comment answered in fewer rows than this share is "mostly empty": the report warns, and a
 # column picked by its values alone must be answered in at least MIN_COMMENT_SHARE of rows.
+# The fields by which NPS is broken down (SPEC §4): each a small set of labels.
+SEGMENT_FIELDS = ("channel", "touchpoint", "department", "region", "product", "segment")
+# A segment column is not a segment when its sample holds more distinct values than this (a
+# country list has about 200), or when nearly every answer differs (an id or a name).
+MAX_SEGMENT_VALUES = 300
+SEGMENT_ID_LIKE = 0.9  # share of distinct values among at least 100 answers
 MOSTLY_EMPTY = 0.2
 MIN_COMMENT_SHARE = 0.05
 NAME_BONUS = 1.5  # a free-text column named like a comment counts its answers this much more
@@ -478,6 +490,28 @@ def _named_comment(plan: Plan, j: int) -> bool:
     return bool(names & set(aliases.ALIASES["comment"])) or any(
         p in n for n in names for p in aliases.PATTERNS["comment"]
     )
+
+
+def _check_segments(plan: Plan, profile: Profile, segment_cols: dict[str, int]) -> None:
+    """A column named like a segment whose values are free text, or so many distinct labels
+    that a breakdown by it would be hundreds of groups of a few responses (an id, a name), is
+    not used as that segment: it is kept as an extra column and the report says why."""
+    for field_name, j in segment_cols.items():
+        sample = profile.text.get(j)
+        if sample is None or not sample.values:
+            continue
+        distinct = len(set(sample.values))
+        verdict = sample.verdict()
+        id_like = len(sample.values) >= 100 and distinct >= SEGMENT_ID_LIKE * len(sample.values)
+        if verdict != "free text" and distinct <= MAX_SEGMENT_VALUES and not id_like:
+            continue
+        plan.field_cols.pop(field_name, None)
+        what = "free text" if verdict == "free text" else f"{distinct:,} different values"
+        plan.assumptions.append(
+            f"Column '{plan.columns[j]}' is not used as the {field_name}: its answers are "
+            f"{what} in the first {len(sample.values):,}, not a small set of labels; it is kept "
+            f"as an extra column (--map {field_name}=COLUMN to use it anyway)."
+        )
 
 
 def _choose_comment(plan: Plan, profile: Profile, options: list[int]) -> None:
