@@ -307,8 +307,7 @@ def _add_status(db, b: Briefing, rng: np.random.Generator) -> None:
     if not goal.start_month:
         return
     b.goal = goal
-    counts = milestones.monthly_counts(db)
-    counts = counts[counts["month"] <= b.month]
+    counts = milestones.monthly_counts(db, up_to=b.month)
     if counts.empty:
         return
     table = milestones.status_table(counts, goal, b.level)

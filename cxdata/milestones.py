@@ -155,15 +155,17 @@ def load_goals(db) -> list[Goal]:
 # --- actuals and status --------------------------------------------------------------------
 
 
-def monthly_counts(db) -> pd.DataFrame:
+def monthly_counts(db, up_to: str | None = None) -> pd.DataFrame:
     """Detractors / passives / promoters per calendar month of touchpoint responses, months
-    without responses filled with zeros (a gap must not pool non-adjacent months)."""
+    without responses filled with zeros (a gap must not pool non-adjacent months); with
+    ``up_to`` (YYYY-MM), only the months up to it: the counts as known at that month."""
     counts = plans.monthly_band_counts(db)
     if counts.empty:
         return pd.DataFrame(columns=["month", "detractors", "passives", "promoters"])
     first, last = month_index(counts["month"].min()), month_index(counts["month"].max())
     months = [month_label(i) for i in range(first, last + 1)]
-    return counts.set_index("month").reindex(months, fill_value=0).reset_index()
+    counts = counts.set_index("month").reindex(months, fill_value=0).reset_index()
+    return counts if up_to is None else counts[counts["month"] <= up_to]
 
 
 def default_goal(db, lift: float = 15.0, horizon: int = 30) -> Goal:

@@ -28,8 +28,7 @@ def run_forecast(path: str, version: str, goal: milestones.Goal, scenario: str, 
     """The forecast from the actuals of ``month``, seeded as the Briefing seeds it (the base
     portfolio's figures are the Briefing's)."""
     database = store.connect(path)
-    counts = milestones.monthly_counts(database)
-    counts = counts[counts["month"] <= month]
+    counts = milestones.monthly_counts(database, up_to=month)
     portfolio = milestones.load_initiatives(database, scenario)
     rng = np.random.default_rng(milestones.SEED)
     return forecasting.forecast(counts, goal, portfolio, rng, month=month)
@@ -96,10 +95,8 @@ def goal_line(goal: milestones.Goal, power: dict) -> None:
 def status_section(database, goal: milestones.Goal) -> pd.DataFrame:
     """Where the goal stands as of the latest complete month, in the words the Briefing
     uses (:func:`cxdata.forecast.goal_status`); returns the status table."""
-    counts = milestones.monthly_counts(database)
     month = as_of_month(database)
-    if not counts.empty and month:
-        counts = counts[counts["month"] <= month]
+    counts = milestones.monthly_counts(database, up_to=month)
     table = milestones.status_table(counts, goal) if not counts.empty else pd.DataFrame()
     status = forecasting.goal_status(counts, goal, month) if month else None
     path = milestones.milestone_path(goal)

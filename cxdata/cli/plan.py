@@ -149,8 +149,7 @@ def _forecast(db, goal, portfolio, args: argparse.Namespace):
     month = brief.latest_complete_month(db)
     if month is None:
         return None
-    counts = milestones.monthly_counts(db)
-    counts = counts[counts["month"] <= month]
+    counts = milestones.monthly_counts(db, up_to=month)
     rng = np.random.default_rng(args.seed)
     return forecasting.forecast(counts, goal, portfolio, rng, month=month, runs=args.runs)
 
