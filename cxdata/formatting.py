@@ -95,3 +95,46 @@ def month_name(label: str, short: bool = False) -> str:
     except ValueError:
         raise InputError(f"'{label}' is not a month like 2025-03.") from None
     return stamp.strftime("%b %Y" if short else "%B %Y")
+
+
+def money(value, currency: str = "", digits: int = 0) -> str:
+    """An amount with the organisation's currency: a symbol before it, a code after it;
+    ``–`` when there is none.
+
+    >>> money(330000, "€"), money(1250.5, "SEK"), money(330000), money(None, "$")
+    ('€330,000', '1,250 SEK', '330,000', '–')
+    """
+    text = number(value, f",.{digits}f")
+    if text == "–" or not currency:
+        return text
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    return f"{sign}{currency}{text}" if len(currency) == 1 else f"{sign}{text} {currency}"
+
+
+# Words that keep their capitals in a column's label; other words are lower-cased.
+_UPPER_WORDS = {"nps", "csat", "ces", "fcr", "aht", "id", "kpi", "sla", "crm", "ivr", "roi"}
+
+
+def column_label(name: str) -> str:
+    """A stored column name as people read it: first word capitalised, underscores as spaces,
+    a kind prefix (``segment:``, ``kpi:``) and a repeated word dropped.
+
+    >>> column_label("first_contact_resolution"), column_label("segment:segment")
+    ('First contact resolution', 'Segment')
+    >>> column_label("kpi:wait_time_min"), column_label("nps_score"), column_label("")
+    ('Wait time (min)', 'NPS score', '')
+    """
+    text = str(name)
+    if ":" in text:
+        prefix, _, rest = text.partition(":")
+        text = rest or prefix
+    words = [w for w in text.replace("-", "_").split("_") if w]
+    if not words:
+        return ""
+    units = {"min": "(min)", "days": "(days)", "pct": "(%)", "eur": "(EUR)", "usd": "(USD)"}
+    if len(words) > 1 and words[-1].lower() in units:
+        words[-1] = units[words[-1].lower()]
+    out = [w.upper() if w.lower() in _UPPER_WORDS else w.lower() for w in words]
+    if out[0] == out[0].lower():
+        out[0] = out[0][:1].upper() + out[0][1:]
+    return " ".join(out)

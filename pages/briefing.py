@@ -2,7 +2,7 @@
 
 from cxdata import store
 from ui.briefing import empty_state, show
-from ui.common import db, leave_presentation_button, page_setup
+from ui.common import db, page_setup
 
 page_setup()
 database = db()
@@ -10,4 +10,3 @@ if store.count_rows(database, "survey") == 0:
     empty_state()  # a new user lands on the Data page, which says what to upload
 else:
     show(database)
-leave_presentation_button()

@@ -34,7 +34,10 @@ def run_navigation(pages: list) -> None:
     _routing.active = True
     st.session_state["_app_has_run"] = True
     try:
-        st.navigation(pages).run()
+        current = st.navigation(pages, position="hidden" if presenting() else "sidebar")
+        if presenting():
+            presentation_bar(pages, current)
+        current.run()
     finally:
         _routing.active = False
 
@@ -202,8 +205,9 @@ def edit_table(frame, **kwargs):
 
 # --- presentation mode ---------------------------------------------------------------------
 
-# Static CSS (no user text): larger type for a 1920×1080 screen share, no sidebar, no header,
-# and every container keyed "controls…" hidden.
+# Static CSS (no user text): larger type for a 1920×1080 screen share, no sidebar or header,
+# and every container keyed "controls…" hidden. The page navigation of presentation mode is
+# the bar :func:`presentation_bar` draws at the top of every page.
 _PRESENTATION_CSS = """
 <style>
 html { font-size: 21px; }
@@ -212,40 +216,124 @@ html { font-size: 21px; }
   display: none !important;
 }
 .block-container, [data-testid="stMainBlockContainer"] {
-  max-width: 1800px; padding-top: 1.5rem;
+  max-width: 1840px; padding-top: 0.8rem;
 }
+.st-key-present_nav { border-bottom: 1px solid rgba(128, 128, 128, 0.35); padding-bottom: 0.3rem; }
+.st-key-present_nav [data-testid="stPageLink"] p { font-size: 1rem; }
 </style>
 """
 
+# Chart heights sized for a 1080-line screen share: the trend chart's plot takes a third of it.
+PRESENTATION_HEIGHTS = {"trend": 380, "bars": 300, "chart": 360, "wide": 420}
+
 
 def presenting() -> bool:
-    """Presentation mode: ``?present=1`` in the URL (the toggle sets it)."""
+    """Presentation mode: ``?present=1`` in the URL, so a refresh or a shared link stays in
+    it (the sidebar switch and the "Leave presentation" button set and clear it)."""
     return st.query_params.get("present") == "1"
 
 
+def editing() -> bool:
+    """Whether editing controls (Save, Delete, Import, uploads, editors, the goal form) are
+    shown: never in presentation mode, where only pickers that change the view remain."""
+    return not presenting()
+
+
+def chart_height(normal: int, role: str = "chart") -> int:
+    """A chart's height: ``normal`` on a laptop, the presentation height of its ``role``
+    (``trend``, ``bars``, ``chart``, ``wide``) on the screen share when that is taller."""
+    return max(normal, PRESENTATION_HEIGHTS[role]) if presenting() else normal
+
+
+def _enter_or_leave() -> None:
+    if st.session_state.get("present_toggle"):
+        st.query_params["present"] = "1"
+    else:
+        st.query_params.pop("present", None)
+
+
+def _leave() -> None:
+    st.query_params.pop("present", None)
+    st.session_state["present_toggle"] = False
+
+
 def presentation_toggle() -> None:
-    """The sidebar switch, and in presentation mode the style and a way back out."""
-    on = st.sidebar.toggle(
+    """The sidebar switch (its state follows the URL, never the other way round), and in
+    presentation mode the style."""
+    st.session_state["present_toggle"] = presenting()
+    st.sidebar.toggle(
         "Presentation mode",
-        value=presenting(),
         key="present_toggle",
-        help="Larger type, no sidebar or controls, personal data masked: for the monthly "
-        "screen share. Also ?present=1 in the URL.",
+        on_change=_enter_or_leave,
+        help="Larger type, page tabs instead of the sidebar, no editing controls, personal "
+        "data masked: for the monthly screen share. Also ?present=1 in the address; "
+        "← / → move between pages, Esc leaves.",
     )
-    if on != presenting():
-        if on:
-            st.query_params["present"] = "1"
-        else:
-            st.query_params.pop("present", None)
-        st.rerun()
     if presenting():
         st.html(_PRESENTATION_CSS)
 
 
-def leave_presentation_button() -> None:
-    if presenting() and st.button("Leave presentation mode", key="leave_present"):
-        st.query_params.pop("present", None)
-        st.rerun()
+def presentation_bar(pages: list, current) -> None:
+    """Presentation mode's navigation, on every page: a link per page (named as in the
+    sidebar, keeping presentation mode), ◀ / ▶ (keys ← / →) and "Leave presentation" (Esc)."""
+    with st.container(
+        horizontal=True, key="present_nav", vertical_alignment="center", gap="medium"
+    ):
+        for page in pages:
+            st.page_link(page, label=page.title, icon=page.icon, query_params={"present": "1"})
+        st.space("stretch")
+        index = next((i for i, p in enumerate(pages) if p.url_path == current.url_path), 0)
+        back = st.button(
+            "", icon=":material/chevron_left:", key="present_prev", type="tertiary",
+            shortcut="Left", help="Previous page (←)",
+        )  # fmt: skip
+        ahead = st.button(
+            "", icon=":material/chevron_right:", key="present_next", type="tertiary",
+            shortcut="Right", help="Next page (→)",
+        )  # fmt: skip
+        st.button(
+            "Leave presentation", icon=":material/close:", key="leave_present",
+            on_click=_leave, shortcut="Esc", help="Back to the normal view (Esc)",
+        )  # fmt: skip
+    if back or ahead:
+        target = pages[(index + (1 if ahead else -1)) % len(pages)]
+        st.switch_page(target, query_params={"present": "1"})
+
+
+def url_choice(name: str, options: list, default, label=str):
+    """A setting from the address that must be one of ``options``: ``default`` when absent;
+    when not one of them (a link from an older data set, a typo), ``default`` and a note
+    saying so. Values are compared as text."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return default
+    for option in options:
+        if str(option) == raw:
+            return option
+    link_adjusted(f"{name} '{raw}' is not available, showing {label(default)}")
+    return default
+
+
+def url_number(name: str, default: int, low: int, high: int) -> int:
+    """A whole number from the address, clamped to ``low``…``high`` (with a note when it had
+    to be); ``default`` when absent or not a number."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(float(raw))
+    except ValueError:
+        link_adjusted(f"{name} '{raw}' is not a number, showing {default}")
+        return default
+    clamped = min(max(value, low), high)
+    if clamped != value:
+        link_adjusted(f"{name} {value} is outside {low}–{high}, showing {clamped}")
+    return clamped
+
+
+def link_adjusted(text: str) -> None:
+    """The small note a page shows when a setting in its link did not fit the data."""
+    st.caption(plain(f"Link adjusted to the data: {text}."), help=None)
 
 
 def masked_table(frame):

@@ -16,6 +16,25 @@ import sqlite_utils
 from cxdata.formatting import utc_now_text
 from cxdata.store.sql import transaction
 
+# --- settings ------------------------------------------------------------------------------
+
+
+def setting(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
+    """One stored setting's text (``default`` when it was never saved)."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return default if row is None else row[0]
+
+
+def save_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
+    """Store (or replace) one setting."""
+    with transaction(db) as conn:
+        conn.execute(
+            "INSERT INTO settings (key, value, saved_at) VALUES (?, ?, ?) ON CONFLICT (key) "
+            "DO UPDATE SET value = excluded.value, saved_at = excluded.saved_at",
+            [key, value, utc_now_text()],
+        )
+
+
 # --- maturity answers ----------------------------------------------------------------------
 
 MATURITY_COLUMNS = ["assessed_at", "department", "rater", "item_id", "score"]

@@ -241,6 +241,16 @@ CREATE TABLE row_versions (
 CREATE INDEX row_versions_key ON row_versions (kind, source, key, dataset_id);
 """
 
+# Version 10: the organisation's settings, one text value per key (e.g. the currency money is
+# shown in): :mod:`cxdata.store.app_tables`.
+_SETTINGS = """
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+);
+"""
+
 
 def _named_unique_keys(conn: sqlite3.Connection) -> None:
     """Version 7: each kind's unique key (source, id) becomes a named index, ``<kind>_key``.
@@ -291,6 +301,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _named_unique_keys,
     _DATA_VERSION,
     _ROW_VERSIONS,
+    _SETTINGS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
