@@ -152,6 +152,13 @@ def load_goals(db) -> list[Goal]:
     ]
 
 
+def saved_goal(db) -> Goal | None:
+    """The goal someone saved under ``GOAL_NAME`` (the one the page edits and the Briefing
+    reports on), or None when none was saved: a goal made up from the data's defaults is a
+    suggestion, never a goal to show a status or odds for."""
+    return next((g for g in load_goals(db) if g.name == GOAL_NAME), None)
+
+
 # --- actuals and status --------------------------------------------------------------------
 
 

@@ -211,6 +211,18 @@ def test_goals_are_saved_as_scenarios(db):
     assert set(goals) == {"base", "bold"} and goals["base"].lift == 12
 
 
+def test_saved_goal_is_none_until_a_goal_is_saved(sample_db):
+    assert m.saved_goal(sample_db) is None
+
+
+def test_saved_goal_is_the_goal_saved_under_the_goal_name(db):
+    m.save_goal(db, m.Goal(name="bold", lift=20, start_month="2025-01"))
+    assert m.saved_goal(db) is None
+    m.save_goal(db, m.Goal(name=m.GOAL_NAME, lift=12, start_month="2025-01"))
+    goal = m.saved_goal(db)
+    assert goal is not None and (goal.name, goal.lift) == (m.GOAL_NAME, 12)
+
+
 def test_sample_story_is_on_track_some_months_and_behind_in_others(sample_db):
     goal = m.default_goal(sample_db)
     assert (goal.baseline, goal.lift, goal.start_month, goal.horizon) == (-14, 15, "2024-11", 30)
