@@ -10,6 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from cxdata.formatting import column_label, period_label
 from cxdata.nps import LOW_N, without_hidden_counts
 
 # What the builders return: a single, layered or faceted chart (all have .to_dict(),
@@ -32,7 +33,47 @@ def _fmt_table(table: pd.DataFrame) -> pd.DataFrame:
     if "p_value" in out:
         out["p_value"] = out["p_value"].astype(float).round(3)
     out["order"] = range(len(out))
+    if "group" in out:
+        out["group"] = out["group"].map(period_label)
     return out
+
+
+def _readable_periods(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A chart's copy of ``frame`` whose ``column`` reads "Oct 2025" / "Q3 2026", with an
+    ``order`` column keeping the periods' own order on the axis."""
+    out = frame.copy()
+    out[column] = out[column].map(period_label)
+    if "order" not in out:
+        out["order"] = range(len(out))
+    return out
+
+
+def _readable_drivers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Driver names as people read them ("First contact resolution"), the stored name kept in
+    ``column`` for the tooltip."""
+    out = frame.copy()
+    out["column"] = out["driver"]
+    out["driver"] = out["driver"].map(column_label)
+    return out
+
+
+# Axis labels of names (drivers, departments, themes) are never cut short on a laptop screen.
+NAME_AXIS = alt.Axis(labelLimit=360, labelOverlap=False)
+
+
+def slide(chart: Chart, width: int = 800, height: int = 450) -> Chart:
+    """The chart laid out for a slide: ``width`` × ``height`` CSS pixels in all (16:9 by
+    default; axes, legend and title inside), for a PNG export at scale 2 of 1600 × 900."""
+    return chart.properties(
+        width=width, height=height, autosize=alt.AutoSizeParams(type="fit", contains="padding")
+    )
+
+
+def slide_png(chart: Chart, width: int = 800, height: int = 450) -> bytes:
+    """:func:`slide` rendered offline to PNG (scale 2: 1600 × 900 by default)."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(slide(chart, width, height).to_json(), scale=2)
 
 
 def nps_trend_chart(
@@ -62,17 +103,26 @@ def nps_trend_chart(
         alt.Tooltip("change:Q", title="Change", format="+.1f"),
         alt.Tooltip("p_value:Q", title="p-value", format=".3f"),
     ]
+    # A low-n period's interval is so wide it would flatten every other period: the scale is
+    # set by the others, and its band is drawn paler and clipped there (the band does not
+    # stop, which would read as missing data; the tooltip gives the whole interval).
+    low = data["low_n"].astype(bool)
+    data["band_low"], data["band_high"] = data["ci_low"], data["ci_high"]
+    scale = alt.Scale(zero=False)
+    sure = data[~low]
+    if not sure.empty and sure["ci_low"].notna().any():
+        values = pd.concat([sure["ci_low"], sure["ci_high"], data["nps"]]).dropna()
+        if "milestone" in data:
+            values = pd.concat([values, data["milestone"].dropna()])
+        scale = alt.Scale(domain=[float(values.min()) - 3, float(values.max()) + 3], nice=True)
     base = alt.Chart(data).encode(x=x)
-    # Low-n periods get no band: their interval is so wide it would flatten every other month
-    # (their marker already says "read with care" and the tooltip still gives the interval).
-    data["band_low"] = data["ci_low"].where(~data["low_n"].astype(bool))
-    data["band_high"] = data["ci_high"].where(~data["low_n"].astype(bool))
-    base = alt.Chart(data).encode(x=x)
-    band = base.mark_area(opacity=0.35, color=BAND).encode(
-        y=alt.Y("band_low:Q", title="NPS", scale=alt.Scale(zero=False)), y2="band_high:Q"
+    band = base.mark_area(opacity=0.35, color=BAND, clip=True).encode(
+        y=alt.Y("band_low:Q", title="NPS", scale=scale),
+        y2="band_high:Q",
+        opacity=alt.condition("datum.low_n", alt.value(0.14), alt.value(0.35)),
     )
     line = base.mark_line(color=NEUTRAL, strokeWidth=2).encode(y="nps:Q")
-    points = base.mark_point(filled=True, size=70).encode(
+    points = base.mark_point(filled=True, size=70, clip=True).encode(
         y="nps:Q",
         color=alt.Color(
             "marker:N",
@@ -188,8 +238,8 @@ def _rounded(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
 def link_trend_chart(table: pd.DataFrame, *, height: int = 280) -> Chart:
     """Pearson r per period with its Fisher interval: is the touchpoint-to-relationship link
     tightening? ``table`` is :func:`cxdata.correlation.link_trend`."""
-    data = _rounded(table)
-    base = alt.Chart(data).encode(x=alt.X("period:O", title=None))
+    data = _readable_periods(_rounded(table), "period")
+    base = alt.Chart(data).encode(x=alt.X("period:O", title=None, sort=alt.SortField("order")))
     tooltip = [
         alt.Tooltip("period:N", title="Period"),
         alt.Tooltip("pearson_r:Q", title="Pearson r", format="+.2f"),
@@ -215,11 +265,16 @@ def driver_weights_chart(table: pd.DataFrame, *, height: int | None = None) -> C
     """Relative weights (% of R²) with bootstrap intervals, largest first; a driver not
     distinguishable from a random column is drawn pale (``verdict``).
     ``table`` is :attr:`cxdata.drivers.DriverResult.table`."""
-    data = _rounded(table[table["rescaled_pct"].notna()], 2)
+    data = _readable_drivers(_rounded(table[table["rescaled_pct"].notna()], 2))
     if "verdict" not in data:
         data["verdict"] = ""
     data["verdict"] = data["verdict"].fillna("")
-    order = alt.Y("driver:N", sort=alt.SortField("rescaled_pct", order="descending"), title=None)
+    order = alt.Y(
+        "driver:N",
+        sort=alt.SortField("rescaled_pct", order="descending"),
+        title=None,
+        axis=NAME_AXIS,
+    )
     tooltip = [
         alt.Tooltip("driver:N", title="Driver"),
         alt.Tooltip("rescaled_pct:Q", title="Share of R² (%)", format=".1f"),
@@ -247,7 +302,7 @@ def driver_weights_chart(table: pd.DataFrame, *, height: int | None = None) -> C
         .encode(y=order, x="rescaled_low:Q", x2="rescaled_high:Q", tooltip=tooltip)
     )
     return alt.layer(bars, rules).properties(
-        title="Driver importance (relative weights)", height=height or alt.Step(28)
+        title="Driver importance (relative weights)", height=height or alt.Step(30)
     )
 
 
@@ -259,9 +314,11 @@ def correlation_chart(
 ) -> Chart:
     """Spearman ρ of each driver with the target and its interval; negative in orange.
     ``table`` has ``driver``, ``n``, ``spearman_rho``, ``spearman_low``, ``spearman_high``."""
-    data = _rounded(table[table["spearman_rho"].notna()])
+    data = _readable_drivers(_rounded(table[table["spearman_rho"].notna()]))
     data["direction"] = data["spearman_rho"].map(lambda r: "raises" if r >= 0 else "lowers")
-    y = alt.Y("driver:N", sort=alt.SortField("abs_rho", order="descending"), title=None)
+    y = alt.Y(
+        "driver:N", sort=alt.SortField("abs_rho", order="descending"), title=None, axis=NAME_AXIS
+    )
     data["abs_rho"] = data["spearman_rho"].abs()
     tooltip = [
         alt.Tooltip("driver:N", title="Driver"),
@@ -298,7 +355,7 @@ def correlation_chart(
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=PASSIVE).encode(x="x:Q")
     return alt.layer(zero, rules, points).properties(
         title=title,
-        height=height or alt.Step(26),
+        height=height or alt.Step(30),
     )
 
 
@@ -309,7 +366,9 @@ def importance_performance_chart(table: pd.DataFrame, *, height: int = 340) -> C
     Performance is the driver's mean placed on its own scale, 0 at the bottom and 100 at the
     top (``performance``, with ``scale_low``/``scale_high``, from
     :func:`cxdata.drivers.rating_scale`), so a 1–5 rating and a 0–10 one share the axis."""
-    data = _rounded(table[table["rescaled_pct"].notna() & table["performance"].notna()], 2)
+    data = _readable_drivers(
+        _rounded(table[table["rescaled_pct"].notna() & table["performance"].notna()], 2)
+    )
     mean_x, mean_y = data["performance"].mean(), data["rescaled_pct"].mean()
     data["quadrant"] = [
         ("fix first" if imp >= mean_y else "watch")
@@ -458,9 +517,14 @@ def maturity_heatmap(results: pd.DataFrame, *, order: list[str] | None = None) -
         "unit:N",
         title=None,
         sort=order or list(dict.fromkeys(data["unit"])),
-        axis=alt.Axis(labelLimit=220),
+        axis=alt.Axis(labelLimit=360),
     )
-    x = alt.X("domain_name:N", title=None, sort=columns, axis=alt.Axis(orient="top", labelAngle=0))
+    x = alt.X(
+        "domain_name:N",
+        title=None,
+        sort=columns,
+        axis=alt.Axis(orient="top", labelAngle=0, labelLimit=0, labelOverlap=False),
+    )
     tooltip = [
         alt.Tooltip("unit:N", title="Department"),
         alt.Tooltip("domain_name:N", title="Domain"),
@@ -478,7 +542,9 @@ def maturity_heatmap(results: pd.DataFrame, *, order: list[str] | None = None) -
                 "stage:O",
                 title="Stage",
                 scale=alt.Scale(domain=[1, 2, 3, 4, 5], range=STAGE_COLOURS),
-                legend=alt.Legend(orient="bottom", labelExpr=_STAGE_LABELS, labelLimit=120),
+                legend=alt.Legend(
+                    orient="bottom", direction="horizontal", labelExpr=_STAGE_LABELS, labelLimit=0
+                ),
             ),
             tooltip=tooltip,
         )
@@ -514,9 +580,15 @@ _STAGE_LABELS = (
 
 def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> Chart:
     """A radar (spider) chart of 0–4 domain scores: one closed outline per series.
-    ``profiles`` has ``series``, ``domain``, ``score``; domains keep their order."""
+    ``profiles`` has ``series``, ``domain``, ``score``; domains keep their order. A domain
+    given by its instrument code (``STR``) is labelled with its name ("Strategy & vision"),
+    as the heatmap is; the labels sit outside the outer ring, aligned away from the centre."""
     import numpy as np
 
+    from cxdata.maturity import instrument
+
+    names = {code: d.name for code, d in instrument().items()}
+    profiles = profiles.assign(domain=profiles["domain"].map(lambda d: names.get(d, d)))
     domains = list(dict.fromkeys(profiles["domain"]))
     angle = {d: 2 * np.pi * i / len(domains) for i, d in enumerate(domains)}
 
@@ -536,7 +608,10 @@ def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> Chart:
         columns=["ring", "domain", "order"],
     ).assign(radius=lambda f: f["ring"])
     rings = xy(rings, "radius")
-    labels = xy(pd.DataFrame({"domain": domains, "radius": 4.6}), "radius")
+    labels = xy(pd.DataFrame({"domain": domains, "radius": 4.5}), "radius")
+    labels["align"] = [
+        "center" if abs(x) < 0.5 else ("left" if x > 0 else "right") for x in labels["x"]
+    ]
     scale = alt.Scale(domain=[-4.9, 4.9])
     none = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
     grid = (
@@ -549,11 +624,13 @@ def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> Chart:
             order="order:Q",
         )
     )
-    text = (
-        alt.Chart(labels)
-        .mark_text(fontSize=12, color=NEUTRAL)
+    text = [
+        alt.Chart(labels[labels["align"] == side])
+        .mark_text(fontSize=12, color=NEUTRAL, align=side, dx={"left": 4, "right": -4}.get(side, 0))
         .encode(x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale), text="domain:N")
-    )
+        for side in ("left", "center", "right")
+        if (labels["align"] == side).any()
+    ]
     series = list(dict.fromkeys(profiles["series"]))
     lines = (
         alt.Chart(outline)
@@ -575,13 +652,22 @@ def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> Chart:
             ],
         )
     )
-    return alt.layer(grid, text, lines).properties(width=size, height=size)
+    # Long names stick out of the plot on the left and right: the padding makes room for them.
+    return (
+        alt.layer(grid, *text, lines)
+        .properties(
+            width=size, height=size, padding={"left": 130, "right": 130, "top": 10, "bottom": 10}
+        )
+        .configure_view(stroke=None)
+    )
 
 
 def maturity_history_chart(results: pd.DataFrame, *, height: int = 300) -> Chart:
     """Overall (thick, dark) and domain scores across assessment dates, for one unit."""
-    data = results.dropna(subset=["score"])
-    x = alt.X("assessed_at:O", title=None, axis=alt.Axis(labelAngle=0))
+    data = results.dropna(subset=["score"]).copy()
+    data["order"] = data["assessed_at"].astype(str)
+    data["assessed_at"] = data["assessed_at"].map(period_label)
+    x = alt.X("assessed_at:O", title=None, sort=alt.SortField("order"), axis=alt.Axis(labelAngle=0))
     y = alt.Y("score:Q", title="Score (0–4)", scale=alt.Scale(domain=[0, 4]))
     tooltip = [
         alt.Tooltip("assessed_at:N", title="Assessed"),
@@ -596,7 +682,11 @@ def maturity_history_chart(results: pd.DataFrame, *, height: int = 300) -> Chart
             x=x,
             y=y,
             tooltip=tooltip,
-            color=alt.Color("domain_name:N", title=None, legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "domain_name:N",
+                title=None,
+                legend=alt.Legend(orient="bottom", columns=3, labelLimit=0),
+            ),
         )
     )
     overall = (
@@ -620,11 +710,29 @@ STATUS_WORDS = {
 }
 
 
+def _month_axis(frames: list, column: str = "date", angle: int = -45):
+    """An x encoding for month labels shared by several layers' frames: the months read
+    "Oct 2025", in calendar order over all frames; the frames with their labels."""
+    present = [f for f in frames if f is not None and column in f]
+    raw = sorted({str(v) for f in present for v in f[column].dropna()})
+    labelled = [
+        None if f is None or column not in f else f.assign(**{column: f[column].map(period_label)})
+        for f in frames
+    ]
+    x = alt.X(
+        f"{column}:O",
+        title=None,
+        sort=[period_label(v) for v in raw],
+        axis=alt.Axis(labelAngle=angle),
+    )
+    return x, labelled
+
+
 def milestone_chart(path: pd.DataFrame, status: pd.DataFrame, *, height: int = 320) -> Chart:
     """The milestone path (dashed) with the actual 3-month rolling NPS, its interval band and
     each month's status as the marker colour. ``path`` is :func:`milestone_path` (with
     ``date``); ``status`` is :func:`status_table`."""
-    x = alt.X("date:O", title=None, axis=alt.Axis(labelAngle=-45))
+    x, (path, status) = _month_axis([path, status])
     milestones = (
         alt.Chart(path.assign(target=path["target"].round(2)))
         .mark_line(strokeDash=[6, 4], color=PASSIVE, strokeWidth=2)
@@ -690,7 +798,10 @@ def fan_chart(
     :attr:`cxdata.forecast.Forecast.fan`. Without ``actual`` and ``forecast`` it is the plan
     alone, with the band of what surveys will show (light grey)."""
     data = _rounded(fan, 2)
-    x = alt.X("date:O" if "date" in data else "month:O", title=None, axis=alt.Axis(labelAngle=-45))
+    if "date" in data:
+        x, (data, forecast, actual) = _month_axis([data, forecast, actual])
+    else:
+        x = alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45))
     base = alt.Chart(data).encode(x=x)
     plan_tooltip = [
         alt.Tooltip("date:N" if "date" in data else "month:Q", title="Month"),

@@ -138,3 +138,28 @@ def column_label(name: str) -> str:
     if out[0] == out[0].lower():
         out[0] = out[0][:1].upper() + out[0][1:]
     return " ".join(out)
+
+
+def period_label(label) -> str:
+    """A period as people write it: months ``Oct 2025``, quarters ``Q3 2026``, weeks
+    ``week 5, 2026``, dates ``15 Jun 2026``; anything else (a year, a name) as it is.
+
+    >>> period_label("2025-10"), period_label("2026Q3"), period_label("2026-W05")
+    ('Oct 2025', 'Q3 2026', 'week 5, 2026')
+    >>> period_label("2026-06-15"), period_label("2026"), period_label("Billing")
+    ('15 Jun 2026', '2026', 'Billing')
+    """
+    import re
+
+    text = str(label)
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return month_name(text, short=True)
+    quarter = re.fullmatch(r"(\d{4})-?Q([1-4])", text)
+    if quarter:
+        return f"Q{quarter[2]} {quarter[1]}"
+    week = re.fullmatch(r"(\d{4})-W(\d{1,2})", text)
+    if week:
+        return f"week {int(week[2])}, {week[1]}"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return natural_date(text)
+    return text

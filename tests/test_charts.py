@@ -71,7 +71,8 @@ def test_driver_weights_chart_has_bars_and_interval_rules_for_weighted_drivers()
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "rule"]
     assert spec["layer"][1]["encoding"]["x2"]["field"] == "rescaled_high"
     rows = next(iter(spec["datasets"].values()))
-    assert [r["driver"] for r in rows] == ["ease", "wait"]
+    assert [r["driver"] for r in rows] == ["Ease", "Wait"]  # names as people read them
+    assert [r["column"] for r in rows] == ["ease", "wait"]
 
 
 def test_correlation_chart_colours_negative_drivers_and_keeps_n_in_the_tooltip():
@@ -80,7 +81,7 @@ def test_correlation_chart_colours_negative_drivers_and_keeps_n_in_the_tooltip()
     assert points["encoding"]["x"]["field"] == "spearman_rho"
     assert "n" in {t["field"] for t in points["encoding"]["tooltip"]}
     rows = [r for rows in spec["datasets"].values() for r in rows if "direction" in r]
-    assert {r["driver"]: r["direction"] for r in rows} == {
+    assert {r["column"]: r["direction"] for r in rows} == {
         "ease": "raises",
         "wait": "lowers",
         "fcr": "raises",
@@ -92,7 +93,7 @@ def test_importance_performance_quadrants():
     table = drivers_table().assign(rescaled_pct=[85.7, 14.3, 40.0], performance=[62.5, 50, 70])
     spec = charts.importance_performance_chart(table).to_dict()
     rows = [r for rows in spec["datasets"].values() for r in rows if "quadrant" in r]
-    assert {r["driver"]: r["quadrant"] for r in rows} == {
+    assert {r["column"]: r["quadrant"] for r in rows} == {
         "ease": "keep up",
         "wait": "watch",
         "fcr": "maintain",
@@ -155,11 +156,34 @@ def test_nps_by_group_chart_drops_hidden_groups():
     assert [r["bucket"] for r in rows] == ["no"]
 
 
-def test_low_n_periods_have_no_band_but_keep_their_interval_in_the_tooltip():
+def test_low_n_periods_keep_a_pale_clipped_band_and_do_not_set_the_scale():
+    """The band goes on through a low-n period (a gap read as missing data), paler, and the
+    y scale is set by the other periods, so its wide interval does not flatten them."""
     spec = charts.nps_trend_chart(table()).to_dict()
     rows = next(iter(spec["datasets"].values()))
-    assert rows[2]["low_n"] and rows[2]["band_high"] is None and rows[2]["ci_high"] is not None
-    assert rows[0]["band_high"] == rows[0]["ci_high"]
+    assert rows[2]["low_n"] and rows[2]["band_high"] == rows[2]["ci_high"]
+    band = spec["layer"][0]
+    assert band["mark"]["clip"] is True
+    assert band["encoding"]["opacity"]["condition"]["test"] == "datum.low_n"
+    top = band["encoding"]["y"]["scale"]["domain"][1]
+    sure = [r["ci_high"] for r in rows if not r["low_n"]]
+    assert max(sure) < top < rows[2]["ci_high"]
+
+
+def test_trend_chart_months_read_as_words_in_calendar_order():
+    spec = charts.nps_trend_chart(table()).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["group"] for r in rows] == ["Jan 2025", "Feb 2025", "Mar 2025"]
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == {"field": "order"}
+
+
+def test_slide_png_is_sixteen_by_nine():
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(charts.slide_png(charts.nps_trend_chart(table()))))
+    assert image.size == (1600, 900)
 
 
 def test_milestone_path_is_drawn_when_the_table_has_one():
@@ -182,10 +206,10 @@ def test_composition_chart_hides_the_counts_and_shares_of_a_hidden_period():
         }
     )
     spec = charts.composition_chart(nps.summarise(counts, ["group"])).to_dict()
-    hidden = [r for r in _rows(spec) if r["group"] == "2025-02"]
+    hidden = [r for r in _rows(spec) if r["group"] == "Feb 2025"]
     assert hidden and all(r["n"] == 4 for r in hidden)  # n stays
     assert all(r["count"] is None and r["share"] is None for r in hidden)
-    shown = {r["band"]: r["count"] for r in _rows(spec) if r["group"] == "2025-01"}
+    shown = {r["band"]: r["count"] for r in _rows(spec) if r["group"] == "Jan 2025"}
     assert shown == {"promoters": 30, "passives": 30, "detractors": 40}
 
 
@@ -218,3 +242,29 @@ def test_rolling_tooltip_says_how_many_periods_of_the_window_had_data():
         "2 of 3 months had data",
         "2 of 3 months had data",
     ]
+
+
+def test_radar_labels_domains_by_name_not_code():
+    from cxdata.maturity import instrument
+
+    domains = instrument()
+    profile = pd.DataFrame([{"series": "Sales", "domain": code, "score": 2.0} for code in domains])
+    rows = [r for rows in charts.radar_chart(profile).to_dict()["datasets"].values() for r in rows]
+    labels = {r["domain"] for r in rows if "align" in r}
+    assert labels == {d.name for d in domains.values()}
+
+
+def test_heatmap_never_cuts_department_names_or_the_stage_legend():
+    results = pd.DataFrame(
+        {
+            "unit": ["Fulfillment & Warehouse"],
+            "domain_name": ["Strategy & vision"],
+            "score": [2.0],
+            "stage": [3],
+            "insufficient": [False],
+            "raters_disagree": [False],
+        }
+    )
+    cells = charts.maturity_heatmap(results).to_dict()["layer"][0]["encoding"]
+    assert cells["y"]["axis"]["labelLimit"] >= 300
+    assert cells["color"]["legend"]["labelLimit"] == 0
