@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cxdata import charts, nps, store
+from cxdata.formatting import column_label
 from ui.common import (
     chart_downloads,
     data_version,
@@ -10,17 +11,18 @@ from ui.common import (
     no_survey_data,
     page_setup,
     plain,
+    presenting,
     show_table,
 )
 from ui.trends import (
     SEGMENT_COLUMNS,
-    change_text,
+    chart_caption,
     controls,
     followup_section,
     load_trend,
     low_n_note,
-    partial_note,
-    rolling_text,
+    presented_height,
+    readout,
     segment_table,
     verbatims_section,
 )
@@ -39,47 +41,40 @@ if table.empty:
     st.info("No responses match these filters.")
     st.stop()
 
-latest = table.iloc[-1]
-if not latest["hidden"]:
-    st.markdown(
-        plain(
-            f"Latest {period} ({latest['group']}{partial_note(database, query, period)}): "
-            f"NPS {latest['nps']:+.1f} (95 % CI {latest['ci_low']:+.1f} to "
-            f"{latest['ci_high']:+.1f}, n = {latest['n']:,}){change_text(latest, period)}."
-            + rolling_text(latest, period)
-        )
-    )
-trend_chart = charts.nps_trend_chart(table, title=f"NPS by {period}, with 95 % interval")
-st.altair_chart(trend_chart, width="stretch", key="trend_chart")
-st.caption(
-    "Band: 95 % adjusted-Wald interval (not drawn for low-n periods; see the tooltip). "
-    f"Dashed: rolling NPS over the last 3 calendar {period}s, counts pooled; drawn when at "
-    f"least 2 of the 3 had responses (the tooltip says how many). "
-    f"Diamonds mark a significant change from the previous period (p < {1 - nps.LEVEL:.2f}); "
-    f"triangles mark periods with fewer than {nps.LOW_N} responses."
+readout(database, table.iloc[-1], period, query)
+trend_chart = charts.nps_trend_chart(
+    table,
+    title=f"NPS by {period}, with 95 % interval",
+    height=presented_height(320, "trend"),
 )
+st.altair_chart(trend_chart, width="stretch", key="trend_chart")
+st.caption(chart_caption(period))
 low_n_note(table)
 shown = nps.without_hidden_counts(table)  # downloads: hidden periods keep n, not counts
-chart_downloads(trend_chart, shown, f"nps_by_{period}", "trend")
+if not presenting():
+    chart_downloads(trend_chart, shown, f"nps_by_{period}", "trend")
 
 left, right = st.columns([1, 1])
 with left:
-    composition = charts.composition_chart(table)
+    composition = charts.composition_chart(table, height=presented_height(320, "bars"))
     st.altair_chart(composition, width="stretch", key="composition_chart")
-    chart_downloads(
-        composition,
-        shown[["group", "n", "promoters", "passives", "detractors"]],
-        f"composition_by_{period}",
-        "composition",
-    )
+    if not presenting():
+        chart_downloads(
+            composition,
+            shown[["group", "n", "promoters", "passives", "detractors"]],
+            f"composition_by_{period}",
+            "composition",
+        )
 with right:
     if segment:
-        seg = segment_table(load_trend(path, version, period, query, segment))
-        st.markdown("**" + plain(f"By {segment}, {seg.attrs.get('period', '')}") + "**")
+        seg = segment_table(load_trend(path, version, period, query, segment), segment)
+        heading = f"By {column_label(segment).lower()}, {seg.attrs.get('period', '')}"
+        st.markdown("**" + plain(heading) + "**")
         show_table(seg, hide_index=True, key="segment_table", column_config=SEGMENT_COLUMNS)
         st.caption(
-            "Change and p compare with the previous period of the same segment. "
-            f"Low n: fewer than {nps.LOW_N} responses; fewer than {nps.HIDE_N} are hidden."
+            "Low and High: the 95 % interval. Change compares with the previous period of the "
+            f"same segment. Few responses: fewer than {nps.LOW_N}; fewer than {nps.HIDE_N} "
+            "are hidden."
         )
     else:
         st.caption(

@@ -7,67 +7,127 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cxdata import followups, maturity, nps, store, verbatims
+from cxdata import followups, maturity, nps, store, verbatims, wording
 from cxdata.export import safe_csv
-from cxdata.formatting import natural_date, natural_datetimes
-from ui.common import data_version, edit_table, plain, presenting, show_table, url_param
+from cxdata.formatting import column_label, natural_date, natural_datetimes
+from ui.common import (
+    chart_height,
+    data_version,
+    edit_table,
+    editing,
+    link_adjusted,
+    plain,
+    presenting,
+    show_table,
+    url_choice,
+)
 
 PERIOD_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter", "year": "Year"}
 NO_SEGMENT = "(none)"
+SEARCH_LIMIT = 200  # characters of verbatim search text read back from a link
+# Streamlit fits a chart's title, legend and axis labels inside the height it is given, so on
+# the screen share the plot itself gets chart_height()'s height and this much more for them.
+FRAME_ROOM = 200
+
+
+def presented_height(normal: int, role: str) -> int:
+    """A chart's height: ``normal`` on a laptop; on the screen share the plot area alone is
+    :func:`ui.common.chart_height`'s height (the title, legend and axes get room on top)."""
+    return chart_height(normal, role) + (FRAME_ROOM if presenting() else 0)
+
+
+def filter_label(value: str) -> str:
+    """A ``column:value`` filter choice as people read it: ``Channel = Email``."""
+    if not value:
+        return "All responses"
+    column, _, chosen = value.partition(":")
+    return f"{column_label(column)} = {chosen}"
+
+
+def url_dates(first: date, last: date) -> tuple[date, date]:
+    """The From / To dates of the link, clamped to the data's span ``first``…``last``: a
+    malformed date is the span's end, dates in the wrong order are swapped, dates outside
+    the data (a link from before a data set was deleted) are moved inside it, with a note."""
+    problems = []
+
+    def read(name: str, default: date) -> date:
+        raw = st.query_params.get(name)
+        if raw is None:
+            return default
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            problems.append(f"'{raw}' is not a date")
+            return default
+
+    start, end = read("from", first), read("to", last)
+    if start > end:
+        start, end = end, start
+        problems.append("from was after to")
+    clamped = min(max(start, first), last), min(max(end, first), last)
+    if clamped != (start, end):
+        problems.append(f"{natural_date(start)} – {natural_date(end)} is outside the data")
+    if problems:
+        span = f"{wording.period_name(first.isoformat()[:7])} – "
+        span += wording.period_name(last.isoformat()[:7])
+        link_adjusted(f"{'; '.join(problems)}, dates adjusted to the data: {span}")
+    return clamped
+
+
+def _keep_in(key: str, value: date, first: date, last: date) -> None:
+    """Seed a date widget's state from the link, or keep the state it has, inside the data
+    (a data set deleted while the page was open must not leave it outside its bounds)."""
+    held = st.session_state.get(key)
+    chosen = held if isinstance(held, date) else value
+    st.session_state[key] = min(max(chosen, first), last)
 
 
 def controls(database) -> tuple[str, nps.Query, str | None]:
-    """Period, date range, segment and one column = value filter; all mirrored in the URL."""
+    """Period, date range, segment and one column = value filter; all mirrored in the URL
+    and read back from it validated (with a note where the link did not fit the data)."""
     span = nps.date_span(database)
     first, last = date.fromisoformat(span[0]), date.fromisoformat(span[1])
-    c1, c2, c3, c4, c5 = st.container(key="controls_trends").columns([1, 1, 1, 1.2, 1.6])
     periods = list(PERIOD_LABELS)
+    period_wanted = url_choice("period", periods, "month", label=PERIOD_LABELS.get)
+    start_wanted, end_wanted = url_dates(first, last)
+    columns = store.table_columns(database, "survey")
+    segment_options = [NO_SEGMENT] + [c for c in nps.SEGMENTS if c in columns]
+    segment_default = "channel" if "channel" in segment_options else NO_SEGMENT
+    segment_wanted = url_choice("segment", segment_options, segment_default, label=_segment_label)
+    filter_options = [""] + _filter_values(
+        str(store.database_path()), data_version(database), tuple(nps.SEGMENTS)
+    )
+    filter_wanted = url_choice("filter", filter_options, "", label=filter_label)
+
+    _keep_in("from", start_wanted, first, last)
+    _keep_in("to", end_wanted, first, last)
+    c1, c2, c3, c4, c5 = st.container(key="controls_trends").columns([1, 1, 1, 1.2, 1.6])
     period = c1.selectbox(
         "Period",
         periods,
         format_func=PERIOD_LABELS.get,
         key="period",
-        index=periods.index(url_param("period", "month"))
-        if url_param("period", "month") in periods
-        else 1,
+        index=periods.index(period_wanted),
     )
-    start = c2.date_input(
-        "From",
-        value=_date(url_param("from", ""), first),
-        min_value=first,
-        max_value=last,
-        key="from",
-        format="DD/MM/YYYY",
-    )
-    end = c3.date_input(
-        "To",
-        value=_date(url_param("to", ""), last),
-        min_value=first,
-        max_value=last,
-        key="to",
-        format="DD/MM/YYYY",
-    )
-    columns = store.table_columns(database, "survey")
-    segment_options = [NO_SEGMENT] + [c for c in nps.SEGMENTS if c in columns]
-    wanted = url_param("segment", "channel")
+    start = c2.date_input("From", min_value=first, max_value=last, key="from", format="DD/MM/YYYY")
+    end = c3.date_input("To", min_value=first, max_value=last, key="to", format="DD/MM/YYYY")
+    if start > end:
+        start, end = end, start
     segment = c4.selectbox(
         "Compare segments",
         segment_options,
         key="segment",
-        index=segment_options.index(wanted) if wanted in segment_options else 0,
-    )
-    where: tuple = ()
-    filter_text = url_param("filter", "")
-    filter_options = [""] + _filter_values(
-        str(store.database_path()), data_version(database), tuple(nps.SEGMENTS)
+        index=segment_options.index(segment_wanted),
+        format_func=_segment_label,
     )
     chosen = c5.selectbox(
         "Filter",
         filter_options,
         key="filter",
-        index=filter_options.index(filter_text) if filter_text in filter_options else 0,
-        format_func=lambda v: "All responses" if not v else v.replace(":", " = ", 1),
+        index=filter_options.index(filter_wanted),
+        format_func=filter_label,
     )
+    where: tuple = ()
     if chosen:
         column, value = chosen.split(":", 1)
         where = ((column, value),)
@@ -84,11 +144,8 @@ def controls(database) -> tuple[str, nps.Query, str | None]:
     return period, query, None if segment == NO_SEGMENT else segment
 
 
-def _date(text: str, default: date) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return default
+def _segment_label(value: str) -> str:
+    return "None" if value == NO_SEGMENT else column_label(value)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -103,6 +160,19 @@ def load_trend(path: str, version: str, by: str, query: nps.Query, segment: str 
     database = store.connect(path)
     table = nps.trend(database, by, query, segment)
     return nps.rolling(table, keys=["segment"] if segment else None, period=by)
+
+
+def readout(database, latest: pd.Series, period: str, query: nps.Query) -> None:
+    """The latest period in plain words (one line of facts, one verdict); the interval, p and
+    the tests in its tooltip and, outside presentation mode, in a detail line below it."""
+    if latest["hidden"]:
+        st.markdown(plain(wording.trend_sentence(latest, period)))
+        return
+    detail = wording.trend_detail(latest, period) + rolling_text(latest, period)
+    sentence = wording.trend_sentence(latest, period, running_until(database, query, period))
+    st.markdown("**" + plain(sentence) + "**", help=plain(detail))
+    if not presenting():
+        st.caption(plain(detail))
 
 
 def change_text(row: pd.Series, period: str) -> str:
@@ -138,16 +208,34 @@ def rolling_text(row: pd.Series, period: str) -> str:
     )
 
 
-def partial_note(database, query: nps.Query, period: str) -> str:
-    """ ", to 31 Oct 2026" when the latest period is still running (its last day has no data)."""
+def running_until(database, query: nps.Query, period: str) -> str | None:
+    """The last day with data when the latest period is still running (its last day has no
+    data yet), else None."""
     last = nps.last_day_before(
         database, nps.day_after(query.date_to) if query.date_to else "9999-12-31"
     )
     if last is None:
-        return ""
+        return None
     day_after = (pd.Timestamp(last) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     labels = nps.period_label(pd.Series([last, day_after]), period)
-    return f", to {natural_date(last)}" if labels[0] == labels[1] else ""
+    return last if labels[0] == labels[1] else None
+
+
+def chart_caption(period: str) -> str:
+    """What the trend chart's marks mean: in words on the screen share, with the statistics
+    otherwise."""
+    if presenting():
+        return (
+            "Band: where the true NPS most likely lies (95 % confidence). Dashed: NPS over the "
+            f"last 3 {period}s together. Diamonds: a real change from the {period} before."
+        )
+    return (
+        "Band: 95 % adjusted-Wald interval (paler for low-n periods; see the tooltip). "
+        f"Dashed: rolling NPS over the last 3 calendar {period}s, counts pooled; drawn when at "
+        f"least 2 of the 3 had responses (the tooltip says how many). "
+        f"Diamonds mark a significant change from the previous period (p < {1 - nps.LEVEL:.2f}); "
+        f"triangles mark periods with fewer than {nps.LOW_N} responses."
+    )
 
 
 def low_n_note(table: pd.DataFrame) -> None:
@@ -155,55 +243,61 @@ def low_n_note(table: pd.DataFrame) -> None:
     if flagged.empty:
         return
     parts = [
-        f"{g} (n = {n:,}{', hidden' if h else ''})"
+        f"{wording.period_name(g)} ({n:,} responses{', hidden' if h else ''})"
         for g, n, h in zip(flagged["group"], flagged["n"], flagged["hidden"])
     ]
     st.warning(
         plain(
-            "Low n — read with care: " + ", ".join(parts) + ". Periods with fewer "
+            "Few responses — read with care: " + ", ".join(parts) + ". Periods with fewer "
             f"than {nps.LOW_N} responses are flagged; fewer than {nps.HIDE_N} are hidden."
         ),
         icon=":material/warning:",
     )
 
 
-def segment_table(seg: pd.DataFrame) -> pd.DataFrame:
-    """The latest period per segment value: NPS, CI, n, change vs the previous period, p."""
+def segment_table(seg: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
+    """The latest period per segment value: NPS, its 95 % interval as two numbers (low,
+    high), responses, change vs the previous period, p (only outside presentation mode) and a
+    note. The first column is named after the segment ("Channel")."""
     if seg.empty:
         return seg
     latest_period = seg["group"].max()
     latest = seg[seg["group"] == latest_period].copy()
-
-    def ci(row):
-        if row["hidden"]:
-            return "hidden"
-        return f"{row['ci_low']:+.0f} to {row['ci_high']:+.0f}"
+    hidden = latest["hidden"].astype(bool)
 
     def note(row):
         if row["hidden"]:
-            return f"n < {nps.HIDE_N}: hidden"
-        parts = ["significant"] if row["significant"] else []
-        return ", ".join(parts + (["low n"] if row["low_n"] else []))
+            return f"hidden (fewer than {nps.HIDE_N})"
+        parts = ["real change"] if row["significant"] else []
+        return ", ".join(parts + (["few responses"] if row["low_n"] else []))
 
     out = pd.DataFrame(
         {
-            "Segment": latest["segment"],
+            column_label(segment): latest["segment"],
             "NPS": latest["nps"],
-            "95 % CI": latest.apply(ci, axis=1),
-            "n": latest["n"],
+            "Low": latest["ci_low"].where(~hidden),
+            "High": latest["ci_high"].where(~hidden),
+            "Responses": latest["n"],
             "Change": latest["change"],
             "p": latest["p_value"],
             "Note": latest.apply(note, axis=1),
         }
     ).sort_values("NPS", ascending=False, na_position="last")
-    out.attrs["period"] = latest_period
+    if presenting():
+        out = out.drop(columns=["p"])
+    out.attrs["period"] = wording.period_name(latest_period)
     return out
 
 
 SEGMENT_COLUMNS = {
     "NPS": st.column_config.NumberColumn(format="%+.1f", help="Net Promoter Score, −100…100"),
-    "95 % CI": st.column_config.TextColumn(help="95 % adjusted-Wald interval"),
-    "n": st.column_config.NumberColumn(format="localized", help="Responses"),
+    "Low": st.column_config.NumberColumn(
+        format="%+.0f", help="Low end of the 95 % interval (adjusted Wald)"
+    ),
+    "High": st.column_config.NumberColumn(
+        format="%+.0f", help="High end of the 95 % interval (adjusted Wald)"
+    ),
+    "Responses": st.column_config.NumberColumn(format="localized"),
     "Change": st.column_config.NumberColumn(
         format="%+.1f", help="NPS points vs the previous period of the same segment"
     ),
@@ -211,25 +305,51 @@ SEGMENT_COLUMNS = {
         format="%.3f",
         help=f"Two-sample test of the change; significant when p < {1 - nps.LEVEL:.2f}",
     ),
-    "Note": st.column_config.TextColumn(help=f"Low n: fewer than {nps.LOW_N} responses"),
+    "Note": st.column_config.TextColumn(
+        help=f"Few responses: fewer than {nps.LOW_N}; real change: significant at 95 %"
+    ),
 }
+
+
+def verbatim_filters() -> tuple[str, str]:
+    """Search text and score band, kept in the URL (``search``, ``band``) and read back
+    validated: the text cut at SEARCH_LIMIT characters, an unknown band shown as all."""
+    bands = ["all", *verbatims.BANDS]
+    search = st.query_params.get("search", "")
+    if len(search) > SEARCH_LIMIT:
+        link_adjusted(f"the search text is cut to its first {SEARCH_LIMIT} characters")
+        search = search[:SEARCH_LIMIT]
+    band = url_choice("band", bands, "all")
+    st.session_state.setdefault("verbatim_search", search)
+    st.session_state.setdefault("verbatim_band", band)
+    return search, band
 
 
 def verbatims_section(database, query: nps.Query) -> None:
     st.header("Verbatims")
+    verbatim_filters()
     c1, c2, c3 = st.columns([2, 1, 1])
     search = c1.text_input(
-        "Search comments", key="verbatim_search", placeholder="e.g. bill, wait, courier"
+        "Search comments",
+        key="verbatim_search",
+        max_chars=SEARCH_LIMIT,
+        placeholder="e.g. bill, wait, courier",
     )
     band = c2.selectbox("Score band", ["all", *verbatims.BANDS], key="verbatim_band")
-    unmask = c3.toggle(
-        "Show personal data",
-        value=False,
-        key="verbatim_unmask",
-        disabled=presenting(),
-        help="E-mail addresses, phone numbers and long numbers are masked by "
-        "default, so comments can be shown on a shared screen.",
-    )
+    unmask = False
+    if editing():
+        unmask = c3.toggle(
+            "Show personal data",
+            value=False,
+            key="verbatim_unmask",
+            help="E-mail addresses, phone numbers and long numbers are masked by "
+            "default, so comments can be shown on a shared screen.",
+        )
+    for name, value, default in (("search", search, ""), ("band", band, "all")):
+        if value == default:
+            st.query_params.pop(name, None)
+        else:
+            st.query_params[name] = value
     frame = verbatims.verbatims(
         database,
         query,
@@ -247,6 +367,7 @@ def verbatims_section(database, query: nps.Query) -> None:
     view = frame.drop(columns=["id"]).rename(
         columns={"responded_at": "Responded", "score": "Score", "comment": "Comment"}
     )
+    view = view.rename(columns={c: column_label(c) for c in view.columns if c.islower()})
     show_table(
         view,
         hide_index=True,
@@ -294,7 +415,7 @@ def followup_section(database) -> None:
         help="From the customer's response to the follow-up being resolved",
     )
     c3.metric(
-        f"Resolved in {stats['month']}",
+        f"Resolved in {wording.period_name(stats['month'])}",
         f"{stats['resolved_in_month']:,}",
         help=f"Of {stats['detractors_in_month']:,} detractors that month",
     )

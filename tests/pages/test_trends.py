@@ -12,7 +12,7 @@ def test_empty_database_points_to_the_data_page(app):
 def test_monthly_trend_with_interval_and_low_n_flag(app, sample_db):
     at = app("pages/trends.py")
     assert not at.exception
-    assert "2026-01 (n = 25)" in at.warning[0].value
+    assert "Jan 2026 (25 responses)" in at.warning[0].value
     assert at.query_params["period"] == ["month"] or at.query_params["period"] == "month"
 
 
@@ -22,7 +22,7 @@ def test_quarterly_period_updates_the_url_and_segment_table(app, sample_db):
     assert not at.exception
     params = at.query_params["period"]
     assert (params[0] if isinstance(params, list) else params) == "quarter"
-    assert any("By channel, 2026Q4" in m.value for m in at.markdown)
+    assert any("By channel, Q4 2026" in m.value for m in at.markdown)
     assert "to 31 Oct 2026" in " ".join(m.value for m in at.markdown)
 
 
@@ -121,3 +121,86 @@ def test_presentation_mode_masks_followup_notes(app, sample_db):
     notes = [n for f in at.dataframe if "note" in f.value.columns for n in f.value["note"]]
     assert "called [e-mail] on [phone]" in notes
     assert not any(note in str(v) for f in at.dataframe for v in f.value.to_numpy().ravel())
+
+
+def _presenting(page: str = "pages/trends.py"):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["present"] = "1"
+    at.switch_page(page).run()
+    return at
+
+
+def test_readout_is_plain_words_with_the_statistics_in_tooltip_and_detail(app, sample_db):
+    at = app("pages/trends.py")
+    (readout,) = [m for m in at.markdown if "NPS +2 in Oct 2026" in m.value]
+    assert (
+        "439 responses" in readout.value and "within normal month-to-month noise" in readout.value
+    )
+    assert "p =" not in readout.value and "CI" not in readout.value
+    assert "95 % interval" in readout.proto.help and "two-sample test" in readout.proto.help
+    assert any("95 % interval -6.0 to +9.6" in c.value for c in at.caption)
+
+
+def test_presentation_keeps_the_readout_but_drops_its_detail_line(sample_db):
+    at = _presenting()
+    assert not at.exception
+    assert any("NPS +2 in Oct 2026" in m.value for m in at.markdown)
+    assert not any("adjusted Wald" in c.value for c in at.caption)
+
+
+def test_segment_table_has_readable_headers_and_the_interval_as_two_numbers(app, sample_db):
+    at = app("pages/trends.py")
+    (table,) = [d.value for d in at.dataframe if "Low" in d.value.columns]
+    assert list(table.columns) == [
+        "Channel", "NPS", "Low", "High", "Responses", "Change", "p", "Note"
+    ]  # fmt: skip
+    assert table["Low"].dtype.kind == "f" and table["High"].dtype.kind == "f"
+    assert (table["Low"] <= table["NPS"]).all() and (table["NPS"] <= table["High"]).all()
+    assert any("By channel, Oct 2026" in m.value for m in at.markdown)
+
+
+def test_presentation_has_no_editor_save_unmask_or_p_column(sample_db):
+    at = _presenting()
+    assert not at.exception
+    assert not [b for b in at.button if b.label.startswith("Save")]
+    assert all(d.proto.editing_mode == 0 for d in at.dataframe)  # no data editor
+    assert not at.toggle or all(t.key != "verbatim_unmask" for t in at.toggle)
+    tables = [d.value for d in at.dataframe]
+    (segments,) = [t for t in tables if "Low" in t.columns]
+    assert "p" not in segments.columns
+    assert all("p_value" not in t.columns for t in tables)
+
+
+def test_outside_presentation_the_followups_can_be_edited_and_saved(app, sample_db):
+    at = app("pages/trends.py")
+    assert any(b.label.startswith("Save") for b in at.button)
+    assert any(d.proto.editing_mode != 0 for d in at.dataframe)
+
+
+def test_verbatim_search_and_band_are_kept_in_the_url(app, sample_db):
+    at = app("pages/trends.py")
+    at.text_input(key="verbatim_search").set_value("refund").run()
+    at.selectbox(key="verbatim_band").set_value("detractors").run()
+    assert not at.exception
+    assert at.query_params["search"] in ("refund", ["refund"])
+    assert at.query_params["band"] in ("detractors", ["detractors"])
+
+
+def test_verbatim_search_and_band_are_read_back_from_a_link(sample_db):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["search"] = "refund"
+    at.query_params["band"] = "detractors"
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception
+    assert at.text_input(key="verbatim_search").value == "refund"
+    assert at.selectbox(key="verbatim_band").value == "detractors"
+    (comments,) = [d.value for d in at.dataframe if "Comment" in d.value.columns]
+    assert len(comments) and (comments["Score"] <= 6).all()
