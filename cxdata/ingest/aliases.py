@@ -93,6 +93,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "submitted_at",
         "submission_date",
         "date_submitted",
+        "submit_date",
+        "submitted",
+        "submitted_on",
         "survey_date",
         "completed_at",
         "completion_date",
@@ -284,8 +287,8 @@ KIND_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "customer_id": (
             "caller_id",
             "caller",
-            "requester",
             "requester_id",
+            "requester",
             "requester_email",
             "requested_by",
             "requested_for",
@@ -354,13 +357,45 @@ def normalise(text: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", t).strip("_").lower()
 
 
+# A zone after a date column's name ("Submit Date (UTC)") says how its times are written, not
+# what the column is: the name is matched with and without it.
+_ZONE_SUFFIX = re.compile(r"_(utc|gmt|z|local|local_time)$")
+# A header that is only a number sign or its abbreviation numbers the rows: an id (Typeform's
+# "#" is its response token), checked on its values like any other id.
+_ROW_NUMBER = {"#", "№", "no.", "nr", "nr."}
+
+
+def match_names(header: str, label: str = "") -> set[str]:
+    """The names a column is matched by: its normalised header and question text, each also
+    without a trailing time zone, ``#`` read as "number" ("Ticket #" → ``ticket_number``),
+    and ``id`` for a column headed only "#".
+
+    >>> sorted(match_names("Submit Date (UTC)"))
+    ['submit_date', 'submit_date_utc']
+    >>> sorted(match_names("Ticket #")), sorted(match_names("#"))
+    (['ticket', 'ticket_number'], ['id'])
+    """
+    names = set()
+    for text in (header, label):
+        text = str(text)
+        if text.strip().lower() in _ROW_NUMBER:
+            names.add("id")
+            continue
+        for variant in {text, text.replace("#", " number ")}:
+            name = normalise(variant)
+            if name:
+                names |= {name, _ZONE_SUFFIX.sub("", name)}
+    names.discard("")
+    return names
+
+
 def score_candidates(kind: str, headers: list[str], labels: list[str]) -> list[int]:
     """Columns that could hold the 0–10 score, by name or question text, leftmost first."""
     if "score" not in FIELDS[kind]:
         return []
     found = []
     for i, (header, label) in enumerate(zip(headers, labels)):
-        names = {normalise(header), normalise(label)}
+        names = match_names(header, label)
         if any(_NOT_SCORE.search(n) for n in names if n):
             continue
         if names & set(ALIASES["score"]) or any(p in n for n in names for p in PATTERNS["score"]):
@@ -374,7 +409,7 @@ def date_candidates(field: str, headers: list[str], labels: list[str]) -> list[i
 
 
 def _ranked(field: str, headers: list[str], labels: list[str]) -> list[int]:
-    norm = [(normalise(h), normalise(lab)) for h, lab in zip(headers, labels)]
+    norm = [match_names(h, lab) for h, lab in zip(headers, labels)]
     ranked = []
     for alias in ALIASES.get(field, ()):
         ranked += [i for i, names in enumerate(norm) if alias in names and i not in ranked]
@@ -393,7 +428,7 @@ def propose_mapping(kind: str, headers: list[str], labels: list[str]) -> dict[st
     used: set[int] = set()
     mapping: dict[str, int] = {}
     fields = [f for f in FIELDS[kind] if FIELDS[kind][f] not in ("score", "date")]
-    norm = [(normalise(h), normalise(lab)) for h, lab in zip(headers, labels)]
+    norm = [match_names(h, lab) for h, lab in zip(headers, labels)]
     # Exact aliases for every field first, so a pattern never steals an exact match.
     for field in fields:
         for alias in aliases_for(kind, field):
@@ -419,7 +454,7 @@ def propose_mapping(kind: str, headers: list[str], labels: list[str]) -> dict[st
 
 def guess_kind(headers: list[str], labels: list[str], file_name: str = "") -> str:
     """The most likely data kind of a file, from its column names (and file name)."""
-    names = {normalise(x) for x in headers + labels}
+    names = set().union(*(match_names(x) for x in headers + labels))
     has_score = bool(score_candidates("survey", headers, labels))
     if not has_score:
         kpis = set(ALIASES["wait_time_min"] + ALIASES["handle_time_min"]) | set(

@@ -28,7 +28,7 @@ from cxdata.ingest.chunks import (
     unique_names,
 )
 from cxdata.ingest.day_month import DayMonthEvidence, day_month_order
-from cxdata.ingest.profile import Profile, file_profile
+from cxdata.ingest.profile import CHOICES, Profile, file_profile
 from cxdata.ingest.report import Progress
 from cxdata.ingest.sniff import FileFormat
 
@@ -78,6 +78,8 @@ class Plan:
     key_deferred: bool = False  # empty table: plain inserts, unique key built afterwards
     counts: list = field(default_factory=list)  # survey: per-chunk count changes
     latest_date: str = field(default_factory=values.latest_date)  # later dates are rejected
+    # Why a required field's only candidates were not used (added to the refusal).
+    not_used: dict[str, str] = field(default_factory=dict)
 
     def line_of(self, row_index: int) -> int:
         """Physical line (1-based) on which data row ``row_index`` (0-based) starts."""
@@ -160,6 +162,11 @@ def import_plan(
     # segment is a small set of labels, not free text or an id.
     segment_cols = {f: i for f, i in field_cols.items() if f in SEGMENT_FIELDS and f not in forced}
     profiled |= set(segment_cols.values())
+    # Ids named by their header are checked on their values too: unique per row (or, in
+    # transactional data, repeated a few times as an event log), never a choice set.
+    id_options = _id_candidates(kind, fmt, field_cols, forced)
+    id_cols = {i for cols in id_options.values() for i in cols}
+    profiled |= id_cols
     # The cells that decide whether a row is kept, remembered for the rows that hold a
     # non-number in an otherwise numeric column.
     row_cols = set(score_options) | set(date_options)
@@ -182,7 +189,7 @@ def import_plan(
             score_options=score_options,
             date_options=date_options + value_options,
             progress=progress,
-            text_options=sorted({*text_options, *segment_cols.values()}),
+            text_options=sorted({*text_options, *segment_cols.values(), *id_cols}),
             row_cols=sorted(row_cols & profiled),
         )
 
@@ -225,6 +232,8 @@ def import_plan(
             _choose_date(plan, profile, date_options + value_options, date_field, True)
     if require and date_field not in field_cols and not wave_date:
         _refuse_dates(plan, profile, date_options + value_options, date_field, chunk_rows)
+    if id_options:
+        _check_ids(plan, profile, id_options)
     if segment_cols:
         _check_segments(plan, profile, segment_cols)
     if text_options:
@@ -271,30 +280,42 @@ def _resolve_overrides(
     return resolved
 
 
+# A score column's non-missing values are 0–10 scores; this share of them is enough (a few
+# typos are rejected rows with their reasons, not a reason to score another question).
+SCORE_VALID_SHARE = 0.9
+
+
 def _choose_score(plan: Plan, profile: Profile, options: list[int]) -> None:
-    """The score column: all values valid first, then the most values, then leftmost."""
+    """The score column, judged on its values: the candidates whose values are 0–10 scores
+    (at least SCORE_VALID_SHARE of them), the one with the most, then the leftmost; when none
+    is, the one with most valid scores (its other rows are rejected with their reasons)."""
     if not options:
         return
     scored = []
     for j in options:
         present = int(profile.present[j])
         valid = profile.score_valid.get(j, 0)
-        scored.append((valid == present and present > 0, valid, -j, j))
-    all_valid, valid, _, best = max(scored)
+        scored.append((present > 0 and valid >= SCORE_VALID_SHARE * present, valid, -j, j))
+    _, valid, _, best = max(scored)
+    all_valid = valid == int(profile.present[best]) and valid > 0
     if valid == 0:
         best = options[0]
     plan.field_cols["score"] = best
     if len(options) > 1:
-        others = [
-            f"'{plan.columns[j]}'"
-            + (f" (values like '{profile.score_example[j]}')" if j in profile.score_example else "")
-            for j in options
-            if j != best
-        ]
+
+        def left_out(j: int) -> str:
+            if j in profile.score_example:
+                return f"'{plan.columns[j]}' (values like '{profile.score_example[j]}')"
+            return f"'{plan.columns[j]}'"
+
+        present = int(profile.present[best])
+        why = " (all its values are 0–10 scores)" if all_valid else ""
+        if not all_valid and valid:
+            why = f" ({valid:,} of its {present:,} values are 0–10 scores, the most)"
         plan.assumptions.append(
-            f"Score read from column '{plan.columns[best]}'"
-            + (" (all its values are 0–10 scores)" if all_valid else "")
-            + f"; not used: {', '.join(others)}."
+            f"Score read from column '{plan.columns[best]}'{why}; not used: "
+            + ", ".join(left_out(j) for j in options if j != best)
+            + "."
         )
     if profile.score_min.get(best, 0) >= 1 and profile.score_valid.get(best, 0) >= 30:
         plan.assumptions.append(
@@ -514,6 +535,100 @@ def _check_segments(plan: Plan, profile: Profile, segment_cols: dict[str, int]) 
         )
 
 
+ID_FIELDS = ("response_id", "interaction_id", "customer_id")
+# Answers an id column needs before its values are judged (a 3-row file proves nothing).
+ID_JUDGED = 20
+# A survey's response ids differ from row to row: below this share of distinct values among
+# its first answers, rows sharing an id would replace each other (the later row wins).
+ID_DISTINCT = 0.5
+# An event log repeats an interaction's id once per update, a few times each; a column whose
+# values are each on more rows than this on average is a category, not an interaction.
+MAX_EVENTS_PER_ID = 20
+# A set of at most CHOICES labels, each on at least this many rows, is a choice, not an id.
+CHOICE_REPEATS = 5
+
+
+def _id_candidates(
+    kind: str, fmt: FileFormat, field_cols: dict[str, int], forced: dict[str, int | None]
+) -> dict[str, list[int]]:
+    """Per id field: the column mapped by name, then the other columns named like it (by alias
+    preference), which take its place when its values are not ids."""
+    names = [aliases.match_names(h, lab) for h, lab in zip(fmt.headers, fmt.labels)]
+    taken = set(field_cols.values())
+    options: dict[str, list[int]] = {}
+    for fld in ID_FIELDS:
+        if fld not in aliases.FIELDS[kind] or fld in forced:
+            continue
+        cols = [field_cols[fld]] if fld in field_cols else []
+        for alias in aliases.aliases_for(kind, fld):
+            cols += [i for i, n in enumerate(names) if alias in n and i not in cols + list(taken)]
+        if cols:
+            options[fld] = cols
+    return options
+
+
+def _not_an_id(plan: Plan, profile: Profile, fld: str, j: int) -> str | None:
+    """Why column ``j`` cannot be the id ``fld`` from its values, or None when it can."""
+    key = fld == store.KEY_COLUMN[plan.kind]
+    answers, rows = int(profile.present[j]), max(plan.rows, 1)
+    if key and plan.rows >= 10 and answers < MOSTLY_EMPTY * rows:
+        return f"it is answered in only {answers:,} of {plan.rows:,} rows"
+    sample = profile.text.get(j)
+    n = len(sample.values) if sample else 0
+    if n < ID_JUDGED:
+        return None
+    assert sample is not None
+    counts = pd.Series(sample.values).value_counts()
+    distinct = len(counts)
+    examples = ", ".join(f"'{v}'" for v in counts.index[:3])
+    if distinct <= CHOICES and n >= CHOICE_REPEATS * distinct:
+        return (
+            f"it holds only {distinct} different value(s) in its first {n:,} answers "
+            f"({examples}), a set of choices, not ids"
+        )
+    if key and plan.kind == "transactional" and n > MAX_EVENTS_PER_ID * distinct:
+        return (
+            f"its {distinct:,} different values in the first {n:,} answers are each on "
+            f"{n / distinct:.0f} rows on average: a category, not one id per interaction "
+            "(an event log repeats an id a few times)"
+        )
+    if key and plan.kind != "transactional" and distinct < ID_DISTINCT * n:
+        return (
+            f"its values repeat ({distinct:,} different in the first {n:,} answers, e.g. "
+            f"{examples}): responses sharing an id would replace each other"
+        )
+    return None
+
+
+def _check_ids(plan: Plan, profile: Profile, options: dict[str, list[int]]) -> None:
+    """Keep an id field's column only when its values are ids; else the next column named
+    like one that is, else none (the column stays an extra column). The report says why."""
+    for fld, cols in options.items():
+        mapped = plan.field_cols.get(fld)
+        what = aliases.DESCRIPTIONS.get(fld, fld.replace("_", " "))
+        chosen, refused = None, []
+        for j in cols:
+            if j != mapped and j in plan.field_cols.values():
+                continue
+            why = _not_an_id(plan, profile, fld, j)
+            if why is None:
+                chosen = j
+                break
+            refused.append(
+                f"Column '{plan.columns[j]}' is not used as the {what}: {why}; it is kept as an "
+                f"extra column (--map {fld}={plan.columns[j]} to use it anyway)."
+            )
+        if chosen is None:
+            plan.field_cols.pop(fld, None)
+            if refused:
+                plan.not_used[fld] = " ".join(refused)
+        else:
+            plan.field_cols[fld] = chosen
+            if refused:
+                refused.append(f"Ids ({what}) read from column '{plan.columns[chosen]}'.")
+        plan.assumptions.extend(refused)
+
+
 def _choose_comment(plan: Plan, profile: Profile, options: list[int]) -> None:
     """The comment column, from its values: free text (most answers differ, a few words each,
     not a number, not a small choice set), the one with most answers (a name like "comment"
@@ -595,6 +710,12 @@ def _check_required(plan: Plan, date_field: str, wave: str | None, wave_date: st
         if fld == date_field and wave_date:
             continue
         what = aliases.DESCRIPTIONS.get(fld, fld)
+        if fld in plan.not_used:
+            raise InputError(
+                f"File '{name}' has no usable column for {fld} (the {what}): "
+                f"{plan.not_used[fld]} Name the column with --map {fld}=COLUMN (or pick it on "
+                "the Data page)."
+            )
         if fld == date_field:
             raise InputError(
                 f"File '{name}' has no date column (the {what}). If it is a survey wave "
