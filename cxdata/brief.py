@@ -17,10 +17,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxdata import charts, followups, maturity, milestones, nps, store, verbatims
+from cxdata import charts, followups, maturity, milestones, nps, settings, store, verbatims
 from cxdata import forecast as forecasting
 from cxdata.errors import InputError
-from cxdata.formatting import month_name, natural_datetime, signed, utc_now_text
+from cxdata.formatting import (
+    column_label,
+    money,
+    month_name,
+    natural_datetime,
+    signed,
+    utc_now_text,
+)
 from cxdata.nps import Thresholds
 from cxdata.store import responses
 
@@ -72,6 +79,7 @@ class Briefing:
     # The trend chart's data, prepared once for the page and the HTML brief alike: the last
     # 13 months with the rolling 3-month NPS and, with a goal, the milestone path.
     chart_table: pd.DataFrame | None = None
+    currency: str = ""  # the organisation's (cxdata.settings), for spend
 
     @property
     def month_name(self) -> str:
@@ -144,6 +152,7 @@ def briefing(
         level=level,
         thresholds=thresholds,
     )
+    b.currency = settings.currency(db)
     _add_status(db, b, rng)
     _add_maturity(db, b)
     _add_portfolio(db, b)
@@ -183,6 +192,7 @@ class Card:
     label: str
     value: str
     caption: str
+    help: str = ""  # the statistics behind it, for a tooltip (and the HTML brief's title)
 
 
 # The goal card's value: short enough for the card; the sentence says it in full.
@@ -191,21 +201,34 @@ STATUS_VALUES = {"behind": "Behind", "on track": "Within noise", "ahead": "Ahead
 
 def cards(b: Briefing) -> list[Card]:
     """The five headline figures, as the page's cards show them and the HTML brief lists
-    them: NPS, change on last month, 3-month NPS, the goal's status, maturity."""
-    margin = f" · ±{b.margin:.0f}" if b.margin is not None else ""
-    low_n = " · low n" if b.n < b.thresholds.low_n else ""
-    out = [Card("NPS", signed(b.nps, 0), f"n = {b.n:,}{margin}{low_n}")]
+    them: NPS, change on last month, 3-month NPS, the goal's status, maturity. Captions are
+    plain words; the statistics behind them are in ``help``."""
+    pct = f"{b.level:.0%}".replace("%", " %")
+    responses = f"{b.n:,} response{'s' if b.n != 1 else ''}"
+    margin = f" · give or take {b.margin:.0f}" if b.margin is not None else ""
+    low_n = " · few, read with care" if b.n < b.thresholds.low_n else ""
+    interval = (
+        f"{pct} interval {signed(b.ci_low, 0)} to {signed(b.ci_high, 0)} (adjusted Wald), "
+        f"n = {b.n:,}"
+        if b.ci_low is not None and b.ci_high is not None
+        else f"n = {b.n:,}"
+    )
+    out = [Card("NPS", signed(b.nps, 0), f"{responses}{margin}{low_n}", interval)]
     prev = b.previous
     if prev and prev.change is not None:
-        verdict = "significant" if prev.significant else "not significant"
         out.append(
-            Card(f"vs {prev.label}", signed(prev.change, 0), f"p = {prev.p_value:.2f} · {verdict}")
+            Card(
+                f"vs {prev.label}",
+                signed(prev.change, 0),
+                noise_words(prev),
+                _test_detail(prev),
+            )
         )
     elif prev is None:
         before = month_name(_months_back(b.month, 1))
         out.append(Card(f"vs {before}", "–", "no responses that month"))
     else:
-        out.append(Card("vs previous month", "–", ""))
+        out.append(Card("vs previous month", "–", "too few responses to compare"))
     if b.status and b.goal is not None:
         status = b.status
         with_data = (
@@ -216,31 +239,36 @@ def cards(b: Briefing) -> list[Card]:
         out.append(
             Card(
                 "3-month NPS",
-                f"{signed(status.rolling_nps, 0)} ±{status.margin:.0f}",
-                f"milestone {signed(status.milestone, 0)}{with_data}",
+                signed(status.rolling_nps, 0),
+                f"plan for this month {signed(status.milestone, 0)}{with_data}",
+                f"{pct} interval {signed(status.ci_low, 0)} to {signed(status.ci_high, 0)} "
+                f"(±{status.margin:.0f}), n = {status.n:,} over 3 months; the milestone is "
+                "the goal's path for this month",
             )
         )
         end = b.goal.month_label(b.goal.horizon) or b.month
         held = status.held
         marker = {"behind": "▼", "on track": "●", "ahead": "▲"}[status.status]
-        odds = f" · forecast: {b.forecast.p_goal_true:.0%} chance" if b.forecast else ""
+        odds = f" · {b.forecast.p_goal_true:.0%} chance of the goal" if b.forecast else ""
         out.append(
             Card(
                 f"Goal: {signed(b.goal.target, 0)} by {milestones.month_name(end)}",
                 STATUS_VALUES[status.status],
                 f"{marker} {held} month{'s' if held != 1 else ''} running{odds}",
+                status.line() + (f"; {b.forecast.odds_line()}" if b.forecast else ""),
             )
         )
     else:
         out.append(Card("3-month NPS", "–", ""))
         # A long word would be cut off in the card: the caption says what to do.
-        out.append(Card("Goal", "–", "No status yet: set a goal on the Milestones page."))
+        out.append(Card("Goal", "–", NO_GOAL))
     if b.maturity:
         out.append(
             Card(
                 "Maturity",
                 f"Stage {b.maturity['stage']}",
                 f"{b.maturity['stage_name']} · weakest: {b.maturity['weakest']}",
+                f"assessed {b.maturity['assessed_at']}; the weakest domain caps the stage",
             )
         )
     else:
@@ -248,15 +276,38 @@ def cards(b: Briefing) -> list[Card]:
     return out
 
 
+NO_GOAL = "No goal set yet — set one on Milestones."
+
+
+def noise_words(c: Comparison) -> str:
+    """A change in words a CEO reads without statistics: ``a real change (95 % confidence)``
+    or ``within normal month-to-month noise``."""
+    if c.significant:
+        return f"a real change ({c.level:.0%} confidence)".replace("%", " %")
+    return "within normal month-to-month noise"
+
+
+def _test_detail(c: Comparison) -> str:
+    """The statistics behind :func:`noise_words`, for a tooltip."""
+    text = f"p = {c.p_value:.2f} (two-sample test of the NPS difference)"
+    if c.needed is not None and not c.significant:
+        text += f"; a change of ±{c.needed:.0f} points is needed at this volume"
+    return text
+
+
 def action_lines(b: Briefing) -> list[str]:
     """What was done: fixes shipped, spend so far, problems closed (page and HTML alike)."""
     shipped = ", ".join(s["name"] for s in b.shipped) if b.shipped else "none"
     lines = [f"Shipped this month: {shipped}."]
     if b.spend:
-        per = f"{b.points_per_100k:.1f}" if b.points_per_100k is not None else "–"
+        per = (
+            f"{b.points_per_100k:.1f} points per {money(100_000, b.currency)}"
+            if b.points_per_100k is not None
+            else "no points expected yet"
+        )
         lines.append(
-            f"Spend on fixes so far: {b.spend:,.0f} for {b.expected_points:.1f} expected "
-            f"NPS points ({per} per 100,000)."
+            f"Spent on fixes so far: {money(b.spend, b.currency)}, for "
+            f"{b.expected_points:.1f} expected NPS points ({per})."
         )
     lines.append(
         f"Problems closed: {b.problems_closed:,} follow-ups resolved; "
@@ -266,13 +317,22 @@ def action_lines(b: Briefing) -> list[str]:
 
 
 def mover_line(m: dict) -> str:
-    """One mover: ``▲ Phone (channel): +12, +9 (n = 412, q = 0.004)``."""
+    """One mover in words: ``▲ Central region: NPS +25, up 43 points (77 responses)``; the
+    test's q-value is in :func:`mover_detail`."""
     arrow = "▲" if m["change"] > 0 else "▼"
-    q = f", q = {m['q_value']:.3f}" if "q_value" in m else ""
+    direction = "up" if m["change"] > 0 else "down"
+    points = abs(round(m["change"]))
     return (
-        f"{arrow} {m['segment']} ({m['column']}): {signed(m['nps'], 0)}, "
-        f"{signed(m['change'], 0)} (n = {m['n']:,}{q})"
+        f"{arrow} {m['segment']} {column_label(m['column']).lower()}: NPS {signed(m['nps'], 0)}, "
+        f"{direction} {points} point{'s' if points != 1 else ''} ({m['n']:,} responses)"
     )
+
+
+def mover_detail(m: dict) -> str:
+    """The statistics of a mover, for a tooltip: ``p = 0.001, q = 0.004 (false discoveries
+    held at 5 %)``."""
+    q = f", q = {m['q_value']:.3f}" if "q_value" in m else ""
+    return f"p = {m['p_value']:.3f}{q} (Benjamini–Hochberg across the segments tested)"
 
 
 def _num(v) -> float | None:
@@ -303,8 +363,10 @@ def _compare(by_month: pd.DataFrame, month: str, other: str, level: float) -> Co
 def _add_status(db, b: Briefing, rng: np.random.Generator) -> None:
     """The goal's status and the forecast as of the briefing's month, as the Milestones page
     shows them (:mod:`cxdata.forecast`)."""
-    goal = milestones.plan_settings(db).goal  # the goal the Milestones page shows
-    if not goal.start_month:
+    # Only a goal someone saved is briefed on: the defaults the Milestones page suggests are
+    # not a goal the organisation set, and must not be read out to the CEO as one.
+    goal = next((g for g in milestones.load_goals(db) if g.name == milestones.GOAL_NAME), None)
+    if goal is None or not goal.start_month:
         return
     b.goal = goal
     counts = milestones.monthly_counts(db, up_to=b.month)
@@ -440,79 +502,83 @@ def _quotes(db, month: str) -> list[dict]:
 
 
 def sentence(b: Briefing) -> str:
-    """What a CX leader reads out, e.g. "NPS was +3 in October 2026 (n = 412, ±8), up 5 on
-    September 2026, not significant — a change of ±15 points is needed at this volume; the
-    3-month NPS (+1.1) is within noise of the +0.1 milestone; from the actuals, a 51% chance
-    NPS really reaches +1 by May 2027."."""
+    """What a CX leader reads out: one line of facts and one verdict, in plain words, e.g.
+    "NPS was +3 in October 2026 (412 responses), up 5 points on September 2026 — within
+    normal month-to-month noise; the 3-month NPS is behind the path to the +1 goal."
+    The statistics behind it are in the cards' tooltips and the brief's detail."""
     if b.nps is None:
         return f"Only {b.n} responses in {b.month_name}: too few to state an NPS."
-    margin = f", ±{b.margin:.0f}" if b.margin is not None else ""
-    caution = " — few responses, read with care" if b.n < nps.LOW_N else ""
-    text = f"NPS was {signed(b.nps, 0)} in {b.month_name} (n = {b.n:,}{margin}{caution})"
+    caution = " — few, read with care" if b.n < nps.LOW_N else ""
+    text = f"NPS was {signed(b.nps, 0)} in {b.month_name} ({b.n:,} responses{caution})"
     if b.previous and b.previous.change is not None:
         text += ", " + _movement(b.previous)
     elif b.previous is None:
         text += f", with no responses in {month_name(_months_back(b.month, 1))} to compare with"
-    if b.last_year and b.last_year.change is not None:
-        text += "; " + _movement(b.last_year, " (a year earlier)", short=True)
     if b.status and b.goal:
-        text += "; " + b.status.clause()
-        if b.forecast:
-            text += f"; from the actuals, a {b.forecast.odds_line(since=False)}"
+        text += "; " + goal_words(b)
     return text + "."
 
 
-def _movement(c: Comparison, note: str = "", short: bool = False) -> str:
-    """``up 5 on September 2026, not significant — a change of ±15 points is needed at this
-    volume`` (``short``: ``not significant, ±15 needed``, for a second comparison)."""
+def goal_words(b: Briefing) -> str:
+    """The goal's status as of the month in plain words: ``the 3-month NPS is on the path to
+    the +1 goal (within noise)``."""
+    target = signed(b.goal.target, 0)
+    return {
+        "on track": f"the 3-month NPS is on the path to the {target} goal (within noise)",
+        "behind": f"the 3-month NPS is behind the path to the {target} goal",
+        "ahead": f"the 3-month NPS is ahead of the path to the {target} goal",
+    }[b.status.status]
+
+
+def _movement(c: Comparison) -> str:
+    """``up 5 points on September 2026 — within normal month-to-month noise``."""
     if c.change is None:
-        return f"not comparable with {c.label}{note}"
-    if abs(c.change) < 0.5:
-        return f"flat on {c.label}{note}" + (", a significant change" if c.significant else "")
+        return f"not comparable with {c.label}"
+    points = abs(round(c.change))
+    if points == 0:
+        return f"level with {c.label} — {noise_words(c)}"
     direction = "up" if c.change > 0 else "down"
-    if c.significant:
-        verdict = "a significant change"
-    elif c.needed is not None and short:
-        verdict = f"not significant, ±{c.needed:.0f} needed"
-    elif c.needed is not None:
-        verdict = f"not significant — a change of ±{c.needed:.0f} points is needed at this volume"
-    else:
-        verdict = "not significant"
-    return f"{direction} {abs(c.change):.0f} on {c.label}{note}, {verdict}"
+    unit = "point" if points == 1 else "points"
+    return f"{direction} {points} {unit} on {c.label} — {noise_words(c)}"
 
 
 # --- standalone HTML -----------------------------------------------------------------------
 
 
 def chart_images(b: Briefing) -> dict[str, bytes]:
-    """The briefing's charts as PNG bytes (rendered offline by vl-convert)."""
-    import vl_convert
-
+    """The briefing's charts as 16:9 PNG bytes that drop into a slide (rendered offline)."""
     out = {}
-    chart = trend_chart(b, height=260)
+    chart = trend_chart(b)
     if chart is not None:
-        out["trend"] = vl_convert.vegalite_to_png(chart.properties(width=720).to_json(), scale=2)
+        out["trend"] = charts.slide_png(chart)
     if b.goal is not None and b.status_table is not None and not b.status_table.empty:
         path = milestones.milestone_path(b.goal)
-        chart = charts.milestone_chart(path, b.status_table, height=260).properties(width=720)
-        out["milestones"] = vl_convert.vegalite_to_png(chart.to_json(), scale=2)
+        out["milestones"] = charts.slide_png(charts.milestone_chart(path, b.status_table))
     return out
 
 
-def fact_rows(b: Briefing) -> list[tuple[str, str]]:
-    """The briefing's figures as (label, value) pairs for the HTML brief: the page's cards
-    (:func:`cards`) word for word, then the comparison with a year earlier and the weakest
-    maturity domain."""
-    rows = [(c.label, f"{c.value} ({c.caption})" if c.caption else c.value) for c in cards(b)]
+def fact_rows(b: Briefing) -> list[tuple[str, str, str]]:
+    """The briefing's figures as (label, value, statistics) rows for the HTML brief: the
+    page's cards (:func:`cards`) word for word, then the comparison with a year earlier and
+    the weakest maturity domain."""
+    rows = [
+        (c.label, f"{c.value} ({c.caption})" if c.caption else c.value, c.help) for c in cards(b)
+    ]
     if b.last_year and b.last_year.change is not None:
         c = b.last_year
-        verdict = "significant" if c.significant else "not significant"
-        rows.append((f"vs {c.label}", f"{signed(c.change, 0)} (p = {c.p_value:.2f} · {verdict})"))
+        rows.append(
+            (
+                f"vs {c.label}",
+                f"{signed(c.change, 0)} ({noise_words(c)})",
+                _test_detail(c),
+            )
+        )
     if b.maturity:
         rows.append(
             (
                 "Weakest maturity domain",
                 f"{b.maturity['weakest']} ({b.maturity['weakest_score']:.2f} of 4)",
+                "",
             )
         )
     return rows
@@ -602,7 +668,12 @@ def render_html(b: Briefing, images: dict[str, bytes] | None = None) -> str:
         f"<h1>CX results — {e(b.month_name)}</h1>",
         f"<p class='lead'>{e(sentence(b))}</p>",
         "<table>",
-        *(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in fact_rows(b)),
+        *(
+            f"<tr><td>{e(k)}</td><td title='{e(d)}'>{e(v)}"
+            + (f"<br><small>{e(d)}</small>" if d else "")
+            + "</td></tr>"
+            for k, v, d in fact_rows(b)
+        ),
         "</table>",
         "<h2>Fixes and follow-up</h2><ul>",
         *(f"<li>{e(line)}</li>" for line in action_lines(b)),
@@ -618,7 +689,9 @@ def render_html(b: Briefing, images: dict[str, bytes] | None = None) -> str:
         parts.append(f"<h2>Segments that moved</h2><p>{e(movers_heading(b))}.</p><ul>")
         for m in b.movers:
             cls = "up" if m["change"] > 0 else "down"
-            parts.append(f"<li class='{cls}'>{e(mover_line(m))}</li>")
+            parts.append(
+                f"<li class='{cls}'>{e(mover_line(m))} <small>{e(mover_detail(m))}</small></li>"
+            )
         parts.append("</ul>")
     if b.quotes:
         parts.append("<h2>In customers' words</h2>")

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxdata import maturity
+from cxdata import maturity, settings
 
 # The portfolio of fixes, in the initiatives CSV format (SPEC §7): the base scenario, and the
 # stretch scenario = the base fixes not dropped plus two bolder ones. Copied as it is.
@@ -95,6 +95,9 @@ def write_sample(
     return paths
 
 
+SAMPLE_CURRENCY = "€"
+
+
 def import_sample(db, paths: dict[str, Path]) -> list:
     """Import the survey, transactional and relationship files (source ``sample``), the
     maturity assessment and the portfolio of initiatives."""
@@ -111,6 +114,11 @@ def import_sample(db, paths: dict[str, Path]) -> list:
         from cxdata import milestones
 
         milestones.import_initiatives(db, paths["initiatives"])
+        # The sample's story has a goal (the baseline −14, +15 in 30 months, from the data) and
+        # a currency, as an organisation that uses the app would have set them.
+        if "survey" in paths:
+            milestones.save_goal(db, milestones.plan_settings(db).goal)
+        settings.save_currency(db, SAMPLE_CURRENCY)
     return reports
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from cxdata import store
 from cxdata.formatting import natural_datetimes
-from ui.common import db, page_setup, plain, show_table
+from ui.common import db, editing, page_setup, plain, show_table
 from ui.importing import rejected_download, upload_panel
 
 page_setup()
@@ -26,19 +26,24 @@ if not datasets:
             "Qualtrics and SurveyMonkey exports can be uploaded as they come. "
             "Or explore first with a realistic sample: 24 months of a telecom's CX data."
         )
-        if st.button("Load sample data", type="primary", key="load_sample"):
+        if editing() and st.button("Load sample data", type="primary", key="load_sample"):
             from cxdata.sample import load_sample
 
             with st.spinner("Importing the sample data…"):
                 load_sample(database)
             st.rerun()
 
-uploads = st.file_uploader(
-    "Upload CSV exports",
-    type=["csv", "tsv", "txt"],
-    accept_multiple_files=True,
-    key="upload",
-    help="One or many files. Encoding, delimiter and survey-tool header rows are detected.",
+# Presentation mode shows what is stored, with nothing to upload, import or delete.
+uploads = (
+    st.file_uploader(
+        "Upload CSV exports",
+        type=["csv", "tsv", "txt"],
+        accept_multiple_files=True,
+        key="upload",
+        help="One or many files. Encoding, delimiter and survey-tool header rows are detected.",
+    )
+    if editing()
+    else []
 )
 for upload in uploads or []:
     with st.container(border=True):
@@ -68,6 +73,8 @@ else:
         key="datasets_table",
         column_config={c: counts for c in ("Rows read", "Accepted", "Rejected", "Rows stored now")},
     )
+    if not editing():
+        st.stop()
     by_id = {d["id"]: d for d in datasets}
     chosen = st.selectbox(
         "Dataset",

@@ -46,42 +46,46 @@ def comparison(change, p, needed=None):
 @pytest.mark.parametrize(
     "change, p, words",
     [
-        (5.0, 0.21, "up 5 on September 2026, not significant."),
-        (12.0, 0.01, "up 12 on September 2026, a significant change"),
-        (-7.0, 0.30, "down 7 on September 2026, not significant."),
-        (-15.0, 0.001, "down 15 on September 2026, a significant change"),
-        (0.2, 0.97, "flat on September 2026"),
+        (5.0, 0.21, "up 5 points on September 2026 — within normal month-to-month noise."),
+        (12.0, 0.01, "up 12 points on September 2026 — a real change (95 % confidence)."),
+        (-7.0, 0.30, "down 7 points on September 2026 — within normal month-to-month noise."),
+        (-1.0, 0.90, "down 1 point on September 2026 — within normal month-to-month noise."),
+        (-15.0, 0.001, "down 15 points on September 2026 — a real change (95 % confidence)."),
+        (0.2, 0.97, "level with September 2026 — within normal month-to-month noise."),
     ],
 )
-def test_sentence_up_down_flat_significant_or_not(change, p, words):
+def test_sentence_up_down_flat_real_or_noise_in_plain_words(change, p, words):
     text = brief.sentence(make(prev=comparison(change, p)))
-    assert text.startswith("NPS was +3 in October 2026 (n = 412, ±8), " + words)
+    assert text == "NPS was +3 in October 2026 (412 responses), " + words
 
 
-def test_not_significant_says_what_change_this_volume_can_detect():
-    text = brief.sentence(make(prev=comparison(5.0, 0.21, needed=15.3)))
-    assert text.startswith(
-        "NPS was +3 in October 2026 (n = 412, ±8), up 5 on September 2026, not significant — "
-        "a change of ±15 points is needed at this volume"
+def test_the_statistics_are_in_the_cards_tooltips_not_the_sentence():
+    b = make(prev=comparison(5.0, 0.21, needed=15.3))
+    text = brief.sentence(b)
+    assert "p =" not in text and "n =" not in text and "±" not in text
+    nps_card, change_card = brief.cards(b)[:2]
+    assert nps_card.caption == "412 responses · give or take 8"
+    assert "95 % interval -5 to +11" in nps_card.help
+    assert change_card.caption == "within normal month-to-month noise"
+    assert change_card.help == (
+        "p = 0.21 (two-sample test of the NPS difference); a change of ±15 points is needed "
+        "at this volume"
     )
-    assert "not yet" not in text
 
 
 def test_sentence_names_the_goal_status_in_words_that_say_what_it_means():
     assert brief.sentence(make(status="on track")).endswith(
-        "the 3-month NPS (+1.2) is within noise of the +0.1 milestone."
+        "the 3-month NPS is on the path to the +1 goal (within noise)."
     )
-    assert "is behind the +0.1 milestone by more than the noise" in brief.sentence(
-        make(status="behind")
-    )
-    assert "is ahead of the +0.1 milestone by more than the noise" in brief.sentence(
-        make(status="ahead")
-    )
-    assert [c.value for c in brief.cards(make(status="on track"))][3] == "Within noise"
+    assert "is behind the path to the +1 goal" in brief.sentence(make(status="behind"))
+    assert "is ahead of the path to the +1 goal" in brief.sentence(make(status="ahead"))
+    three_month, goal = brief.cards(make(status="on track"))[2:4]
+    assert goal.value == "Within noise"
+    assert three_month.caption == "plan for this month +0" and "milestone" in three_month.help
 
 
 def test_sentence_warns_about_low_n_and_hidden_months():
-    assert "few responses, read with care" in brief.sentence(make(n=25, ci=(-40, 30)))
+    assert "few, read with care" in brief.sentence(make(n=25, ci=(-40, 30)))
     hidden = make(nps=None, n=3, ci=(None, None))
     assert brief.sentence(hidden) == "Only 3 responses in October 2026: too few to state an NPS."
 
@@ -159,7 +163,8 @@ def test_a_mover_carries_its_q_value_and_the_count_of_tests(db, write_csv):
     assert b.movers_tested == 2  # North and South; channel etc. are blank for every row
     (north,) = b.movers
     assert north["segment"] == "North" and north["q_value"] < 0.05
-    assert "q = " in brief.mover_line(north)
+    assert brief.mover_line(north) == "▲ North region: NPS +100, up 200 points (60 responses)"
+    assert "q = " in brief.mover_detail(north)
     assert brief.movers_heading(b).startswith("2 segments tested")
 
 
@@ -245,7 +250,39 @@ def test_default_month_is_the_latest_complete_month_with_responses(db, write_csv
 def test_a_month_after_an_empty_month_says_there_is_nothing_to_compare_with():
     b = make()  # no previous comparison: September had no responses
     assert brief.sentence(b) == (
-        "NPS was +3 in October 2026 (n = 412, ±8), with no responses in September 2026 to "
+        "NPS was +3 in October 2026 (412 responses), with no responses in September 2026 to "
         "compare with."
     )
     assert brief.cards(b)[1] == brief.Card("vs September 2026", "–", "no responses that month")
+
+
+def test_no_goal_saved_no_goal_briefed(db, write_csv):
+    """Data but no saved goal: the defaults the Milestones page suggests are not read out as
+    the organisation's goal (issue 20)."""
+    rows = ["id,date,score"] + [
+        f"R{m}{i},2026-{m:02d}-10,{i % 11}" for m in (7, 8, 9, 10) for i in range(80)
+    ]
+    ingest.import_file(db, write_csv("no_goal.csv", "\n".join(rows) + "\n"), "survey")
+    b = brief.briefing(db, "2026-10", rng=rng())
+    assert b.goal is None and b.status is None and b.forecast is None
+    assert "goal" not in brief.sentence(b)
+    goal_card = brief.cards(b)[3]
+    assert (goal_card.value, goal_card.caption) == ("–", "No goal set yet — set one on Milestones.")
+    assert brief.facts(b)["rolling"] is None and brief.facts(b)["forecast"] is None
+    milestones.save_goal(db, milestones.plan_settings(db).goal)
+    assert brief.briefing(db, "2026-10", rng=rng()).status is not None
+
+
+def test_spend_carries_the_organisations_currency(sample_db):
+    b = brief.briefing(sample_db, rng=rng())
+    assert b.currency == "€"
+    assert any(line.startswith("Spent on fixes so far: €") for line in brief.action_lines(b))
+
+
+def test_brief_chart_images_are_sixteen_by_nine(sample_db):
+    import io
+
+    from PIL import Image
+
+    images = brief.chart_images(brief.briefing(sample_db, rng=rng()))
+    assert {Image.open(io.BytesIO(png)).size for png in images.values()} == {(1600, 900)}

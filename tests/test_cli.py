@@ -6,6 +6,8 @@ one-line stderr without a traceback, and a quick ``--help``.
 """
 
 import json
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -429,7 +431,8 @@ def test_plan_without_flags_uses_the_stored_goal_the_datas_volume_and_mix(cli, s
     assert result["settings"]["n_per_month"] == result["power"]["n_per_month"] == 380
     assert result["settings"]["passive_share"] == round(settings.passive_share, 4)
     assert result["power"] == milestones.power_figures(-14, settings.passive_share, 380)
-    assert result["settings"]["sources"]["n_per_month"] == "data"
+    # The sample saves the goal its story starts from (issue 20: only a saved goal is briefed).
+    assert result["settings"]["sources"]["n_per_month"] == "saved goal"
 
 
 def test_plan_flags_override_the_stored_goal(cli, sample_file):
@@ -452,7 +455,7 @@ def test_plan_flags_override_the_stored_goal(cli, sample_file):
     assert result["settings"]["passive_share"] == 0.3
     sources = result["settings"]["sources"]
     assert (sources["baseline"], sources["lift"], sources["passive_share"]) == (
-        "data",
+        "saved goal",
         "given",
         "given",
     )
@@ -487,8 +490,15 @@ def test_plan_counts_a_dropped_fix_in_neither_cost_nor_fixes(cli, sample_file):
     assert portfolio["cost"] == kept["cost"].sum()
 
 
-def test_plan_summary_says_where_each_setting_came_from(cli, sample_file):
+def test_plan_summary_says_where_each_setting_came_from(cli, sample_file, tmp_path):
     out = cli("plan", "--runs", "200", db=sample_file)
+    assert "380 responses a month (saved goal)" in out.stdout
+    assert "baseline -14 (saved goal)" in out.stdout and "lift +15 (saved goal)" in out.stdout
+    unsaved = tmp_path / "no_goal.db"
+    shutil.copyfile(sample_file, unsaved)
+    with sqlite3.connect(unsaved) as conn:
+        conn.execute("DELETE FROM goals")
+    out = cli("plan", "--runs", "200", db=unsaved)
     assert "380 responses a month (data)" in out.stdout
     assert "baseline -14 (data)" in out.stdout and "lift +15 (default)" in out.stdout
     assert "1 dropped, not counted" in out.stdout

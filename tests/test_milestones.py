@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from cxdata import milestones as m
+from cxdata import store
 from cxdata.errors import InputError
 
 
@@ -212,7 +213,18 @@ def test_goals_are_saved_as_scenarios(db):
 
 
 def test_saved_goal_is_none_until_a_goal_is_saved(sample_db):
+    without_goals(sample_db)
     assert m.saved_goal(sample_db) is None
+
+
+def test_the_sample_saves_the_goal_its_story_starts_from(sample_db):
+    assert m.saved_goal(sample_db) == m.default_goal(sample_db)
+
+
+def without_goals(db):
+    """The sample as an organisation that has not saved a goal yet."""
+    with store.transaction(db) as conn:
+        conn.execute("DELETE FROM goals")
 
 
 def test_saved_goal_is_the_goal_saved_under_the_goal_name(db):
@@ -258,6 +270,7 @@ def test_plan_settings_without_a_database_are_the_defaults():
 
 
 def test_plan_settings_on_the_sample_take_goal_volume_and_passives_from_the_data(sample_db):
+    without_goals(sample_db)
     settings = m.plan_settings(sample_db)
     goal = m.default_goal(sample_db)
     assert settings.goal == goal
@@ -282,6 +295,7 @@ def test_a_saved_base_goal_beats_the_data(sample_db):
 
 
 def test_overrides_replace_values_and_the_passive_share_follows_the_start(sample_db):
+    without_goals(sample_db)
     settings = m.plan_settings(sample_db, {"start_month": "2025-11", "lift": 20, "shape": None})
     assert (settings.goal.start_month, settings.goal.lift) == ("2025-11", 20)
     assert settings.goal.baseline == m.default_goal(sample_db).baseline

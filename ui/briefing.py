@@ -7,7 +7,7 @@ import streamlit as st
 
 from cxdata import brief, milestones, store
 from cxdata.errors import InputError
-from ui.common import chart_downloads, data_version, plain, presenting
+from ui.common import chart_downloads, chart_height, data_version, plain, presenting, url_choice
 
 
 @st.cache_data(max_entries=24, show_spinner="Preparing the briefing…")
@@ -20,7 +20,7 @@ def load_briefing(path: str, version: str, month: str | None) -> brief.Briefing:
 def month_picker(database) -> str:
     months = brief.months_with_responses(database)
     default = brief.latest_complete_month(database)
-    wanted = st.query_params.get("month", default)
+    wanted = url_choice("month", months, default, label=brief.month_name)
     month = st.selectbox(
         "Month",
         months,
@@ -56,8 +56,7 @@ def header(database) -> brief.Briefing:
 def top_band(b: brief.Briefing) -> None:
     cols = st.columns([1, 1.1, 1, 1.35, 1.1])
     for col, card in zip(cols, brief.cards(b)):
-        helptext = "95 % adjusted-Wald interval" if card.label == "NPS" else None
-        col.metric(card.label, card.value, border=True, help=helptext)
+        col.metric(card.label, card.value, border=True, help=plain(card.help) or None)
         if card.caption:
             col.caption(plain(card.caption))
 
@@ -69,7 +68,7 @@ def story(b: brief.Briefing) -> None:
 def chart_and_movers(b: brief.Briefing) -> None:
     left, right = st.columns([2, 1])
     with left:
-        chart = brief.trend_chart(b)
+        chart = brief.trend_chart(b, height=chart_height(300, "trend"))
         if chart is not None:
             st.altair_chart(chart, width="stretch", key="brief_chart")
             with st.container(key="controls_downloads"):
@@ -80,7 +79,7 @@ def chart_and_movers(b: brief.Briefing) -> None:
         if not b.movers:
             st.markdown(plain("No segment changed beyond what chance explains."))
         for m in b.movers:
-            st.markdown(plain(brief.mover_line(m)))
+            st.markdown(plain(brief.mover_line(m)), help=plain(brief.mover_detail(m)))
 
 
 def actions_and_voices(b: brief.Briefing) -> None:

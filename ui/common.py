@@ -122,15 +122,15 @@ def data_version(database) -> str:
 
 
 def chart_downloads(chart, frame, name: str, key: str) -> None:
-    """PNG (rendered offline, only when clicked) and CSV downloads for one chart."""
-    import vl_convert
-
+    """PNG (16:9 for a slide, rendered offline, only when clicked) and CSV downloads for one
+    chart."""
+    from cxdata.charts import slide_png
     from cxdata.export import safe_csv
 
     row = st.container(horizontal=True)
     row.download_button(
         "PNG",
-        lambda: vl_convert.vegalite_to_png(chart.to_json(), scale=2),
+        lambda: slide_png(chart),
         file_name=f"{name}.png",
         mime="image/png",
         key=f"png_{key}",
