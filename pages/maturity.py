@@ -3,9 +3,10 @@
 import streamlit as st
 
 from cxdata import store
-from ui.common import data_version, db, page_setup
+from ui.common import data_version, db, editing, page_setup
 from ui.maturity import (
     load_results,
+    no_assessment,
     questionnaire,
     results_section,
     upload_section,
@@ -18,9 +19,7 @@ history, results = load_results(str(store.database_path()), data_version(databas
 if history:
     results_section(database, history, results)
 else:
-    st.info(
-        "No assessment yet. Take the questionnaire below for each department, or upload an "
-        "assessment as CSV. The sample data on the Data page includes one."
-    )
-questionnaire(database)
-upload_section(database)
+    no_assessment({name: st.query_params.get(name) for name in ("date", "dept")})
+if editing():
+    questionnaire(database)
+    upload_section(database)

@@ -10,7 +10,19 @@ import streamlit as st
 from cxdata import charts, maturity, store
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
-from ui.common import chart_downloads, masked_table, plain, show_table, uploaded_file, url_param
+from cxdata.formatting import natural_date
+from ui.common import (
+    chart_downloads,
+    chart_height,
+    editing,
+    link_adjusted,
+    masked_table,
+    plain,
+    presenting,
+    show_table,
+    uploaded_file,
+    url_choice,
+)
 
 ORGANISATION = "Organisation"
 
@@ -26,7 +38,8 @@ def headline(assessment: maturity.Assessment) -> None:
     org = assessment.organisation
     text = (
         f"Organisation: stage {org.stage} · {org.stage_name} "
-        f"(overall {maturity.rounded(org.overall):.2f} of 4, assessed {assessment.assessed_at})"
+        f"(overall {maturity.rounded(org.overall):.2f} of 4, "
+        f"assessed {natural_date(assessment.assessed_at)})"
     )
     st.subheader(plain(text))
     if org.capped_by:
@@ -53,21 +66,39 @@ def headline(assessment: maturity.Assessment) -> None:
         )
 
 
-def results_section(database, history, results: pd.DataFrame) -> None:
+def pickers(history) -> tuple[maturity.Assessment, str]:
+    """The assessment and the department shown, in one compact row; both kept in the address
+    and checked against the data (a date or department that is no longer there falls back to
+    the latest assessment / its first department, with a note)."""
     dates = [a.assessed_at for a in history]
-    chosen_date = url_param("date", dates[-1])
-    when = st.selectbox(
-        "Assessment",
-        dates,
-        index=dates.index(chosen_date) if chosen_date in dates else len(dates) - 1,
-        key="date",
+    wanted_date = url_choice("date", dates, dates[-1], label=natural_date)
+    c1, c2, _ = st.columns([1, 1, 2] if presenting() else [1, 1, 1])
+    when = c1.selectbox(
+        "Assessment", dates, index=dates.index(wanted_date), format_func=natural_date, key="date"
     )
     assessment = history[dates.index(when)]
+    departments = list(assessment.departments)
+    wanted = url_choice("dept", departments, departments[0])
+    dept = c2.selectbox("Department", departments, index=departments.index(wanted), key="dept")
+    st.query_params.update({"date": when, "dept": dept})
+    return assessment, dept
+
+
+def results_section(database, history, results: pd.DataFrame) -> None:
+    assessment, dept = pickers(history)
+    when = assessment.assessed_at
     headline(assessment)
     current = results[results["assessed_at"] == when]
     order = [ORGANISATION, *assessment.departments]
     grid = current[current["domain"] != "overall"]
-    left, right = st.columns([3, 2])
+    # Side by side only on the presentation screen (1920 wide): on a laptop the heatmap takes
+    # the page's width so its department names and stage legend are not cut.
+    if presenting():
+        left, radar_box = st.columns([3, 2])
+        text_box = radar_box
+    else:
+        left = st.container()
+        radar_box, text_box = st.columns([2, 3], vertical_alignment="center")
     with left:
         heat = charts.maturity_heatmap(grid, order=order)
         st.altair_chart(heat, width="stretch", key="heatmap")
@@ -76,15 +107,7 @@ def results_section(database, history, results: pd.DataFrame) -> None:
             "'insufficient': fewer than half of the domain's items answered."
         )
         chart_downloads(heat, current, f"maturity_{when}", "heatmap")
-    departments = list(assessment.departments)
-    with right:
-        wanted = url_param("dept", departments[0])
-        dept = st.selectbox(
-            "Department",
-            departments,
-            index=departments.index(wanted) if wanted in departments else 0,
-            key="dept",
-        )
+    with radar_box:
         score = assessment.departments[dept]
         profile = pd.DataFrame(
             [
@@ -93,7 +116,8 @@ def results_section(database, history, results: pd.DataFrame) -> None:
                 for code in s.domains
             ]
         )
-        st.altair_chart(charts.radar_chart(profile), key="radar")
+        st.altair_chart(charts.radar_chart(profile, size=chart_height(340, "wide")), key="radar")
+    with text_box:
         capped = f", capped by {score.capped_by}" if score.capped_by else ""
         st.markdown(
             plain(
@@ -101,7 +125,6 @@ def results_section(database, history, results: pd.DataFrame) -> None:
                 f"(overall {maturity.rounded(score.overall):.2f}; {score.raters} rater(s))"
             )
         )
-    st.query_params.update({"date": when, "dept": dept})
     disagreements = [
         {"Department": name, "Domain": maturity.instrument()[code].name, "Spread": spread}
         for name, s in assessment.departments.items()
@@ -123,8 +146,12 @@ def results_section(database, history, results: pd.DataFrame) -> None:
     next_steps_section(assessment, dept)
     if len(history) > 1:
         unit = st.radio("History of", [ORGANISATION, dept], horizontal=True, key="history_unit")
-        trend = charts.maturity_history_chart(results[results["unit"] == unit])
+        trend = charts.maturity_history_chart(
+            results[results["unit"] == unit], height=chart_height(300, "chart")
+        )
         st.altair_chart(trend, width="stretch", key="history_chart")
+    if not editing():
+        return
     st.download_button(
         "Download all results (CSV)",
         safe_csv(results),
@@ -155,6 +182,22 @@ def next_steps_section(assessment: maturity.Assessment, dept: str) -> None:
                     st.markdown("\n".join(f"- {plain(p)}" for p in step["practices"]))
                 else:
                     st.markdown("- " + plain("Already at the top stage: keep it embedded."))
+
+
+def no_assessment(linked: dict) -> None:
+    """The empty state (``linked``: the date and department a link asked for, said to be
+    unavailable); in presentation mode without the invitation to fill in a form that is not
+    there."""
+    asked = [f"{name} '{value}'" for name, value in linked.items() if value is not None]
+    if asked:
+        link_adjusted(f"there is no assessment yet, so not {' and '.join(asked)}")
+    if not editing():
+        st.info("No maturity assessment yet.")
+        return
+    st.info(
+        "No assessment yet. Take the questionnaire below for each department, or upload an "
+        "assessment as CSV. The sample data on the Data page includes one."
+    )
 
 
 def questionnaire(database) -> None:

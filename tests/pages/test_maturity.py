@@ -47,3 +47,40 @@ def test_uploading_a_wide_assessment(app, tmp_path):
     assert "1 row(s) left out" in at.warning[0].value
     at.run()
     assert at.subheader[0].value.startswith("Organisation: stage 4")
+
+
+def present(page: str):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["present"] = "1"
+    return at.switch_page(page).run()
+
+
+def test_presentation_mode_hides_the_questionnaire_and_the_upload(sample_db):
+    at = present("pages/maturity.py")
+    assert not at.exception
+    assert "Take the assessment" not in [h.value for h in at.header]
+    assert not at.get("file_uploader") and not at.text_input
+    assert not [
+        b for b in at.button if b.key not in {"present_prev", "present_next", "leave_present"}
+    ]
+
+
+def test_presentation_mode_keeps_the_two_pickers(sample_db):
+    at = present("pages/maturity.py")
+    assert [s.key for s in at.selectbox] == ["date", "dept"]
+    assert at.subheader[0].value.startswith("Organisation: stage 3 · Defined")
+
+
+def test_presentation_mode_on_an_empty_database_invites_no_questionnaire(app):
+    at = present("pages/maturity.py")
+    assert not at.exception
+    assert at.info[0].value == "No maturity assessment yet."
+
+
+def test_assessment_dates_read_as_dates(app, sample_db):
+    at = app("pages/maturity.py")
+    assert at.selectbox(key="date").format_func("2026-06-15") == "15 Jun 2026"
