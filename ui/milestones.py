@@ -7,12 +7,25 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cxdata import brief, charts, maturity, milestones, store
+from cxdata import brief, charts, maturity, milestones, settings, store
 from cxdata import forecast as forecasting
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
-from cxdata.formatting import signed
-from ui.common import chart_downloads, data_version, edit_table, plain, show_table, uploaded_file
+from cxdata.formatting import money, signed
+from ui.common import (
+    chart_downloads,
+    chart_height,
+    data_version,
+    edit_table,
+    editing,
+    masked_table,
+    plain,
+    show_table,
+    uploaded_file,
+    url_choice,
+)
+
+SAVED_FLAG = "_goal_just_saved"
 
 
 @st.cache_data(max_entries=16, show_spinner="Simulating 10,000 futures…")
@@ -40,12 +53,37 @@ def as_of_month(database) -> str | None:
     return brief.latest_complete_month(database)
 
 
-def goal_inputs(database) -> milestones.PlanSettings:
-    """The goal widgets, filled from the stored goal (see :func:`milestones.plan_settings`),
-    and what the plan runs with once they are read."""
+def no_goal_note() -> None:
+    """No goal was saved: nothing to measure against, so no status and no odds."""
+    if editing():
+        st.info(
+            "No goal set yet: set one below. The figures in the form are suggestions; "
+            "the status and the odds appear once a goal is saved.",
+            icon=":material/flag:",
+        )
+    else:
+        st.info("No goal set yet.", icon=":material/flag:")
+
+
+def goal_inputs(database, saved: milestones.Goal | None) -> milestones.PlanSettings:
+    """The goal widgets, filled from the saved goal, else with suggestions from the data (see
+    :func:`milestones.plan_settings`), and what the plan runs with once they are read."""
+    if st.session_state.pop(SAVED_FLAG, False):
+        st.toast("Goal saved.")
     default = milestones.plan_settings(database)
-    saved = default.sources["baseline"] == "saved goal"
-    with st.expander("Goal", expanded=not saved):
+    suggested = "from your data" if default.sources["baseline"] == "data" else "defaults"
+    title = "Goal" if saved else f"Goal — suggested ({suggested}), not saved yet"
+    with st.expander(title, expanded=saved is None):
+        if saved is None:
+            st.caption(
+                plain(
+                    "Suggested: the NPS of the first three months with data as the baseline, "
+                    "+15 points in 30 months, the average monthly volume. Change what you "
+                    "need, then save the goal."
+                    if suggested == "from your data"
+                    else "Suggested defaults: change what you need, then save the goal."
+                )
+            )
         goal = default.goal
         c1, c2, c3, c4, c5, c6 = st.columns(6)
         baseline = c1.number_input("Baseline NPS", -100.0, 100.0, float(goal.baseline), 1.0)
@@ -60,7 +98,7 @@ def goal_inputs(database) -> milestones.PlanSettings:
         )
         volume = c6.number_input("Responses / month", 1, 1_000_000, int(goal.n_per_month))
         try:
-            settings = milestones.plan_settings(
+            plan = milestones.plan_settings(
                 database,
                 {
                     "baseline": baseline,
@@ -74,10 +112,13 @@ def goal_inputs(database) -> milestones.PlanSettings:
         except InputError as exc:
             st.error(plain(str(exc)))
             st.stop()
-        if st.button("Save goal", key="save_goal"):
-            milestones.save_goal(database, settings.goal)
-            st.toast("Goal saved.")
-    return settings
+        if st.button(
+            "Save goal", key="save_goal", type="primary" if saved is None else "secondary"
+        ):
+            milestones.save_goal(database, plan.goal)
+            st.session_state[SAVED_FLAG] = True
+            st.rerun()
+    return plan
 
 
 def goal_line(goal: milestones.Goal, power: dict) -> None:
@@ -88,7 +129,12 @@ def goal_line(goal: milestones.Goal, power: dict) -> None:
             f"Goal: {signed(goal.baseline, 0)} → {signed(goal.target, 0)}{by} ({goal.shape}) · "
             f"{goal.n_per_month:,} responses a month · detectable change "
             f"±{power['detectable_change']:.0f} points"
-        )
+        ),
+        help=plain(
+            f"At {goal.n_per_month:,} responses a month, a change between two months smaller "
+            f"than {power['detectable_change']:.1f} points cannot be told from noise "
+            "(two-sided 5 % test, 80 % power)."
+        ),
     )
 
 
@@ -104,23 +150,30 @@ def status_section(database, goal: milestones.Goal) -> pd.DataFrame:
         st.info("No month inside the goal has three months of data yet: no status to show.")
     else:
         held = status.held
-        with_data = (
-            f", {status.months_with_data} of the 3 months had data"
-            if status.months_with_data < 3
+        months = (
+            f"{status.months_with_data} of the 3 months had data, "
+            if (status.months_with_data < 3)
             else ""
+        )
+        detail = (
+            f"95 % interval {signed(status.ci_low)} to {signed(status.ci_high)} around the "
+            f"3-month NPS ({months}n = {status.n:,}). Within noise: the milestone is inside "
+            "the interval."
         )
         st.markdown(
             "**"
-            + plain(f"{milestones.month_name(status.month)}: {status.line()}.")
+            + plain(f"{milestones.month_name(status.month)}: {_capital(status.clause())}.")
             + "** "
             + plain(
-                f"95 % interval {signed(status.ci_low)} to {signed(status.ci_high)} "
-                f"(n = {status.n:,}{with_data}); {status.words} for {held} month"
-                f"{'s' if held != 1 else ''} in a row. Months behind so far: "
+                f"{_capital(status.words)} for {held} month{'s' if held != 1 else ''} in a "
+                f"row, from {status.n:,} responses. Months behind so far: "
                 f"{int((table['status'] == 'behind').sum())} of {len(table)}."
-            )
+            ),
+            help=plain(detail),
         )
-    chart = charts.milestone_chart(path, table)
+        if editing():
+            st.caption(plain(detail))
+    chart = charts.milestone_chart(path, table, height=chart_height(320, "trend"))
     st.altair_chart(chart, width="stretch", key="milestone_chart")
     st.caption(
         "Within noise: the milestone is inside the 3-month NPS's 95 % interval — the data "
@@ -132,37 +185,120 @@ def status_section(database, goal: milestones.Goal) -> pd.DataFrame:
     return table
 
 
-EDITOR_COLUMNS = {
-    "name": st.column_config.TextColumn("Fix", required=True, width="medium"),
-    "owner": st.column_config.SelectboxColumn("Owner", options=list(maturity.DEPARTMENTS)),
-    "problem": st.column_config.TextColumn("Problem"),
-    "root_cause": st.column_config.TextColumn("Root cause (five whys)"),
-    "start_month": st.column_config.TextColumn("Start", help="YYYY-MM or months after start"),
-    "ramp_months": st.column_config.NumberColumn("Ramp (months)", min_value=0, step=1),
-    "effect_low": st.column_config.NumberColumn("Effect low", format="%+.1f"),
-    "effect_likely": st.column_config.NumberColumn("Likely", format="%+.1f"),
-    "effect_high": st.column_config.NumberColumn("High", format="%+.1f"),
-    "probability": st.column_config.NumberColumn("P(success)", min_value=0.0, max_value=1.0),
-    "cost": st.column_config.NumberColumn("Cost", min_value=0, format="localized"),
-    "status": st.column_config.SelectboxColumn(
-        "Status", options=list(milestones.INITIATIVE_STATUSES)
-    ),
-    "shipped_at": st.column_config.TextColumn("Shipped"),
-    "scenario": None,
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def editor_columns(currency: str) -> dict:
+    """The portfolio editor's columns; the cost's label carries the currency."""
+    return {
+        "name": st.column_config.TextColumn("Fix", required=True, width="medium"),
+        "owner": st.column_config.SelectboxColumn("Owner", options=list(maturity.DEPARTMENTS)),
+        "problem": st.column_config.TextColumn("Problem"),
+        "root_cause": st.column_config.TextColumn("Root cause (five whys)"),
+        "start_month": st.column_config.TextColumn("Start", help="YYYY-MM or months after start"),
+        "ramp_months": st.column_config.NumberColumn("Ramp (months)", min_value=0, step=1),
+        "effect_low": st.column_config.NumberColumn("Effect low", format="%+.1f"),
+        "effect_likely": st.column_config.NumberColumn("Likely", format="%+.1f"),
+        "effect_high": st.column_config.NumberColumn("High", format="%+.1f"),
+        "probability": st.column_config.NumberColumn(
+            "Chance of success", min_value=0.0, max_value=1.0, help="0–1"
+        ),
+        "cost": st.column_config.NumberColumn(
+            f"Cost ({currency})" if currency else "Cost", min_value=0, format="localized"
+        ),
+        "status": st.column_config.SelectboxColumn(
+            "Status", options=list(milestones.INITIATIVE_STATUSES)
+        ),
+        "shipped_at": st.column_config.TextColumn("Shipped"),
+        "scenario": None,
+    }
+
+
+def currency_input(database, where) -> str:
+    """The organisation's currency (shown with every cost), saved as it is typed; returns
+    the stored one."""
+    stored = settings.currency(database)
+    typed = where.text_input(
+        "Currency",
+        value=stored,
+        key="currency",
+        placeholder="€, $, SEK",
+        help="A symbol (€, $, £) or a code (EUR, SEK): shown with every cost and amount.",
+    )
+    if typed.strip() != stored:
+        try:
+            stored = settings.save_currency(database, typed)
+        except InputError as exc:
+            st.error(plain(str(exc)))
+        else:
+            st.toast(plain(f"Currency saved: {stored or 'none'}."))
+    return stored
+
+
+def portfolio_view(initiatives: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The portfolio as a read-only table for the screen share: one line per fix, chances as
+    percentages, costs with the currency (effects stay numbers: see :data:`VIEW_COLUMNS`)."""
+    frame = initiatives.reset_index(drop=True)
+    chance = pd.to_numeric(frame.get("probability"), errors="coerce")
+    return pd.DataFrame(
+        {
+            "Fix": frame.get("name"),
+            "Owner": frame.get("owner"),
+            "Problem": frame.get("problem"),
+            "Start": frame.get("start_month", pd.Series(dtype=object)).map(_month_or_offset),
+            "Effect low": pd.to_numeric(frame.get("effect_low"), errors="coerce"),
+            "Likely": pd.to_numeric(frame.get("effect_likely"), errors="coerce"),
+            "High": pd.to_numeric(frame.get("effect_high"), errors="coerce"),
+            "Chance of success": chance.map(lambda v: "–" if pd.isna(v) else f"{v:.0%}"),
+            "Cost": frame.get("cost", pd.Series(dtype=float)).map(lambda v: money(v, currency)),
+            "Status": frame.get("status"),
+        }
+    )
+
+
+# Signed effects as numbers (a text "+1.5" would be shown as a formula-safe "'+1.5").
+VIEW_COLUMNS = {
+    name: st.column_config.NumberColumn(name, format="%+.1f", help="NPS points")
+    for name in ("Effect low", "Likely", "High")
 }
 
 
+def _month_or_offset(value) -> str:
+    text = "" if pd.isna(value) else str(value).strip()
+    try:
+        return milestones.month_name(text)
+    except InputError:
+        return f"month {text}" if text else ""
+
+
 def portfolio_section(database) -> str:
+    """The scenario picker and its portfolio: an editor (with Save, Save as new scenario and
+    import) normally, a read-only table in presentation mode."""
     st.header("Portfolio of fixes")
-    names = milestones.scenarios(database) or ["base"]
-    c1, c2 = st.columns([1, 2])
-    wanted = st.query_params.get("scenario", names[0])
-    scenario = c1.selectbox(
-        "Scenario", names, index=names.index(wanted) if wanted in names else 0, key="scenario"
-    )
+    names = milestones.scenarios(database) or [milestones.GOAL_NAME]
+    first = milestones.GOAL_NAME if milestones.GOAL_NAME in names else names[0]
+    wanted = url_choice("scenario", names, first)
+    if not editing():
+        c1, _ = st.columns([1, 3])
+        scenario = c1.selectbox("Scenario", names, index=names.index(wanted), key="scenario")
+        st.query_params["scenario"] = scenario
+        currency = settings.currency(database)
+        current = milestones.load_initiatives(database, scenario)
+        show_table(
+            masked_table(portfolio_view(current, currency)),
+            hide_index=True,
+            key="portfolio_table",
+            column_config=VIEW_COLUMNS,
+            width="stretch",
+        )
+        return scenario
+    c1, c2, c3 = st.columns([2, 3, 1])
+    scenario = c1.selectbox("Scenario", names, index=names.index(wanted), key="scenario")
     new_name = c2.text_input(
         "Copy it as a new scenario", key="new_scenario", placeholder="e.g. bolder"
     )
+    currency = currency_input(database, c3)
     st.query_params["scenario"] = scenario
     current = milestones.load_initiatives(database, scenario)
     edited = edit_table(
@@ -170,7 +306,7 @@ def portfolio_section(database) -> str:
         num_rows="dynamic",
         hide_index=True,
         key=f"editor_{scenario}",
-        column_config=EDITOR_COLUMNS,
+        column_config=editor_columns(currency),
         width="stretch",
     )
     b1, b2, b3 = st.columns([1, 1, 3])
@@ -244,10 +380,13 @@ def simulation_section(
         plain(
             f"Plan at start: with the {scenario} portfolio there is a {plan.p_goal_true:.0%} "
             f"chance that NPS really reaches {signed(goal.target, 0)} by {by}, and a "
-            f"{plan.p_goal_observed:.0%} chance that the 3-month NPS will show it; {gap} "
-            f"(median simulated lift {signed(plan.median_lift)}, from the baseline "
-            f"{signed(goal.baseline, 0)})."
-        )
+            f"{plan.p_goal_observed:.0%} chance that the 3-month NPS will show it; {gap}."
+        ),
+        help=plain(
+            f"Median simulated lift {signed(plan.median_lift)} from the baseline "
+            f"{signed(goal.baseline, 0)}; {plan.runs:,} simulated futures (seed "
+            f"{milestones.SEED})."
+        ),
     )
     month = as_of_month(database) if goal.start_month else None
     ahead = (
@@ -256,42 +395,51 @@ def simulation_section(
         else None
     )
     if ahead is not None:
+        how = (
+            f"The forecast starts at the measured 3-month NPS ({signed(ahead.measured_nps)}, "
+            f"from {ahead.measured_n:,} responses) with its uncertainty and adds what the "
+            "fixes have still to deliver; it assumes the NPS otherwise holds."
+        )
         st.markdown(
             "**"
             + plain(
                 f"From the actuals: a {ahead.odds_line()}, and a {ahead.p_goal_observed:.0%} "
                 "chance that the 3-month NPS will show it."
             )
-            + "** "
-            + plain(
-                f"The forecast starts at the measured 3-month NPS "
-                f"({signed(ahead.measured_nps)}, n = {ahead.measured_n:,}) with its "
-                "uncertainty and adds what the fixes have still to deliver; it assumes the "
-                "NPS otherwise holds."
-            )
+            + "**"
+            + (" " + plain(how) if editing() else ""),
+            help=plain(how),
         )
     fan = charts.fan_chart(
         plan.fan,
         goal.target,
         actual=actual if actual is not None and not actual.empty else None,
         forecast=ahead.fan if ahead is not None else None,
+        height=chart_height(320, "wide"),
     )
     st.altair_chart(fan, width="stretch", key="fan_chart")
     chart_downloads(fan, plan.fan, f"simulation_{scenario}", "fan")
     p = plan.power
-    st.caption(
-        plain(
-            f"{plan.runs:,} simulated futures (seed {milestones.SEED}); passives held at "
-            f"{passive:.0%} of responses. With {p['n_per_month']:,} responses a month, a change "
-            f"between two months smaller than ±{p['detectable_change']:.1f} points cannot be "
-            f"told from noise (two-sided 5 % test, 80 % power); detecting ±{p['delta']:.0f} "
-            f"points would need {p['responses_needed_per_month']:,} responses a month."
+    if editing():
+        st.caption(
+            plain(
+                f"{plan.runs:,} simulated futures (seed {milestones.SEED}); passives held at "
+                f"{passive:.0%} of responses. With {p['n_per_month']:,} responses a month, a "
+                f"change between two months smaller than ±{p['detectable_change']:.1f} points "
+                f"cannot be told from noise (two-sided 5 % test, 80 % power); detecting "
+                f"±{p['delta']:.0f} points would need {p['responses_needed_per_month']:,} "
+                "responses a month."
+            )
         )
-    )
     if not plan.value.empty:
-        st.markdown("**Are the resources well used?** Expected NPS points per 100,000 spent:")
+        currency = settings.currency(database)
+        per = money(100_000, currency)
+        st.markdown(
+            "**Are the resources well used?** " + plain(f"Expected NPS points per {per} spent:")
+        )
+        value = plan.value.sort_values("points_per_100k", ascending=False, na_position="last")
         show_table(
-            plan.value.sort_values("points_per_100k", ascending=False, na_position="last"),
+            value.assign(cost=value["cost"].map(lambda v: money(v, currency))),
             hide_index=True,
             key="value_table",
             column_config={
@@ -299,10 +447,12 @@ def simulation_section(
                 "owner": "Owner",
                 "status": "Status",
                 "expected_points": st.column_config.NumberColumn(
-                    "Expected points", format="%.2f", help="probability × mean effect"
+                    "Expected points", format="%.2f", help="chance of success × mean effect"
                 ),
-                "cost": st.column_config.NumberColumn("Cost", format="localized"),
-                "points_per_100k": st.column_config.NumberColumn("Points per 100k", format="%.2f"),
+                "cost": "Cost",
+                "points_per_100k": st.column_config.NumberColumn(
+                    f"Points per {per}", format="%.2f"
+                ),
             },
         )
     return plan
@@ -311,8 +461,10 @@ def simulation_section(
 def comparison_section(database, goal: milestones.Goal, passive: float) -> None:
     names = milestones.scenarios(database)
     if len(names) < 2:
-        st.caption("Save the portfolio under a second scenario name to compare portfolios.")
+        if editing():
+            st.caption("Save the portfolio under a second scenario name to compare portfolios.")
         return
+    currency = settings.currency(database)
     st.header("Scenarios side by side")
     version = data_version(database)
     rows = []
@@ -324,10 +476,10 @@ def comparison_section(database, goal: milestones.Goal, passive: float) -> None:
                 "Scenario": name,
                 "Fixes": summary.fixes,
                 "Dropped": summary.dropped,
-                "Cost": summary.cost,
+                "Cost": money(summary.cost, currency),
                 "Expected points": summary.expected_points,
-                "P(reach target)": plan.p_goal_true,
-                "P(3-month NPS shows it)": plan.p_goal_observed,
+                "Chance NPS reaches the target": plan.p_goal_true,
+                "Chance the 3-month NPS shows it": plan.p_goal_observed,
                 "Median lift": plan.median_lift,
                 "Unplanned lift": plan.unplanned_lift,
             }
@@ -340,13 +492,23 @@ def comparison_section(database, goal: milestones.Goal, passive: float) -> None:
             "Dropped": st.column_config.NumberColumn(
                 help="dropped fixes count in neither the fixes, the cost nor the odds"
             ),
-            "Cost": st.column_config.NumberColumn(format="localized"),
+            "Cost": st.column_config.TextColumn(
+                help="dropped fixes excluded; fixes without a cost add nothing"
+            ),
             "Expected points": st.column_config.NumberColumn(
                 format="%.1f", help="Σ probability × mean effect of the fixes counted"
             ),
-            "P(reach target)": st.column_config.NumberColumn(format="percent"),
-            "P(3-month NPS shows it)": st.column_config.NumberColumn(format="percent"),
-            "Median lift": st.column_config.NumberColumn(format="%+.1f"),
-            "Unplanned lift": st.column_config.NumberColumn(format="%.1f"),
+            "Chance NPS reaches the target": st.column_config.NumberColumn(
+                format="percent", help="P(true NPS ≥ target at the horizon), simulated"
+            ),
+            "Chance the 3-month NPS shows it": st.column_config.NumberColumn(
+                format="percent", help="P(3-month observed NPS ≥ target at the horizon)"
+            ),
+            "Median lift": st.column_config.NumberColumn(
+                format="%+.1f", help="the median of the simulated lifts"
+            ),
+            "Unplanned lift": st.column_config.NumberColumn(
+                format="%.1f", help="target minus the median simulated lift"
+            ),
         },
     )

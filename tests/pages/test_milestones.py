@@ -1,7 +1,30 @@
 """The Milestones page in AppTest."""
 
+import pytest
 
-def test_empty_database_still_plans_a_goal(app):
+
+@pytest.fixture
+def no_goal_db(sample_db, fresh_database):
+    """The sample story without its saved goal: data, fixes, no goal anyone set."""
+    import sqlite3
+
+    with sqlite3.connect(fresh_database) as conn:
+        conn.execute("DELETE FROM goals")
+    return sample_db
+
+
+def test_empty_database_offers_a_suggested_goal_to_save(app):
+    at = app("pages/milestones.py")
+    assert not at.exception
+    assert any(i.value.startswith("No goal set yet: set one below") for i in at.info)
+    assert at.button(key="save_goal").label == "Save goal"
+    assert not at.subheader  # no goal line for a goal nobody set
+
+
+def test_saved_goal_without_a_start_month_asks_for_one(app, fresh_database):
+    from cxdata import milestones, store
+
+    milestones.save_goal(store.connect(fresh_database), milestones.Goal())
     at = app("pages/milestones.py")
     assert not at.exception
     assert at.subheader[0].value.startswith("Goal: -14 → +1 in 30 months")
@@ -69,8 +92,9 @@ def test_milestones_and_briefing_tell_the_same_story(app, sample_db):
     assert not at.exception
     b = brief.briefing(sample_db, rng=np.random.default_rng(milestones.SEED))
     text = " ".join(m.value.replace("\\", "") for m in at.markdown)
-    # "Oct 2026: 3-month NPS +1.1 vs milestone +0.1: within noise."
-    assert f"Oct 2026: {b.status.line()}." in text
+    # "Oct 2026: The 3-month NPS (+1.1) is within noise of the +0.1 milestone."
+    clause = b.status.clause()
+    assert f"Oct 2026: {clause[:1].upper()}{clause[1:]}." in text
     assert b.status.words == "within noise"
     assert b.forecast.odds_line() in text
 
@@ -78,6 +102,8 @@ def test_milestones_and_briefing_tell_the_same_story(app, sample_db):
 def test_scenario_table_counts_a_dropped_fix_in_neither_fixes_nor_cost(app, sample_db):
     import pandas as pd
 
+    from cxdata import settings
+    from cxdata.formatting import money
     from tests.pages.conftest import ROOT
 
     at = app("pages/milestones.py")
@@ -86,7 +112,8 @@ def test_scenario_table_counts_a_dropped_fix_in_neither_fixes_nor_cost(app, samp
     base = ini[ini["scenario"] == "base"]
     kept = base[base["status"] != "dropped"]
     assert table.loc["base", ["Fixes", "Dropped"]].tolist() == [len(kept), 1]
-    assert table.loc["base", "Cost"] == kept["cost"].sum()
+    currency = settings.currency(sample_db)
+    assert table.loc["base", "Cost"] == money(kept["cost"].sum(), currency)
 
 
 def test_clearing_the_start_month_says_what_is_wrong_instead_of_crashing(app, sample_db):
@@ -95,3 +122,108 @@ def test_clearing_the_start_month_says_what_is_wrong_instead_of_crashing(app, sa
     start.set_value("").run()
     assert not at.exception
     assert any("start month" in e.value for e in at.error)
+
+
+def present(page: str = "pages/milestones.py"):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["present"] = "1"
+    return at.switch_page(page).run()
+
+
+def test_without_a_saved_goal_no_status_or_odds_are_shown(app, no_goal_db):
+    at = app("pages/milestones.py")
+    assert not at.exception
+    assert any(i.value.startswith("No goal set yet: set one below") for i in at.info)
+    text = " ".join(m.value for m in at.markdown)
+    assert "Plan at start" not in text and "From the actuals" not in text
+    assert "Months behind so far" not in text
+    assert not at.get("arrow_vega_lite_chart") and not at.get("vega_lite_chart")
+    assert "The odds" not in [h.value for h in at.header]
+
+
+def test_without_a_saved_goal_the_form_says_its_figures_are_suggested(app, no_goal_db):
+    at = app("pages/milestones.py")
+    assert at.expander[0].label.startswith("Goal — suggested (from your data), not saved yet")
+    assert next(n for n in at.number_input if n.label == "Baseline NPS").value == -14
+
+
+def test_saving_the_suggested_goal_shows_its_status_and_odds(app, no_goal_db):
+    from cxdata import milestones
+
+    at = app("pages/milestones.py")
+    at.button(key="save_goal").click().run()
+    assert not at.exception
+    assert milestones.saved_goal(no_goal_db) is not None
+    assert not any("No goal set yet" in i.value for i in at.info)
+    assert any("Months behind so far: 2 of 22" in m.value for m in at.markdown)
+
+
+def test_presentation_without_a_goal_says_so_and_shows_no_form(no_goal_db):
+    at = present()
+    assert not at.exception
+    assert [i.value for i in at.info][:1] == ["No goal set yet."]
+    assert not at.number_input and not at.expander
+
+
+def test_presentation_shows_no_goal_form_save_buttons_editor_or_upload(sample_db):
+    at = present()
+    assert not at.exception
+    assert not at.number_input and not at.text_input and not at.get("file_uploader")
+    nav = {"present_prev", "present_next", "leave_present"}
+    assert not [b.label for b in at.button if b.key not in nav]
+
+
+def test_presentation_shows_the_portfolio_read_only_with_the_scenario_picker(sample_db):
+    at = present()
+    assert at.selectbox(key="scenario").value == "base"
+    table = next(d.value for d in at.dataframe if "Chance of success" in d.value.columns)
+    assert table["Fix"].iloc[0] == "First-call billing fix"
+    assert table["Cost"].iloc[0] == "€120,000"
+    assert table["Chance of success"].iloc[0] == "85%"
+
+
+def test_presentation_keeps_the_statistics_in_tooltips_only(sample_db):
+    at = present()
+    assert not any("simulated futures" in c.value for c in at.caption)
+    assert not any("95 % interval" in m.value for m in at.markdown)
+    status = next(m for m in at.markdown if "Months behind so far" in m.value)
+    assert "95 % interval" in status.help
+
+
+def test_costs_and_points_per_amount_carry_the_currency(app, sample_db):
+    at = app("pages/milestones.py")
+    assert any("Expected NPS points per €100,000 spent" in m.value for m in at.markdown)
+    value = next(d.value for d in at.dataframe if "expected_points" in d.value.columns)
+    assert value["cost"].str.startswith("€").all()
+
+
+def test_currency_typed_on_the_page_is_saved(app, sample_db):
+    from cxdata import settings
+
+    at = app("pages/milestones.py")
+    at.text_input(key="currency").set_value("SEK").run()
+    assert not at.exception
+    assert settings.currency(sample_db) == "SEK"
+    assert any("per 100,000 SEK spent" in m.value for m in at.markdown)
+
+
+def test_a_currency_that_is_not_one_is_refused_with_the_reason(app, sample_db):
+    from cxdata import settings
+
+    at = app("pages/milestones.py")
+    at.text_input(key="currency").set_value("12 34").run()
+    assert not at.exception
+    assert any("is not a currency" in e.value for e in at.error)
+    assert settings.currency(sample_db) == "€"
+
+
+def test_status_reads_as_a_sentence_with_the_interval_on_hover(app, sample_db):
+    at = app("pages/milestones.py")
+    status = next(m for m in at.markdown if "Months behind so far" in m.value)
+    assert "n = " not in status.value and " vs milestone" not in status.value
+    assert "from 1,184 responses" in status.value
+    assert "95 % interval" in status.help
