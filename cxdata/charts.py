@@ -104,10 +104,15 @@ def nps_trend_chart(
         alt.Tooltip("p_value:Q", title="p-value", format=".3f"),
     ]
     # A low-n period's interval is so wide it would flatten every other period: the scale is
-    # set by the others, and its band is drawn paler and clipped there (the band does not
-    # stop, which would read as missing data; the tooltip gives the whole interval).
+    # set by the others, and its band is drawn paler (from its neighbours to it) and clipped
+    # there. The band does not stop, which would read as missing data; the tooltip gives the
+    # whole interval.
     low = data["low_n"].astype(bool)
-    data["band_low"], data["band_high"] = data["ci_low"], data["ci_high"]
+    near_low = low | low.shift(1, fill_value=False) | low.shift(-1, fill_value=False)
+    data["band_low"] = data["ci_low"].where(~low)
+    data["band_high"] = data["ci_high"].where(~low)
+    data["pale_low"] = data["ci_low"].where(near_low)
+    data["pale_high"] = data["ci_high"].where(near_low)
     scale = alt.Scale(zero=False)
     sure = data[~low]
     if not sure.empty and sure["ci_low"].notna().any():
@@ -117,9 +122,10 @@ def nps_trend_chart(
         scale = alt.Scale(domain=[float(values.min()) - 3, float(values.max()) + 3], nice=True)
     base = alt.Chart(data).encode(x=x)
     band = base.mark_area(opacity=0.35, color=BAND, clip=True).encode(
-        y=alt.Y("band_low:Q", title="NPS", scale=scale),
-        y2="band_high:Q",
-        opacity=alt.condition("datum.low_n", alt.value(0.14), alt.value(0.35)),
+        y=alt.Y("band_low:Q", title="NPS", scale=scale), y2="band_high:Q"
+    )
+    pale = base.mark_area(opacity=0.13, color=BAND, clip=True).encode(
+        y="pale_low:Q", y2="pale_high:Q"
     )
     line = base.mark_line(color=NEUTRAL, strokeWidth=2).encode(y="nps:Q")
     points = base.mark_point(filled=True, size=70, clip=True).encode(
@@ -144,7 +150,7 @@ def nps_trend_chart(
         size=alt.condition("datum.marker == 'significant change'", alt.value(160), alt.value(50)),
         tooltip=tooltip,
     )
-    layers = [band, line]
+    layers = [band, line] if not low.any() else [band, pale, line]
     if "rolling_nps" in data and data["rolling_nps"].notna().any():
         layers.append(
             base.mark_line(strokeDash=[6, 4], color=PROMOTER, opacity=0.8).encode(

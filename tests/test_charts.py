@@ -17,17 +17,27 @@ def table():
     return nps.rolling(nps.summarise(counts, ["group"]))
 
 
+def layer_of(spec: dict, mark: str, y: str) -> dict:
+    """The layer drawing ``y`` with ``mark``."""
+    (found,) = [
+        layer
+        for layer in spec["layer"]
+        if layer["mark"]["type"] == mark and layer["encoding"]["y"]["field"] == y
+    ]
+    return found
+
+
 def test_trend_chart_has_band_line_rolling_and_markers():
     spec = charts.nps_trend_chart(table()).to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
-    assert marks == ["area", "line", "line", "point"]
+    assert marks == ["area", "area", "line", "line", "point"]  # the second band: low n, pale
     assert spec["layer"][0]["encoding"]["y2"]["field"] == "band_high"
-    assert spec["layer"][2]["encoding"]["y"]["field"] == "rolling_nps"
+    assert layer_of(spec, "line", "rolling_nps")
 
 
 def test_trend_tooltip_carries_n_interval_and_p_value():
     spec = charts.nps_trend_chart(table()).to_dict()
-    fields = {t["field"] for t in spec["layer"][3]["encoding"]["tooltip"]}
+    fields = {t["field"] for t in layer_of(spec, "point", "nps")["encoding"]["tooltip"]}
     assert {"n", "ci_low", "ci_high", "p_value", "change", "nps"} <= fields
 
 
@@ -157,14 +167,18 @@ def test_nps_by_group_chart_drops_hidden_groups():
 
 
 def test_low_n_periods_keep_a_pale_clipped_band_and_do_not_set_the_scale():
-    """The band goes on through a low-n period (a gap read as missing data), paler, and the
-    y scale is set by the other periods, so its wide interval does not flatten them."""
+    """The band goes on through a low-n period (a gap read as missing data), paler, from its
+    neighbours to it, and the y scale is set by the other periods, so its wide interval does
+    not flatten them."""
     spec = charts.nps_trend_chart(table()).to_dict()
     rows = next(iter(spec["datasets"].values()))
-    assert rows[2]["low_n"] and rows[2]["band_high"] == rows[2]["ci_high"]
-    band = spec["layer"][0]
-    assert band["mark"]["clip"] is True
-    assert band["encoding"]["opacity"]["condition"]["test"] == "datum.low_n"
+    assert rows[2]["low_n"] and rows[2]["band_high"] is None
+    assert rows[2]["pale_high"] == rows[2]["ci_high"] and rows[1]["pale_high"] is not None
+    assert rows[0]["pale_high"] is None and rows[0]["band_high"] == rows[0]["ci_high"]
+    band, pale = spec["layer"][0], spec["layer"][1]
+    assert band["mark"]["clip"] is pale["mark"]["clip"] is True
+    assert pale["mark"]["opacity"] < band["mark"]["opacity"]
+    assert pale["encoding"]["y"]["field"] == "pale_low"
     top = band["encoding"]["y"]["scale"]["domain"][1]
     sure = [r["ci_high"] for r in rows if not r["low_n"]]
     assert max(sure) < top < rows[2]["ci_high"]
@@ -232,8 +246,7 @@ def test_rolling_tooltip_says_how_many_periods_of_the_window_had_data():
         }
     )
     spec = charts.nps_trend_chart(nps.rolling(nps.summarise(counts, ["group"]))).to_dict()
-    rolling_layer = spec["layer"][2]
-    assert rolling_layer["encoding"]["y"]["field"] == "rolling_nps"
+    rolling_layer = layer_of(spec, "line", "rolling_nps")
     fields = [t["field"] for t in rolling_layer["encoding"]["tooltip"]]
     assert "rolling_coverage" in fields and "rolling_n" in fields
     coverage = [r["rolling_coverage"] for r in _rows(spec)]

@@ -223,8 +223,10 @@ html { font-size: 21px; }
 </style>
 """
 
-# Chart heights sized for a 1080-line screen share: the trend chart's plot takes a third of it.
-PRESENTATION_HEIGHTS = {"trend": 380, "bars": 300, "chart": 360, "wide": 420}
+# Chart heights sized for a 1080-line screen share. A chart as wide as its column is laid out
+# by Streamlit to fit its height with title, legend and axes inside (Vega-Lite's autosize
+# "fit"), which take about 180 px: a 560 px trend chart leaves its plot a third of the screen.
+PRESENTATION_HEIGHTS = {"trend": 560, "bars": 420, "chart": 480, "wide": 560}
 
 
 def presenting() -> bool:
