@@ -66,6 +66,8 @@ class Plan:
     month_first: bool = True
     decimal_comma: bool = False
     status_col: int | None = None
+    date_prefix: bool = False  # the date is the ISO date at the start of each value
+    quarter_col: int | None = None  # the date column holds years, this one their quarters
     wave: str | None = None
     wave_date: str | None = None
     assumptions: list[str] = field(default_factory=list)
@@ -355,13 +357,45 @@ def _choose_date(
             return
     if wave_date:
         return
+    for j in free:  # values starting with a date ("2018-09-08-ttt-online"): that day
+        stats = profile.dates.get(j)
+        if stats and stats.prefixed and stats.prefixed + stats.readable() >= 0.9 * stats.present:
+            plan.field_cols[date_field] = j
+            plan.date_prefix = True  # the report says so (_decide_day_month)
+            return
+    looked = free + [o for o in options if o == wave_col]
     periods = [
-        (-_period_rank(plan, profile, j), j)
-        for j in free + [o for o in options if o == wave_col]
-        if _period_rank(plan, profile, j) > 0
+        (-_period_rank(plan, profile, j), j) for j in looked if _period_rank(plan, profile, j) > 0
     ]
-    if periods:
+    if periods and min(periods)[0] < -1:  # months or quarters: as fine as a file can say
         plan.field_cols[date_field] = min(periods)[1]  # the report says so (_decide_day_month)
+        return
+    quarter = next((j for j in looked if _bare_quarters(plan, profile, j)), None)
+    if periods and quarter is not None:  # a year column beside one of quarters: both
+        plan.field_cols[date_field] = min(periods)[1]
+        plan.quarter_col = quarter
+        if plan.field_cols.get("wave") == quarter:
+            del plan.field_cols["wave"]  # "Q1" of every year is no wave; the dates give it
+        return
+    if periods:
+        plan.field_cols[date_field] = min(periods)[1]
+
+
+_QUARTER_NAMES = re.compile(r"(^|_)(quarter|qtr|q|quartal|trimestre|kwartaal|kw)($|_)")
+
+
+def _bare_quarters(plan: Plan, profile: Profile, j: int) -> bool:
+    """Whether the values of column ``j`` are quarters without their year ("Q1", "Quarter 2",
+    or 1–4 under a header named like a quarter), nearly all of them (the others are rejected
+    rows, as in a date column)."""
+    stats = profile.dates.get(j)
+    if not stats or stats.present == 0:
+        return False
+    enough = 0.9 * stats.present
+    if stats.quarter_labels >= enough:
+        return True
+    named = bool(_QUARTER_NAMES.search(aliases.normalise(plan.columns[j])))
+    return named and stats.quarter_labels + stats.quarter_digits >= enough
 
 
 # Header words that say a column of bare 4-digit numbers holds years (an id or a count of
@@ -747,7 +781,20 @@ def _decide_day_month(plan: Plan, profile: Profile, date_field: str, dayfirst) -
     column = plan.columns[j]
     month_first, reason = day_month_order(evidence, dayfirst)
     plan.month_first = month_first
-    if j in profile.dates and _period_count(profile.dates[j]):
+    if plan.quarter_col is not None:
+        plan.assumptions.append(
+            f"The file has no dates: each row is dated the first day of its quarter, from the "
+            f"quarter in '{plan.columns[plan.quarter_col]}' and the year in '{column}' "
+            "(Q2 and 2022 → 2022-04-01)."
+        )
+    elif plan.date_prefix:
+        example = profile.dates[j].prefix_example or ""
+        plan.assumptions.append(
+            f"The file has no date column: dates read from the start of '{column}' (e.g. "
+            f"'{example}' → {example[:10]}); values that do not start with a date are "
+            "rejected rows."
+        )
+    elif j in profile.dates and _period_count(profile.dates[j]):
         plan.assumptions.append(_period_words(plan, profile, j))
     order = "month-first (m/d/y)" if month_first else "day-first (d/m/y)"
     if reason == "given":

@@ -32,6 +32,12 @@ class DateStats:
     iso: int = 0  # year first: no day/month order in question
     text: int = 0  # month names ("7 March 2025")
     order: DayMonthEvidence = field(default_factory=DayMonthEvidence)  # the rest
+    # Of the cells that are no date: an ISO date then other text ("2018-09-08-ttt-online"),
+    # a quarter without a year ("Q1", "Quarter 2"), a bare digit 1–4.
+    prefixed: int = 0
+    prefix_example: str | None = None
+    quarter_labels: int = 0
+    quarter_digits: int = 0
 
     def readable(self) -> int:
         """Cells that are dates under the better of the two day/month orders."""
@@ -205,6 +211,18 @@ class Profile:
         stats.iso += int(parts.iso.sum())
         stats.text += int((~pd.isna(parts.text_dates)).sum())
         stats.order += values.day_month_evidence(parts)
+        period = parts.period if parts.period is not None else 0
+        other = s.notna().to_numpy(bool) & ~parts.matched & pd.isna(parts.text_dates).to_numpy()
+        other &= period == 0
+        if other.any():  # cells that are no date may still date a row another way
+            rest = s[other]
+            prefixed = values.date_prefix_count(rest)
+            if prefixed and stats.prefix_example is None:
+                stats.prefix_example = str(values.first_date_prefix(rest))
+            stats.prefixed += prefixed
+            labels, digits = values.quarter_counts(rest)
+            stats.quarter_labels += labels
+            stats.quarter_digits += digits
 
 
 def file_profile(

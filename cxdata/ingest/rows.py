@@ -85,6 +85,11 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
                 )
             )
         elif kind_of == "date":
+            if plan.date_prefix:  # "2018-09-08-ttt-online": the date it starts with
+                cell = values.date_prefixes(cell)
+            elif plan.quarter_col is not None:  # a year and, in another column, its quarter
+                cell = values.year_quarters(cell, values.clean(raw[plan.quarter_col]))
+                column = f"{column} + {plan.columns[plan.quarter_col]}"
             fast = values.iso_dates(cell)
             if fast is not None:
                 dates, ok = fast

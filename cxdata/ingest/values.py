@@ -73,6 +73,14 @@ _PERIOD_RE = (
     r"|[Qq](?P<q2>[1-4])\s*[-/ ]?\s*(?P<y2>\d{4}))$"
 )
 
+# An ISO date at the start of a longer value with letters after it: a workshop or event id
+# such as "2018-09-08-ttt-online" or "2019-03-14_london" (a number alone is never a date).
+_DATE_PREFIX_RE = r"(?s)^(\d{4}-\d{2}-\d{2})[-_ ./]+.*\pL.*$"
+# A quarter without its year ("Q1", "q3", "Quarter 2", "Trimestre 4"); bare digits 1–4 are a
+# quarter only under a header that says so.
+_BARE_QUARTER_RE = r"(?i)^(?:q|qtr|quarter|quartal|trim|trimestre|kwartaal)\s*[-.]?\s*([1-4])$"
+_QUARTER_DIGIT_RE = r"^[1-4]$"
+
 _TRUE = {"1", "yes", "y", "true", "t", "si", "sí", "ja", "oui", "x", "resolved", "1.0"}
 _FALSE = {"0", "no", "n", "false", "f", "nein", "non", "nee", "not resolved", "0.0"}
 
@@ -269,6 +277,58 @@ def _periods(s: pd.Series, year, first, second):
     ok = ~np.isnan(y) & (month >= 1) & (month <= 12)
     kind = np.where(ok, kind, 0).astype(np.int8)
     return kind, np.where(ok, y, year), np.where(ok, month, first), np.where(ok, 1, second)
+
+
+def date_prefix_count(s: pd.Series) -> int:
+    """Cells that start with an ISO date followed by other text ("2018-09-08-ttt-online")."""
+    return int(pc.sum(pc.match_substring_regex(_arrow(s), _DATE_PREFIX_RE)).as_py() or 0)
+
+
+def first_date_prefix(s: pd.Series) -> str | None:
+    """The first cell of ``s`` that starts with an ISO date followed by other text."""
+    hits = pc.match_substring_regex(_arrow(s), _DATE_PREFIX_RE).to_numpy(zero_copy_only=False)
+    hits = np.asarray(pd.array(hits, dtype="boolean").fillna(False), dtype=bool)
+    return str(s[hits].iloc[0]) if hits.any() else None
+
+
+def date_prefixes(s: pd.Series) -> pd.Series:
+    """Cleaned cells with an ISO date at their start cut to that date ("2019-03-14_london" →
+    "2019-03-14"); other cells unchanged (a full date stays a date, the rest stay invalid)."""
+    a = pc.replace_substring_regex(_arrow(s), _DATE_PREFIX_RE, r"\1")
+    return pd.Series(pd.arrays.ArrowStringArray(a), index=s.index, copy=False)
+
+
+def quarter_counts(s: pd.Series) -> tuple[int, int]:
+    """(cells written as a quarter without a year, like "Q1" or "Quarter 2"; cells that are a
+    bare digit 1–4)."""
+    a = _arrow(s)
+    labels = pc.sum(pc.match_substring_regex(a, _BARE_QUARTER_RE)).as_py() or 0
+    digits = pc.sum(pc.match_substring_regex(a, _QUARTER_DIGIT_RE)).as_py() or 0
+    return int(labels), int(digits)
+
+
+def year_quarters(years: pd.Series, quarters: pd.Series) -> pd.Series:
+    """Cleaned year and quarter cells joined into quarter labels ("2022", "Q2" → "2022Q2"),
+    which :func:`split_dates` reads as the quarter's first day; a row whose quarter is not
+    one is joined as written ("2022 Q5", invalid), one missing either cell is missing.
+
+    >>> year_quarters(pd.Series(["2022", "2022"]), pd.Series(["Quarter 2", "5"])).tolist()
+    ['2022Q2', '2022 5']
+    """
+    q = _arrow(quarters)
+    digit = pc.if_else(
+        pc.match_substring_regex(q, _QUARTER_DIGIT_RE),
+        q,
+        pc.replace_substring_regex(q, _BARE_QUARTER_RE, r"\1"),
+    )
+    ok = pc.match_substring_regex(digit, _QUARTER_DIGIT_RE)
+    y = _arrow(years)
+    joined = pc.if_else(
+        _fill(ok, False),
+        pc.binary_join_element_wise(y, digit, pa.scalar("Q", pa.large_string())),
+        pc.binary_join_element_wise(y, q, pa.scalar(" ", pa.large_string())),
+    )
+    return pd.Series(pd.arrays.ArrowStringArray(joined), index=years.index, copy=False)
 
 
 def zone_offset(zone: str) -> float:
