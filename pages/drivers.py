@@ -4,7 +4,7 @@ score, which operational fix pays, and what comments are about."""
 import streamlit as st
 
 from cxdata import store
-from ui.common import db, no_survey_data, page_setup
+from ui.common import db, editing, no_survey_data, page_setup
 from ui.drivers import (
     driver_section,
     kpi_section,
@@ -17,10 +17,13 @@ page_setup()
 st.title("Drivers & correlation")
 database = db()
 if store.count_rows(database, "survey") == 0:
-    no_survey_data("A ratings table can be analysed below without importing it.")
+    no_survey_data(
+        "A ratings table can be analysed below without importing it." if editing() else ""
+    )
 else:
     link_section(database)
     driver_section(database)
     kpi_section(database)
     theme_section(database)
-table_section()
+if editing():  # an upload: never on the screen share
+    table_section()

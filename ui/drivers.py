@@ -6,24 +6,63 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cxdata import charts, correlation, drivers, nps, store, themes
+from cxdata import charts, correlation, drivers, store, themes, wording
 from cxdata.errors import InputError
+from cxdata.formatting import column_label
 from ui.common import (
     chart_downloads,
     data_version,
     edit_table,
+    editing,
+    link_adjusted,
     plain,
+    presenting,
     show_table,
     temporary_copy,
-    url_param,
+    url_choice,
+    url_number,
 )
+from ui.trends import presented_height
 
 PERIODS = {"month": "Month", "quarter": "Quarter", "year": "Year"}
+LOOKBACK = (7, 365, 90)  # days: the widget's range and its default
 
 
-def _choice(name: str, options: list[str], default: str) -> int:
-    wanted = url_param(name, default)
-    return options.index(wanted) if wanted in options else options.index(default)
+def _percent(share: float) -> str:
+    return f"{share:.0%}".replace("%", " %")
+
+
+def _downloads(chart, frame, name: str, key: str) -> None:
+    """A chart's PNG and CSV downloads, outside presentation mode."""
+    if not presenting():
+        chart_downloads(chart, frame, name, key)
+
+
+def url_lookback() -> int:
+    """The link's lookback in days, clamped to the widget's range (``lookback=3`` → 7,
+    ``9999`` → 365) with a note; ``inf`` (which :func:`ui.common.url_number` cannot make a
+    whole number of) is not a number."""
+    low, high, default = LOOKBACK
+    raw = st.query_params.get("lookback")
+    if raw is not None and raw.strip().lower().lstrip("+-") in ("inf", "infinity"):
+        link_adjusted(f"lookback '{raw}' is not a number, showing {default}")
+        return default
+    return url_number("lookback", default, low, high)
+
+
+def url_drivers(options: list[str], default: list[str]) -> list[str]:
+    """The drivers of the link (``drivers=a,b``) that the data still offers, in order; names
+    it no longer has are dropped with a note; none left (or none asked): ``default``."""
+    raw = st.query_params.get("drivers")
+    if raw is None:
+        return default
+    asked = [d for d in raw.split(",") if d]
+    kept = [d for d in dict.fromkeys(asked) if d in options]
+    dropped = [d for d in asked if d not in options]
+    if dropped:
+        shown = ", ".join(f"'{d}'" for d in dropped[:5]) + (" …" if len(dropped) > 5 else "")
+        link_adjusted(f"drivers not in the data left out: {shown}")
+    return kept or default
 
 
 # --- cached loaders (keyed on the database file and its data version) ----------------------
@@ -85,21 +124,24 @@ def link_section(database) -> None:
             "page to see whether touchpoint scores explain them better over time."
         )
         return
-    c1, c2, _ = st.columns([1, 1, 3])
     periods = list(PERIODS)
+    by_wanted = url_choice("link_by", periods, "quarter", label=PERIODS.get)
+    low, high, default = LOOKBACK
+    lookback_wanted = url_lookback()
+    c1, c2, _ = st.columns([1, 1, 3])
     by = c1.selectbox(
         "Period",
         periods,
         format_func=PERIODS.get,
         key="link_by",
-        index=_choice("link_by", periods, "quarter"),
+        index=periods.index(by_wanted),
     )
     lookback = c2.number_input(
         "Touchpoints up to … days before",
-        min_value=7,
-        max_value=365,
+        min_value=low,
+        max_value=high,
         step=1,
-        value=int(url_param("lookback", "90")) if url_param("lookback", "90").isdigit() else 90,
+        value=lookback_wanted,
         key="lookback",
         help="A relationship response is linked to the same customer's touchpoint survey "
         "responses in this many days before it.",
@@ -114,33 +156,32 @@ def link_section(database) -> None:
             "response in the window before it (check that both files carry customer ids)."
         )
         return
-    first, last = shown.iloc[0], shown.iloc[-1]
-    p = correlation.correlation_difference(
-        first["pearson_r"], first["customers"], last["pearson_r"], last["customers"]
-    )
-    significant = p is not None and p < 1 - nps.LEVEL
-    verdict = "a significant change" if significant else "not a significant change"
-    st.markdown(
-        plain(
-            f"Correlation of a customer's touchpoint scores with their relationship score: "
-            f"r = {first['pearson_r']:+.2f} in {first['period']} (n = {first['customers']:,}) "
-            f"→ r = {last['pearson_r']:+.2f} in {last['period']} (n = {last['customers']:,}); "
-            f"{verdict} (p = {p:.3g}, Fisher z test)."
-            if p is not None
-            else f"Latest r = {last['pearson_r']:+.2f} (n = {last['customers']:,})."
+    first, last = shown.iloc[0].to_dict(), shown.iloc[-1].to_dict()
+    p = None
+    if len(shown) > 1:
+        p = correlation.correlation_difference(
+            first["pearson_r"], first["customers"], last["pearson_r"], last["customers"]
         )
-    )
-    chart = charts.link_trend_chart(table)
+    detail = wording.link_detail(first, last, p)
+    st.markdown("**" + plain(wording.link_sentence(first, last, p)) + "**", help=plain(detail))
+    if not presenting():
+        st.caption(plain(detail))
+    chart = charts.link_trend_chart(table, height=presented_height(280, "chart"))
     st.altair_chart(chart, width="stretch", key="link_chart")
     unlinked = int(table["unlinked"].sum())
+    band = (
+        "Band: where the true link most likely lies (95 % confidence)."
+        if presenting()
+        else "Band: 95 % Fisher-z interval of Pearson r."
+    )
     st.caption(
         plain(
-            f"Band: 95 % Fisher-z interval. {unlinked:,} relationship responses had no "
-            f"touchpoint response from the same customer in the {lookback} days before them "
-            "and are not in the correlation."
+            f"{band} 0 is no link, 1 a perfect one. {unlinked:,} relationship responses had "
+            f"no touchpoint response from the same customer in the {lookback} days before "
+            "them and are not counted."
         )
     )
-    chart_downloads(chart, table, f"link_by_{by}", "link")
+    _downloads(chart, table, f"link_by_{by}", "link")
 
 
 def driver_section(database) -> None:
@@ -148,25 +189,32 @@ def driver_section(database) -> None:
     targets = list(drivers.TARGETS)
     if store.count_rows(database, "relationship") == 0:
         targets.remove("relationship_score")
+    target_wanted = url_choice("target", targets, "score", label=drivers.TARGETS.get)
+    path, version = str(store.database_path()), data_version(database)
+    offered, default = load_driver_options(path, version, _rows_of(target_wanted))
+    options = [d for family in offered.values() for d in family]
+    wanted = url_drivers(options, default)
     c1, c2 = st.columns([1, 3])
     target = c1.selectbox(
         "Target",
         targets,
         format_func=drivers.TARGETS.get,
         key="target",
-        index=_choice("target", targets, "score"),
+        index=targets.index(target_wanted),
     )
-    path, version = str(store.database_path()), data_version(database)
-    offered, default = load_driver_options(path, version, _rows_of(target))
-    options = [d for family in offered.values() for d in family]
-    wanted = [d for d in url_param("drivers", "").split(",") if d in options]
+    if _rows_of(target) != _rows_of(target_wanted):
+        offered, default = load_driver_options(path, version, _rows_of(target))
+        options = [d for family in offered.values() for d in family]
+    if any(d not in options for d in st.session_state.get("drivers", [])):
+        st.session_state["drivers"] = [d for d in st.session_state["drivers"] if d in options]
     chosen = c2.multiselect(
         "Drivers",
         options,
-        default=wanted or default,
+        default=[d for d in wanted if d in options] or default,
+        format_func=wording.driver_label,
         key="drivers",
-        help="Ratings, operational KPIs (linked through interaction_id), segment:COLUMN "
-        "(one yes/no per value) and theme:NAME (the comment mentions it). By default, the "
+        help="Ratings, operational KPIs (linked through interaction_id), segments (one "
+        "yes/no per value) and comment themes (the comment mentions it). By default, the "
         "ratings and KPIs present for at least half of the responses.",
     )
     st.query_params.update({"target": target, "drivers": ",".join(chosen)})
@@ -179,31 +227,33 @@ def driver_section(database) -> None:
         st.error(plain(str(exc)))
         return
     r2 = "–" if result.r2 is None else f"{result.r2:.2f}"
+    detail = f"R² = {r2} (relative weights)."
     st.markdown(
-        plain(
-            f"Together the drivers explain R² = {r2} of the variation in the "
-            f"{drivers.TARGETS[target]} (relative weights on {result.n:,} rows, "
-            f"{result.n_complete:,} of them with every driver; each correlation uses the rows "
-            "that have both values)."
-        )
+        plain(wording.explained_sentence(result.r2, drivers.TARGETS[target], result.n)),
+        help=plain(detail),
     )
+    if not presenting():
+        st.caption(plain(detail))
     verdict_lines(result)
     left, right = st.columns(2)
     with left:
         weights = charts.driver_weights_chart(result.table)
         st.altair_chart(weights, width="stretch", key="weights_chart")
-        chart_downloads(weights, result.table, f"drivers_of_{target}", "weights")
+        _downloads(weights, result.table, f"drivers_of_{target}", "weights")
     with right:
         corr = charts.correlation_chart(result.table)
         st.altair_chart(corr, width="stretch", key="correlation_chart")
-        chart_downloads(corr, result.table, f"correlations_with_{target}", "correlations")
+        _downloads(corr, result.table, f"correlations_with_{target}", "correlations")
     for note in result.notes:
         st.caption(plain(note))
-    rows_by_section(result)
+    if not presenting():
+        rows_by_section(result)
     ratings = set(offered["ratings"])
     rated = result.table[result.table["driver"].isin(ratings)]
     if len(rated.dropna(subset=["rescaled_pct"])) >= 2:
-        quadrant = charts.importance_performance_chart(rated)
+        quadrant = charts.importance_performance_chart(
+            rated, height=presented_height(340, "chart") - (80 if presenting() else 0)
+        )
         st.altair_chart(quadrant, width="stretch", key="ipa_chart")
         st.caption(
             "Ratings only. Performance is each rating's mean on its own scale, 0 at the "
@@ -212,11 +262,16 @@ def driver_section(database) -> None:
             "where a fix moves the score most."
         )
     show_table(
-        result.table,
+        driver_view(result.table),
         hide_index=True,
         key="drivers_table",
-        column_config=DRIVER_COLUMNS,
+        column_config=driver_columns(),
     )
+
+
+def driver_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The drivers table as shown: names as people read them (``Wait time (min)``)."""
+    return table.assign(driver=table["driver"].map(wording.driver_label))
 
 
 def verdict_lines(result) -> None:
@@ -226,13 +281,16 @@ def verdict_lines(result) -> None:
         return
     significant = table.loc[table["verdict"] == drivers.SIGNIFICANT, "driver"].tolist()
     noise = table.loc[table["verdict"] == drivers.NOISE, "driver"].tolist()
-    level = f"{result.level:.0%}"
     st.markdown(
         plain(
-            f"Significant (their weight beats a column of random numbers, {level} interval "
-            f"above 0): {', '.join(significant) or 'none'}. Not distinguishable from noise: "
-            f"{', '.join(noise) or 'none'}."
-        )
+            f"Clearly matter (each beats a column of random numbers): "
+            f"{wording.names(significant)}. Not distinguishable from noise: "
+            f"{wording.names(noise)}."
+        ),
+        help=plain(
+            f"Tonidandel & LeBreton's test: a driver counts when the {_percent(result.level)} "
+            "bootstrap interval of its raw weight minus a random column's is above 0."
+        ),
     )
 
 
@@ -240,8 +298,11 @@ def rows_by_section(result) -> None:
     """The rows each driver used, per channel (or segment): nothing is dropped silently."""
     if result.rows_by.empty:
         return
-    with st.expander(plain(f"Rows used by {result.by}")):
-        show_table(result.rows_by, hide_index=True, key="rows_by_table")
+    with st.expander(plain(f"Rows used by {column_label(result.by).lower()}")):
+        rows = result.rows_by.rename(
+            columns={c: wording.driver_label(c) for c in result.rows_by.columns}
+        )
+        show_table(rows, hide_index=True, key="rows_by_table")
         st.caption(
             "Rows with the target, and with the target and each driver. A driver with 0 "
             "rows in a segment was not asked there: its weight speaks for the other segments, "
@@ -251,18 +312,28 @@ def rows_by_section(result) -> None:
 
 DRIVER_COLUMNS = {
     "driver": st.column_config.TextColumn("Driver"),
-    "n": st.column_config.NumberColumn("n", format="localized", help="Rows with the target"),
+    "n": st.column_config.NumberColumn(
+        "Responses", format="localized", help="Rows with the target"
+    ),
     "spearman_rho": st.column_config.NumberColumn("ρ", format="%+.2f", help="Spearman"),
     "spearman_low": None,
     "spearman_high": None,
     "pearson_r": st.column_config.NumberColumn("r", format="%+.2f", help="Pearson"),
     "mean": st.column_config.NumberColumn("Mean", format="%.2f"),
     "raw_weight": st.column_config.NumberColumn("Raw weight", format="%.3f"),
-    "rescaled_pct": st.column_config.NumberColumn("Weight %", format="%.1f"),
-    "rescaled_low": st.column_config.NumberColumn("CI low", format="%.1f"),
-    "rescaled_high": st.column_config.NumberColumn("CI high", format="%.1f"),
+    "rescaled_pct": st.column_config.NumberColumn(
+        "Weight %", format="%.1f", help="Share of the explained differences"
+    ),
+    "rescaled_low": st.column_config.NumberColumn(
+        "Low", format="%.1f", help="Low end of the 95 % bootstrap interval"
+    ),
+    "rescaled_high": st.column_config.NumberColumn(
+        "High", format="%.1f", help="High end of the 95 % bootstrap interval"
+    ),
     "verdict": st.column_config.TextColumn(
-        "Against noise", help="Is the weight above a random column's? (95 % interval)"
+        "Against noise",
+        width="large",
+        help="Is the weight above a random column's? (95 % interval)",
     ),
     "noise_diff": st.column_config.NumberColumn(
         "Weight − random", format="%+.4f", help="Raw weight minus a random column's"
@@ -276,6 +347,16 @@ DRIVER_COLUMNS = {
         "Performance", format="%.0f", help="Mean on the driver's scale, 0–100"
     ),
 }
+# The statistics columns, shown only outside presentation mode.
+STATISTICS = ("spearman_rho", "pearson_r", "raw_weight", "noise_diff", "noise_low", "noise_high")
+
+
+def driver_columns() -> dict:
+    """The drivers table's columns: on the screen share without ρ, r, raw weights and the
+    noise test's figures (the verdict stays, in words)."""
+    if not presenting():
+        return DRIVER_COLUMNS
+    return {**DRIVER_COLUMNS, **dict.fromkeys(STATISTICS)}
 
 
 def kpi_section(database) -> None:
@@ -290,8 +371,9 @@ def kpi_section(database) -> None:
         return
     ranking = load_kpi_correlations(path, version)
     if not ranking.empty and ranking["spearman_rho"].notna().any():
+        measure = "rank correlation" if presenting() else "Spearman ρ"
         ranked = charts.correlation_chart(
-            ranking, title="Operational KPIs against the touchpoint score (Spearman ρ)"
+            ranking, title=f"Operational KPIs against the touchpoint score ({measure})"
         )
         st.altair_chart(ranked, width="stretch", key="kpi_rank_chart")
         st.caption(
@@ -299,20 +381,24 @@ def kpi_section(database) -> None:
                 "Each KPI against the touchpoint score, on the responses whose interaction "
                 "has it: "
                 + "; ".join(
-                    f"{r.driver} n = {r.n:,} ({r.coverage:.0%})" for r in ranking.itertuples()
+                    f"{wording.driver_label(r.driver)} {r.n:,} responses ({_percent(r.coverage)})"
+                    for r in ranking.itertuples()
                 )
                 + "."
             )
         )
-        chart_downloads(ranked, ranking, "kpis_vs_score", "kpi_rank")
+        _downloads(ranked, ranking, "kpis_vs_score", "kpi_rank")
     preferred = ranking["driver"].iloc[0] if not ranking.empty else kpis[0]
-    kpi = st.selectbox("KPI", kpis, key="kpi", index=_choice("kpi", kpis, preferred))
+    wanted = url_choice("kpi", kpis, preferred, label=column_label)
+    kpi = st.selectbox("KPI", kpis, key="kpi", index=kpis.index(wanted), format_func=column_label)
     st.query_params.update({"kpi": kpi})
     frame = load_kpi_buckets(path, version, kpi)
     if frame.empty:
-        st.info(plain(f"No survey response is linked to an interaction with {kpi}."))
+        st.info(plain(f"No survey response is linked to an interaction with {column_label(kpi)}."))
         return
-    chart = charts.nps_by_group_chart(frame, title=f"NPS by {kpi}")
+    chart = charts.nps_by_group_chart(
+        frame, title=f"NPS by {wording.lower_label(kpi)}", height=presented_height(260, "bars")
+    )
     st.altair_chart(chart, width="stretch", key="kpi_chart")
     st.caption(
         plain(
@@ -321,11 +407,41 @@ def kpi_section(database) -> None:
             "Bars: NPS; lines: 95 % interval."
         )
     )
-    chart_downloads(chart, frame, f"nps_by_{kpi}", "kpi")
+    _downloads(chart, frame, f"nps_by_{kpi}", "kpi")
 
 
 def theme_section(database) -> None:
     st.header("Comment themes")
+    if editing():
+        theme_editor(database)
+    summary = load_theme_summary(str(store.database_path()), data_version(database))
+    if summary.empty or summary["mentions"].sum() == 0:
+        st.info("No comment mentions any theme yet.")
+        return
+    left, right = st.columns(2)
+    with left:
+        shares = charts.theme_share_chart(summary)
+        st.altair_chart(shares, width="stretch", key="theme_share_chart")
+    with right:
+        by_theme = charts.nps_by_group_chart(
+            summary,
+            group="theme",
+            title="NPS of comments mentioning each theme",
+            height=presented_height(260, "bars"),
+        )
+        st.altair_chart(by_theme, width="stretch", key="theme_nps_chart")
+    st.caption(
+        plain(
+            f"Among {summary.attrs['commenting_detractors']:,} detractors and "
+            f"{summary.attrs['commenting_promoters']:,} promoters who left a comment. "
+            "Themes can also be chosen as drivers above (Theme: …)."
+        )
+    )
+    _downloads(by_theme, summary, "comment_themes", "themes")
+
+
+def theme_editor(database) -> None:
+    """The theme dictionary's editor and its Save button (never in presentation mode)."""
     current = themes.load_themes(database)
     editor = pd.DataFrame(
         {"theme": list(current), "keywords": [", ".join(w) for w in current.values()]}
@@ -357,27 +473,6 @@ def theme_section(database) -> None:
             else:
                 st.toast("Themes saved.")
                 st.rerun()
-    summary = load_theme_summary(str(store.database_path()), data_version(database))
-    if summary.empty or summary["mentions"].sum() == 0:
-        st.info("No comment mentions any theme yet.")
-        return
-    left, right = st.columns(2)
-    with left:
-        shares = charts.theme_share_chart(summary)
-        st.altair_chart(shares, width="stretch", key="theme_share_chart")
-    with right:
-        by_theme = charts.nps_by_group_chart(
-            summary, group="theme", title="NPS of comments mentioning each theme"
-        )
-        st.altair_chart(by_theme, width="stretch", key="theme_nps_chart")
-    st.caption(
-        plain(
-            f"Among {summary.attrs['commenting_detractors']:,} detractors and "
-            f"{summary.attrs['commenting_promoters']:,} promoters who left a comment. "
-            "Themes can also be drivers above (theme:NAME)."
-        )
-    )
-    chart_downloads(by_theme, summary, "comment_themes", "themes")
 
 
 def table_section() -> None:

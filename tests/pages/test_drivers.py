@@ -22,7 +22,7 @@ def test_sample_shows_link_drivers_kpis_and_themes(app, sample_db):
         "Drivers in any table",
     ]
     text = " ".join(m.value for m in at.markdown)
-    assert "a significant change" in text and "2024Q4" in text
+    assert "a real change (95 % confidence)" in text and "Q4 2024" in text
     titles = [s.get("title") for s in chart_specs(at)]
     assert "Driver importance (relative weights)" in titles
     assert at.multiselect(key="drivers").value[:2] == ["ease", "agent_knowledge"]
@@ -34,7 +34,7 @@ def test_kpi_choice_is_kept_in_the_url(app, sample_db):
     assert not at.exception
     kpi = at.query_params["kpi"]
     assert (kpi[0] if isinstance(kpi, list) else kpi) == "delivery_delay_days"
-    assert "NPS by delivery_delay_days" in [s.get("title") for s in chart_specs(at)]
+    assert "NPS by delivery delay (days)" in [s.get("title") for s in chart_specs(at)]
 
 
 def test_query_params_restore_target_and_drivers(sample_db):
@@ -58,7 +58,7 @@ def test_saving_the_theme_dictionary(app, sample_db):
     assert not at.exception
     editor = at.dataframe[-1].value
     assert editor.values.tolist() == [["money", "bill, charge"]]
-    assert any("Themes can also be drivers" in c.value for c in at.caption)
+    assert any("Themes can also be chosen as drivers" in c.value for c in at.caption)
 
 
 def test_any_table_upload_ranks_drivers_of_a_text_verdict(app):
@@ -82,7 +82,7 @@ def test_driver_table_is_the_ranking_the_command_line_prints(app, sample_db):
     import numpy as np
     import pandas as pd
 
-    from cxdata import drivers
+    from cxdata import drivers, wording
 
     at = app("pages/drivers.py")
     at.selectbox(key="target").set_value("promoter").run()
@@ -90,16 +90,74 @@ def test_driver_table_is_the_ranking_the_command_line_prints(app, sample_db):
     chosen = at.multiselect(key="drivers").value
     (shown,) = [d.value for d in at.dataframe if "rescaled_pct" in d.value]
     ranked = drivers.rank_drivers(sample_db, "promoter", chosen, rng=np.random.default_rng(1))
-    pd.testing.assert_frame_equal(shown.reset_index(drop=True), ranked.table)
+    expected = ranked.table.assign(driver=ranked.table["driver"].map(wording.driver_label))
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected)
 
 
 def test_page_states_the_noise_verdict_and_rows_per_channel(app, sample_db):
     at = app("pages/drivers.py")
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    assert "Significant (their weight beats a column of random numbers" in text
-    assert "Not distinguishable from noise: handle\\_time\\_min" in text  # escaped by plain
-    (rows,) = [d.value for d in at.dataframe if "segment" in d.value]
-    app_row = rows.set_index("segment").loc["App"]
-    assert app_row["agent_knowledge"] == 0 and app_row["ease"] == app_row["rows"] > 0
+    assert "Clearly matter (each beats a column of random numbers): Ease, Agent knowledge" in text
+    assert "Not distinguishable from noise: Handle time (min)." in text
+    (rows,) = [d.value for d in at.dataframe if "Segment" in d.value]
+    app_row = rows.set_index("Segment").loc["App"]
+    assert app_row["Agent knowledge"] == 0 and app_row["Ease"] == app_row["Rows"] > 0
     assert any("has no values for channel App, Web" in c.value for c in at.caption)
+
+
+def _presenting():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["present"] = "1"
+    at.switch_page("pages/drivers.py").run()
+    return at
+
+
+def test_link_trend_reads_as_a_plain_sentence_with_the_statistics_on_hover(app, sample_db):
+    at = app("pages/drivers.py")
+    (line,) = [m for m in at.markdown if "The link between touchpoint" in m.value]
+    assert "from weak (0.20) in Q4 2024 to strong (0.63) in Q3 2026" in line.value
+    assert "p =" not in line.value and "Fisher" not in line.value
+    assert "Fisher z test" in line.proto.help and "r = +0.20" in line.proto.help
+
+
+def test_presentation_has_no_theme_editor_save_or_upload(sample_db):
+    at = _presenting()
+    assert not at.exception
+    assert [b.label for b in at.button if b.label.startswith("Save")] == []
+    assert not at.get("file_uploader")
+    assert all(d.proto.editing_mode == 0 for d in at.dataframe)
+    assert "Drivers in any table" not in [h.value for h in at.header]
+
+
+def test_presentation_hides_rho_r_raw_weights_and_the_noise_columns(sample_db):
+    import json
+
+    at = _presenting()
+    (table,) = [d for d in at.dataframe if "rescaled_pct" in d.value]
+    columns = json.loads(table.proto.columns)
+    for statistic in ("spearman_rho", "pearson_r", "raw_weight", "noise_diff"):
+        assert columns.get(statistic, {}).get("hidden") is True, statistic
+    assert not any("R²" in m.value or "Fisher" in m.value for m in at.markdown)
+    assert not any("R²" in c.value or "Fisher" in c.value for c in at.caption)
+
+
+def test_outside_presentation_the_statistics_columns_are_shown(app, sample_db):
+    import json
+
+    at = app("pages/drivers.py")
+    (table,) = [d for d in at.dataframe if "rescaled_pct" in d.value]
+    assert json.loads(table.proto.columns)["spearman_rho"]["label"] == "ρ"
+
+
+def test_driver_and_kpi_names_are_shown_as_labels(app, sample_db):
+    at = app("pages/drivers.py")
+    assert "First contact resolution" in at.multiselect(key="drivers").options
+    assert "Theme: billing" in at.multiselect(key="drivers").options
+    assert at.selectbox(key="kpi").options[0] == "Handle time (min)"
+    (table,) = [d.value for d in at.dataframe if "rescaled_pct" in d.value]
+    assert "Wait time (min)" in table["driver"].tolist()
