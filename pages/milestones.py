@@ -37,6 +37,8 @@ else:
         st.info(
             "Set the goal's start month (or upload survey responses on the Data page) to see "
             "the status month by month."
+            if editing()
+            else "The goal has no start month yet: no status month by month."
         )
     scenario = portfolio_section(database)
     try:

@@ -98,7 +98,7 @@ def results_section(database, history, results: pd.DataFrame) -> None:
         text_box = radar_box
     else:
         left = st.container()
-        radar_box, text_box = st.columns([2, 3], vertical_alignment="center")
+        radar_box, text_box = st.columns([3, 2], vertical_alignment="center")
     with left:
         heat = charts.maturity_heatmap(grid, order=order)
         st.altair_chart(heat, width="stretch", key="heatmap")
@@ -116,7 +116,8 @@ def results_section(database, history, results: pd.DataFrame) -> None:
                 for code in s.domains
             ]
         )
-        st.altair_chart(charts.radar_chart(profile, size=chart_height(340, "wide")), key="radar")
+        radar = charts.radar_chart(profile, size=chart_height(340, "wide"))
+        st.altair_chart(radar, key="radar")
     with text_box:
         capped = f", capped by {score.capped_by}" if score.capped_by else ""
         st.markdown(

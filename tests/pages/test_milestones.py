@@ -175,6 +175,7 @@ def test_presentation_shows_no_goal_form_save_buttons_editor_or_upload(sample_db
     assert not at.number_input and not at.text_input and not at.get("file_uploader")
     nav = {"present_prev", "present_next", "leave_present"}
     assert not [b.label for b in at.button if b.key not in nav]
+    assert all(d.proto.editing_mode == 0 for d in at.dataframe)  # READ_ONLY: no data editor
 
 
 def test_presentation_shows_the_portfolio_read_only_with_the_scenario_picker(sample_db):
