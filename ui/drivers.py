@@ -194,7 +194,8 @@ def driver_section(database) -> None:
     offered, default = load_driver_options(path, version, _rows_of(target_wanted))
     options = [d for family in offered.values() for d in family]
     wanted = url_drivers(options, default)
-    c1, c2 = st.columns([1, 3])
+    # The drivers picker has a row of its own: its names are never cut on a laptop.
+    c1, _ = st.columns([1, 3])
     target = c1.selectbox(
         "Target",
         targets,
@@ -207,7 +208,7 @@ def driver_section(database) -> None:
         options = [d for family in offered.values() for d in family]
     if any(d not in options for d in st.session_state.get("drivers", [])):
         st.session_state["drivers"] = [d for d in st.session_state["drivers"] if d in options]
-    chosen = c2.multiselect(
+    chosen = st.multiselect(
         "Drivers",
         options,
         default=[d for d in wanted if d in options] or default,
