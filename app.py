@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.common import presentation_toggle, run_navigation, sign_in_gate
+from ui.common import run_navigation, sign_in_gate
 
 st.set_page_config(
     page_title="CX Compass",
@@ -59,5 +59,4 @@ pages = [
         url_path="data",
     ),
 ]
-presentation_toggle()
 run_navigation(pages)

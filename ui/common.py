@@ -30,13 +30,23 @@ _routing = threading.local()
 
 
 def run_navigation(pages: list) -> None:
-    """Run the chosen page through ``st.navigation`` (app.py's last line)."""
+    """Run the chosen page through ``st.navigation`` (app.py's last line), with the menu: the
+    sidebar's page links and presentation switch, or presentation mode's bar."""
     _routing.active = True
     st.session_state["_app_has_run"] = True
     try:
-        current = st.navigation(pages, position="hidden" if presenting() else "sidebar")
+        # The menu is drawn here, not by st.navigation: .streamlit/config.toml turns off the
+        # pages/ folder's own menu (which listed the page files for a moment on a fresh
+        # server's first visit), and that setting hides st.navigation's menu too.
+        current = st.navigation(pages, position="hidden")
         if presenting():
             presentation_bar(pages, current)
+        else:
+            with st.sidebar:
+                for page in pages:
+                    st.page_link(page, label=page.title, icon=page.icon)
+                st.divider()
+        presentation_toggle()
         current.run()
     finally:
         _routing.active = False
