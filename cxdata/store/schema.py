@@ -251,6 +251,29 @@ CREATE TABLE settings (
 );
 """
 
+# Version 11: the organisation's departments (issue 21), in the order people list them, each
+# with the other names it goes by ("CS" for Customer Service: a JSON list) and where it came
+# from ("settings", "sample", "data", "maturity file").
+_DEPARTMENTS = """
+CREATE TABLE departments (
+    name TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    sla_days INTEGER,
+    source TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+"""
+
+# Version 12: a follow-up names a person (the assignee: a name or an e-mail address) and is
+# due by a date (from the owner's SLA, default 7 days after the response) (issue 21).
+_FOLLOWUP_PEOPLE = """
+ALTER TABLE followups ADD COLUMN assignee TEXT;
+ALTER TABLE followups ADD COLUMN due_at TEXT;
+ALTER TABLE followups ADD COLUMN updated_at TEXT;
+CREATE INDEX followups_status ON followups (status, due_at);
+"""
+
 
 def _named_unique_keys(conn: sqlite3.Connection) -> None:
     """Version 7: each kind's unique key (source, id) becomes a named index, ``<kind>_key``.
@@ -302,6 +325,8 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _DATA_VERSION,
     _ROW_VERSIONS,
     _SETTINGS,
+    _DEPARTMENTS,
+    _FOLLOWUP_PEOPLE,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
