@@ -614,17 +614,21 @@ def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> Chart:
         columns=["ring", "domain", "order"],
     ).assign(radius=lambda f: f["ring"])
     rings = xy(rings, "radius")
-    labels = xy(pd.DataFrame({"domain": domains, "radius": 4.5}), "radius")
+    labels = xy(pd.DataFrame({"domain": domains, "radius": 4.45}), "radius")
+    labels["label"] = labels["domain"].map(_wrapped)
     labels["align"] = [
         "center" if abs(x) < 0.5 else ("left" if x > 0 else "right") for x in labels["x"]
     ]
+    # The plot is wider than tall: the domain names sit inside it, left and right of the rings,
+    # so a narrow column shrinks the whole chart instead of squeezing the rings to a sliver.
     scale = alt.Scale(domain=[-4.9, 4.9])
+    wide = alt.Scale(domain=[-4.9 * RADAR_ASPECT, 4.9 * RADAR_ASPECT])
     none = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
     grid = (
         alt.Chart(rings)
         .mark_line(color="#dddddd", strokeWidth=1)
         .encode(
-            x=alt.X("x:Q", scale=scale, axis=none),
+            x=alt.X("x:Q", scale=wide, axis=none),
             y=alt.Y("y:Q", scale=scale, axis=none),
             detail="ring:N",
             order="order:Q",
@@ -632,8 +636,14 @@ def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> Chart:
     )
     text = [
         alt.Chart(labels[labels["align"] == side])
-        .mark_text(fontSize=12, color=NEUTRAL, align=side, dx={"left": 4, "right": -4}.get(side, 0))
-        .encode(x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale), text="domain:N")
+        .mark_text(
+            fontSize=12,
+            color=NEUTRAL,
+            align=side,
+            dx={"left": 4, "right": -4}.get(side, 0),
+            lineBreak="\n",
+        )
+        .encode(x=alt.X("x:Q", scale=wide), y=alt.Y("y:Q", scale=scale), text="label:N")
         for side in ("left", "center", "right")
         if (labels["align"] == side).any()
     ]
@@ -642,7 +652,7 @@ def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> Chart:
         alt.Chart(outline)
         .mark_line(strokeWidth=2.5, point=True)
         .encode(
-            x=alt.X("x:Q", scale=scale),
+            x=alt.X("x:Q", scale=wide),
             y=alt.Y("y:Q", scale=scale),
             order="order:Q",
             color=alt.Color(
@@ -658,14 +668,21 @@ def radar_chart(profiles: pd.DataFrame, *, size: int = 340) -> Chart:
             ],
         )
     )
-    # Long names stick out of the plot on the left and right: the padding makes room for them.
     return (
         alt.layer(grid, *text, lines)
-        .properties(
-            width=size, height=size, padding={"left": 130, "right": 130, "top": 10, "bottom": 10}
-        )
+        .properties(width=round(size * RADAR_ASPECT), height=size)
         .configure_view(stroke=None)
     )
+
+
+RADAR_ASPECT = 1.6  # the radar's width over its height: room for the names beside the rings
+
+
+def _wrapped(name: str, width: int = 14) -> str:
+    """A domain name on lines of about ``width`` characters (``Voice of the\ncustomer``)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(name, width)) or name
 
 
 def maturity_history_chart(results: pd.DataFrame, *, height: int = 300) -> Chart:

@@ -8,8 +8,9 @@ from cxdata import store
 
 
 def _briefing_n(at) -> int:
-    caption = next(c.value for c in at.caption if c.value.startswith("n = "))
-    return int(re.match(r"n = ([\d,]+)", caption).group(1).replace(",", ""))
+    # The NPS card's caption: "439 responses · give or take 8".
+    caption = next(c.value for c in at.caption if re.match(r"[\d,]+ responses? ", c.value))
+    return int(re.match(r"([\d,]+) respons", caption).group(1).replace(",", ""))
 
 
 def test_an_erasure_from_the_command_line_shows_on_the_next_rerun(app, sample_db):
