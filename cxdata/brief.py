@@ -520,11 +520,12 @@ def sentence(b: Briefing) -> str:
 
 
 def goal_words(b: Briefing) -> str:
-    """The goal's status as of the month in plain words: ``the 3-month NPS is on the path to
-    the +1 goal (within noise)``."""
+    """The goal's status as of the month in plain words: ``the 3-month NPS is within noise of
+    the path to the +1 goal`` (which, as the Milestones page says, is not the same as being on
+    track: the data cannot tell the two apart)."""
     target = signed(b.goal.target, 0)
     return {
-        "on track": f"the 3-month NPS is on the path to the {target} goal (within noise)",
+        "on track": f"the 3-month NPS is within noise of the path to the {target} goal",
         "behind": f"the 3-month NPS is behind the path to the {target} goal",
         "ahead": f"the 3-month NPS is ahead of the path to the {target} goal",
     }[b.status.status]

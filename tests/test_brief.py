@@ -75,7 +75,7 @@ def test_the_statistics_are_in_the_cards_tooltips_not_the_sentence():
 
 def test_sentence_names_the_goal_status_in_words_that_say_what_it_means():
     assert brief.sentence(make(status="on track")).endswith(
-        "the 3-month NPS is on the path to the +1 goal (within noise)."
+        "the 3-month NPS is within noise of the path to the +1 goal."
     )
     assert "is behind the path to the +1 goal" in brief.sentence(make(status="behind"))
     assert "is ahead of the path to the +1 goal" in brief.sentence(make(status="ahead"))
