@@ -9,10 +9,9 @@ two never disagree.
 from __future__ import annotations
 
 import math
-import re
 
 from cxdata import nps
-from cxdata.formatting import column_label, natural_date, signed
+from cxdata.formatting import column_label, natural_date, period_label, signed
 
 CONFIDENCE = f"{nps.LEVEL:.0%}".replace("%", " %")  # "95 %"
 REAL_CHANGE = f"a real change ({CONFIDENCE} confidence)"
@@ -20,25 +19,13 @@ _NOISE_SPAN = {"week": "week-to-week", "month": "month-to-month", "quarter": "qu
 
 
 def period_name(label) -> str:
-    """A period label as people write it: ``Oct 2026``, ``Q4 2024``, ``week 5, 2026``; a
-    year or anything else as it is.
+    """A period label as people write it (:func:`cxdata.formatting.period_label`, the one the
+    charts use): ``Oct 2026``, ``Q4 2024``, ``week 5, 2026``; a year as it is.
 
     >>> period_name("2026-10"), period_name("2024Q4"), period_name("2026-W05"), period_name(2025)
     ('Oct 2026', 'Q4 2024', 'week 5, 2026', '2025')
     """
-    text = str(label)
-    if re.fullmatch(r"\d{4}-\d{2}", text):
-        year, month = text.split("-")
-        names = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-        if 1 <= int(month) <= 12:
-            return f"{names[int(month) - 1]} {year}"
-    quarter = re.fullmatch(r"(\d{4})-?Q([1-4])", text)
-    if quarter:
-        return f"Q{quarter[2]} {quarter[1]}"
-    week = re.fullmatch(r"(\d{4})-W(\d{1,2})", text)
-    if week:
-        return f"week {int(week[2])}, {week[1]}"
-    return text
+    return period_label(label)
 
 
 def lower_label(name: str) -> str:
