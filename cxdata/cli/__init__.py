@@ -19,11 +19,21 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from cxdata.cli import brief, datasets, drivers, imports, maturity, plan, safekeeping, trends
+from cxdata.cli import (
+    brief,
+    datasets,
+    drivers,
+    followups,
+    imports,
+    maturity,
+    plan,
+    safekeeping,
+    trends,
+)
 from cxdata.errors import InputError
 
 # In the order --help lists them.
-GROUPS = (imports, datasets, trends, drivers, maturity, plan, brief, safekeeping)
+GROUPS = (imports, datasets, trends, drivers, maturity, plan, followups, brief, safekeeping)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -104,14 +104,109 @@ def replace_themes(db: sqlite_utils.Database, themes: dict[str, list[str]]) -> N
 
 FOLLOWUP_COLUMNS = [
     "survey_id",
+    "response_id",
     "responded_at",
     "score",
     "comment",
     "department",
     "owner_department",
+    "assignee",
+    "due",
     "status",
     "note",
+    "closed_at",
+    "overdue",
 ]
+
+DEFAULT_SLA_DAYS = 7  # days from the response to the follow-up's due date, when unset
+
+# One row per detractor with its follow-up state: until someone edits it, the owner is the
+# survey's department, the status 'open' and the due date the owner's SLA (departments
+# .sla_days, else 7 days) after the response. ``?today`` is bound by name.
+_OWNER = "coalesce(f.owner_department, s.department)"
+_DUE = (
+    f"coalesce(f.due_at, date(s.responded_at, printf('%+d days', coalesce("
+    f"(SELECT d.sla_days FROM departments d WHERE d.name = {_OWNER}), {DEFAULT_SLA_DAYS}))))"
+)
+_FOLLOWUP_ROWS = (
+    "WITH rows AS (SELECT s.id AS survey_id, s.response_id, s.responded_at, s.score, "
+    "coalesce(s.comment, '') AS comment, s.department, "
+    f"{_OWNER} AS owner_department, coalesce(f.assignee, '') AS assignee, {_DUE} AS due, "
+    "coalesce(f.status, 'open') AS status, coalesce(f.note, '') AS note, f.closed_at "
+    "FROM survey s LEFT JOIN followups f ON f.survey_id = s.id "
+    "WHERE s.score <= 6 AND s.responded_at >= :since), "
+    "marked AS (SELECT *, (status != 'resolved' AND due < :today) AS overdue FROM rows) "
+)
+
+
+def _followup_filters(
+    owner: str | None, assignee: str | None, status: str | None, overdue: bool
+) -> tuple[str, dict]:
+    """The WHERE clause over ``marked`` for the list's filters (names and people compared
+    without regard to case; an ``assignee`` of '' is the unassigned)."""
+    clauses, params = ["1"], {}
+    if owner is not None:
+        clauses.append("owner_department = :owner COLLATE NOCASE")
+        params["owner"] = owner
+    if assignee is not None:
+        clauses.append("assignee = :assignee COLLATE NOCASE")
+        params["assignee"] = assignee
+    if status is not None:
+        clauses.append("status = :status")
+        params["status"] = status
+    if overdue:
+        clauses.append("overdue")
+    return " AND ".join(clauses), params
+
+
+def followup_rows(
+    db: sqlite_utils.Database,
+    since: str,
+    today: str,
+    limit: int,
+    *,
+    owner: str | None = None,
+    assignee: str | None = None,
+    status: str | None = None,
+    overdue: bool = False,
+    survey_id: int | None = None,
+) -> pd.DataFrame:
+    """Detractors who responded on or after ``since`` (ISO day; '' for all), newest first,
+    with their follow-up state (:data:`FOLLOWUP_COLUMNS`): ``overdue`` when not resolved and
+    due before ``today``. Filtered by owner, assignee, status, overdue or one survey row."""
+    where, params = _followup_filters(owner, assignee, status, overdue)
+    if survey_id is not None:
+        where += " AND survey_id = :survey_id"
+        params["survey_id"] = int(survey_id)
+    rows = db.execute(
+        _FOLLOWUP_ROWS + f"SELECT {', '.join(FOLLOWUP_COLUMNS)} FROM marked WHERE {where} "
+        "ORDER BY responded_at DESC, survey_id DESC LIMIT :limit",
+        {"since": since, "today": today, "limit": int(limit), **params},
+    ).fetchall()
+    frame = pd.DataFrame(rows, columns=FOLLOWUP_COLUMNS)
+    frame["overdue"] = frame["overdue"].astype(bool)
+    for column in ("department", "owner_department", "closed_at"):  # None, not NaN
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+def followup_counts(
+    db: sqlite_utils.Database,
+    since: str,
+    today: str,
+    *,
+    owner: str | None = None,
+    assignee: str | None = None,
+) -> dict[str, int]:
+    """Among detractors since ``since`` (of an owner, an assignee): how many are not resolved
+    (``open``: open or contacted), how many ``contacted``, how many ``overdue`` on ``today``."""
+    where, params = _followup_filters(owner, assignee, None, False)
+    row = db.execute(
+        _FOLLOWUP_ROWS + "SELECT total(status != 'resolved'), total(status = 'contacted'), "
+        f"total(overdue) FROM marked WHERE {where}",
+        {"since": since, "today": today, **params},
+    ).fetchone()
+    return {"open": int(row[0]), "contacted": int(row[1]), "overdue": int(row[2])}
 
 
 def latest_response_at(db: sqlite_utils.Database, before: str | None = None) -> str | None:
@@ -123,51 +218,78 @@ def latest_response_at(db: sqlite_utils.Database, before: str | None = None) -> 
     ).fetchone()[0]
 
 
-def recent_detractors(db: sqlite_utils.Database, since: str, limit: int) -> pd.DataFrame:
-    """Detractors who responded on or after ``since``, newest first, with their follow-up
-    state (status ``open`` and the survey's department as owner until edited)."""
-    rows = db.query(
-        "SELECT s.id AS survey_id, s.responded_at, s.score, coalesce(s.comment, '') AS comment, "
-        "s.department, "
-        "coalesce(f.owner_department, s.department) AS owner_department, "
-        "coalesce(f.status, 'open') AS status, coalesce(f.note, '') AS note "
-        "FROM survey s LEFT JOIN followups f ON f.survey_id = s.id "
-        "WHERE s.score <= 6 AND s.responded_at >= ? "
-        "ORDER BY s.responded_at DESC, s.id DESC LIMIT ?",
-        [since, int(limit)],
+def survey_rows_with_response_id(db: sqlite_utils.Database, response_id: str) -> list[dict]:
+    """The survey rows (id, source, score) imported with this response id (one per source)."""
+    return list(
+        db.query(
+            "SELECT id, source, score FROM survey WHERE response_id = ? ORDER BY source",
+            [response_id],
+        )
     )
-    return pd.DataFrame(list(rows), columns=FOLLOWUP_COLUMNS)
 
 
-def survey_responded_at(conn: sqlite3.Connection, survey_id: int) -> str | None:
-    """When the survey response ``survey_id`` was given (None when it no longer exists)."""
-    row = conn.execute("SELECT responded_at FROM survey WHERE id = ?", [survey_id]).fetchone()
-    return row[0] if row else None
+def followup_state(conn: sqlite3.Connection, survey_id: int) -> dict | None:
+    """A survey row and its stored follow-up, if any (None when the row no longer exists):
+    response_id, responded_at, score, department and the followups columns (None when
+    there is no follow-up yet)."""
+    cursor = conn.execute(
+        "SELECT s.response_id, s.responded_at, s.score, s.department, f.owner_department, "
+        "f.assignee, f.due_at, f.status, f.note, f.closed_at FROM survey s "
+        "LEFT JOIN followups f ON f.survey_id = s.id WHERE s.id = ?",
+        [survey_id],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([c[0] for c in cursor.description], row))
 
 
-def upsert_followup(conn: sqlite3.Connection, values: Sequence) -> None:
-    """Insert or update one follow-up (survey_id, owner_department, status, note, opened_at,
-    closed_at); ``closed_at`` is kept from the first time it was resolved and cleared when it
-    is re-opened."""
+def sla_days(conn: sqlite3.Connection, department: str | None) -> int:
+    """The department's SLA in days (departments.sla_days), else :data:`DEFAULT_SLA_DAYS`."""
+    row = conn.execute("SELECT sla_days FROM departments WHERE name = ?", [department]).fetchone()
+    return DEFAULT_SLA_DAYS if row is None or row[0] is None else int(row[0])
+
+
+def department_names(conn: sqlite3.Connection) -> tuple[dict[str, str], set[str]]:
+    """The departments a follow-up may be owned by: the departments table's names and aliases
+    (lower case → the name) and the survey's own department values."""
+    listed: dict[str, str] = {}
+    for name, aliases in conn.execute("SELECT name, aliases FROM departments ORDER BY position"):
+        listed[name.casefold()] = name
+        try:
+            others = json.loads(aliases or "[]")
+        except ValueError:
+            others = []
+        for alias in others if isinstance(others, list) else []:
+            listed.setdefault(str(alias).casefold(), name)
+    seen = {
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT department FROM survey WHERE department IS NOT NULL"
+        )
+    }
+    return listed, seen
+
+
+def write_followup(conn: sqlite3.Connection, survey_id: int, values: dict) -> None:
+    """Insert or replace the follow-up of ``survey_id`` with ``values``: owner_department,
+    assignee, due_at, status, note, opened_at, closed_at, updated_at."""
+    columns = [
+        "owner_department",
+        "assignee",
+        "due_at",
+        "status",
+        "note",
+        "opened_at",
+        "closed_at",
+        "updated_at",
+    ]
     conn.execute(
-        "INSERT INTO followups (survey_id, owner_department, status, note, opened_at, "
-        "closed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (survey_id) DO UPDATE SET "
-        "owner_department = excluded.owner_department, status = excluded.status, "
-        "note = excluded.note, closed_at = CASE WHEN excluded.status = 'resolved' "
-        "THEN coalesce(followups.closed_at, excluded.closed_at) ELSE NULL END",
-        list(values),
+        f"INSERT INTO followups (survey_id, {', '.join(columns)}) "
+        f"VALUES (?, {', '.join('?' for _ in columns)}) ON CONFLICT (survey_id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in columns),
+        [survey_id, *(values[c] for c in columns)],
     )
-
-
-def open_followup_counts(db: sqlite_utils.Database, since: str) -> tuple[float, float]:
-    """Among detractors since ``since``: how many are not resolved, how many contacted."""
-    return db.execute(
-        "SELECT total(coalesce(f.status, 'open') != 'resolved'), "
-        "total(f.status = 'contacted') FROM survey s "
-        "LEFT JOIN followups f ON f.survey_id = s.id "
-        "WHERE s.responded_at >= ? AND s.score <= 6",
-        [since],
-    ).fetchone()
 
 
 def resolved_followups(db: sqlite_utils.Database) -> pd.DataFrame:
@@ -179,6 +301,17 @@ def resolved_followups(db: sqlite_utils.Database) -> pd.DataFrame:
         ).fetchall(),
         columns=["opened_at", "closed_at"],
     )
+
+
+def resolved_detractors_between(db: sqlite_utils.Database, start: str, end: str) -> int:
+    """Detractors who responded on or after ``start`` and before ``end`` (ISO days) whose
+    follow-up is resolved (whenever it was closed)."""
+    return db.execute(
+        "SELECT count(*) FROM survey s JOIN followups f ON f.survey_id = s.id "
+        "WHERE s.responded_at >= ? AND s.responded_at < ? AND s.score <= 6 "
+        "AND f.status = 'resolved'",
+        [start, end],
+    ).fetchone()[0]
 
 
 def detractors_between(db: sqlite_utils.Database, start: str, end: str) -> int:
