@@ -100,9 +100,11 @@ SAMPLE_CURRENCY = "€"
 
 def import_sample(db, paths: dict[str, Path]) -> list:
     """Import the survey, transactional and relationship files (source ``sample``), the
-    maturity assessment and the portfolio of initiatives."""
-    from cxdata import ingest
+    maturity assessment and the portfolio of initiatives; the sample's eleven departments
+    join the department list (source ``sample``)."""
+    from cxdata import departments, ingest
 
+    departments.add(db, DEPARTMENTS, source="sample")
     reports: list = [
         ingest.import_file(db, paths[kind], kind, source="sample")
         for kind in ("survey", "transactional", "relationship")
