@@ -100,7 +100,8 @@ def test_a_ticket_id_that_is_a_category_refuses_the_file_saying_why(db, tmp_path
         ingest.import_file(db, path, "transactional")
     message = str(refused.value)
     assert "no usable column for interaction_id" in message
-    assert "Column 'Id' is not used as the interaction id" in message
+    assert "column 'Id' is not an interaction id" in message
+    assert "--map interaction_id=Id" in message
     assert "3 different value(s)" in message
 
 
@@ -146,3 +147,11 @@ def test_an_exact_score_header_with_bad_values_still_rejects_rows(db, tmp_path):
     assert report.mapping["score"] == "score"
     assert (report.accepted, report.rejected) == (45, 5)
     assert "score 'abc' is not a number from 0 to 10" in report.rejected_rows[0]["reason"]
+
+
+def test_an_id_mapped_by_the_user_is_used_whatever_its_values(db, tmp_path):
+    rows = [[["P1", "P2", "P3"][i % 3], day(i), i] for i in range(300)]
+    path = write(tmp_path, ["Id", "Created at", "wait_time"], rows)
+    report = ingest.import_file(db, path, "transactional", mapping={"interaction_id": "Id"})
+    assert report.mapping["interaction_id"] == "Id"
+    assert report.inserted == 3 and report.duplicates_in_file == 297

@@ -639,7 +639,7 @@ def _check_ids(plan: Plan, profile: Profile, options: dict[str, list[int]]) -> N
     like one that is, else none (the column stays an extra column). The report says why."""
     for fld, cols in options.items():
         mapped = plan.field_cols.get(fld)
-        what = aliases.DESCRIPTIONS.get(fld, fld.replace("_", " "))
+        what = fld.replace("_", " ")
         chosen, refused = None, []
         for j in cols:
             if j != mapped and j in plan.field_cols.values():
@@ -648,19 +648,26 @@ def _check_ids(plan: Plan, profile: Profile, options: dict[str, list[int]]) -> N
             if why is None:
                 chosen = j
                 break
-            refused.append(
-                f"Column '{plan.columns[j]}' is not used as the {what}: {why}; it is kept as an "
-                f"extra column (--map {fld}={plan.columns[j]} to use it anyway)."
-            )
+            refused.append((plan.columns[j], why))
+        notes = [
+            f"Column '{column}' is not used as the {what}: {why}; it is kept as an extra column "
+            f"(--map {fld}={column} to use it anyway)."
+            for column, why in refused
+        ]
         if chosen is None:
             plan.field_cols.pop(fld, None)
             if refused:
-                plan.not_used[fld] = " ".join(refused)
+                plan.not_used[fld] = (
+                    " ".join(
+                        f"column '{column}' is not an {what}: {why}." for column, why in refused
+                    )
+                    + f" If it is the id all the same, import with --map {fld}={refused[0][0]}"
+                )
         else:
             plan.field_cols[fld] = chosen
             if refused:
-                refused.append(f"Ids ({what}) read from column '{plan.columns[chosen]}'.")
-        plan.assumptions.extend(refused)
+                notes.append(f"Ids ({what}) read from column '{plan.columns[chosen]}'.")
+        plan.assumptions.extend(notes)
 
 
 def _choose_comment(plan: Plan, profile: Profile, options: list[int]) -> None:
@@ -747,8 +754,7 @@ def _check_required(plan: Plan, date_field: str, wave: str | None, wave_date: st
         if fld in plan.not_used:
             raise InputError(
                 f"File '{name}' has no usable column for {fld} (the {what}): "
-                f"{plan.not_used[fld]} Name the column with --map {fld}=COLUMN (or pick it on "
-                "the Data page)."
+                f"{plan.not_used[fld]} (or pick it on the Data page)."
             )
         if fld == date_field:
             raise InputError(
