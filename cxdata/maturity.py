@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxdata import departments as org_departments
 from cxdata import store
 from cxdata.errors import InputError
 from cxdata.formatting import utc_now_text
@@ -35,6 +38,8 @@ from cxdata.ingest import values
 from cxdata.store import app_tables
 
 INSTRUMENT_FILE = Path(__file__).parent / "data" / "maturity_instrument.json"
+# The sample's departments (a telecom's eleven, SPEC §1). Nothing is checked against them: an
+# organisation's departments are its own (cxdata.departments).
 DEPARTMENTS = (
     "Sales", "Customer Service", "Contact Center", "Field Service", "Depot Service",
     "Self Service", "Product Management", "Marketing", "Digital & Innovation",
@@ -199,10 +204,15 @@ def _capped(
     return stage, uncapped, (weakest if limit < uncapped else None), weakest
 
 
-def score_assessment(responses: pd.DataFrame, assessed_at: str = "") -> Assessment:
+def score_assessment(
+    responses: pd.DataFrame, assessed_at: str = "", order: Sequence[str] | None = None
+) -> Assessment:
     """Score one assessment date. ``responses``: department, rater, item_id, score (0–4, NaN
-    when not answered)."""
+    when not answered). Departments come in ``order`` (e.g. :func:`cxdata.departments.names`),
+    those not in it after, in the order they first appear in ``responses`` (which
+    :func:`load_responses` gives in the organisation's order)."""
     codes = list(instrument())
+    rank = _department_rank(order, responses["department"])
     frame = responses.copy()
     frame["domain"] = frame["item_id"].map(item_domain)
     frame = frame[frame["domain"].notna()]
@@ -211,7 +221,7 @@ def score_assessment(responses: pd.DataFrame, assessed_at: str = "") -> Assessme
     rater_means = answered.groupby(["department", "rater", "domain"])["score"].mean()
     answered_items = answered.groupby(["department", "domain"])["item_id"].nunique()
     departments: dict[str, Score] = {}
-    for dept in sorted(frame["department"].unique(), key=_department_order):
+    for dept in sorted(frame["department"].unique(), key=rank):
         domains: dict[str, float | None] = {}
         insufficient, spread = [], {}
         for code in codes:
@@ -246,7 +256,7 @@ def score_assessment(responses: pd.DataFrame, assessed_at: str = "") -> Assessme
     stage, uncapped, capped_by, weakest = _capped(org_domains)
     dept_stages = {k: v.stage for k, v in departments.items() if v.stage is not None}
     if stage is not None and dept_stages:
-        weakest_dept = min(dept_stages, key=lambda k: (dept_stages[k], _department_order(k)))
+        weakest_dept = min(dept_stages, key=lambda k: (dept_stages[k], rank(k)))
         if dept_stages[weakest_dept] + 1 < stage:
             stage, capped_by = dept_stages[weakest_dept] + 1, weakest_dept
     organisation = Score(
@@ -261,16 +271,147 @@ def score_assessment(responses: pd.DataFrame, assessed_at: str = "") -> Assessme
     return Assessment(assessed_at, organisation, departments)
 
 
-def _department_order(name: str):
-    return (DEPARTMENTS.index(name), name) if name in DEPARTMENTS else (len(DEPARTMENTS), name)
+def _department_rank(order: Sequence[str] | None, seen: pd.Series) -> Callable[[str], int]:
+    """A sort key for department names: their place in ``order``, then in ``seen``."""
+    places = {name: i for i, name in enumerate(dict.fromkeys([*(order or ()), *pd.unique(seen)]))}
+    return lambda name: places.get(name, len(places))
 
 
-def score_history(responses: pd.DataFrame) -> list[Assessment]:
-    """Every assessment date in ``responses`` (with an ``assessed_at`` column), oldest first."""
+def score_history(responses: pd.DataFrame, order: Sequence[str] | None = None) -> list[Assessment]:
+    """Every assessment date in ``responses`` (with an ``assessed_at`` column), oldest first;
+    drafts included (see :func:`rounds` for which dates are complete)."""
     return [
-        score_assessment(group, str(date))
+        score_assessment(group, str(date), order)
         for date, group in responses.groupby("assessed_at", sort=True)
     ]
+
+
+# --- rounds: complete assessments and drafts ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Round:
+    """One assessment date and whether it is complete for the organisation.
+
+    ``departments`` took part (answered at least one item) of the ``of`` in the list;
+    ``covered`` says, per domain, how many departments answered at least half its items;
+    ``needed`` is how many each domain needed; ``reason`` says why it is complete or a draft.
+    """
+
+    assessed_at: str
+    complete: bool
+    departments: int
+    of: int
+    covered: dict[str, int]
+    needed: int
+    reason: str
+
+    @property
+    def label(self) -> str:
+        """``2026-06-15``, or ``2026-07-01 (draft, 1 of 11 departments)`` for a draft."""
+        if self.complete:
+            return self.assessed_at
+        return f"{self.assessed_at} (draft, {self.departments} of {self.of} departments)"
+
+    def to_dict(self) -> dict:
+        return {
+            "assessed_at": self.assessed_at,
+            "complete": self.complete,
+            "departments": self.departments,
+            "of": self.of,
+            "covered": self.covered,
+            "needed": self.needed,
+            "reason": self.reason,
+        }
+
+
+def rounds(responses: pd.DataFrame, departments: Sequence[str]) -> list[Round]:
+    """Every assessment date in ``responses``, oldest first, complete or a draft.
+
+    A department *covers* a domain on a date when its raters together answered at least half
+    of the domain's items in the instrument. A date is *complete* when every domain is covered
+    by at least as many departments as the previous complete date's least-covered domain was
+    (the first complete date: by at least one), or by every department in ``departments``
+    (the organisation's list, :func:`cxdata.departments.names`). Otherwise it is a draft: a
+    questionnaire still being filled in, never the default result.
+
+    >>> rows = [("2026-01-10", "Sales", "Ana", f"{c}{i}", 3) for c in instrument()
+    ...         for i in range(1, 5)] + [("2026-03-01", "Sales", "Bo", "STR1", 2)]
+    >>> frame = pd.DataFrame(rows, columns=["assessed_at", "department", "rater", "item_id",
+    ...                                     "score"])
+    >>> [r.label for r in rounds(frame, ["Sales", "Claims"])]
+    ['2026-01-10', '2026-03-01 (draft, 1 of 2 departments)']
+    """
+    domains = instrument()
+    answered = responses[responses["score"].notna()].copy()
+    answered["domain"] = answered["item_id"].map(item_domain)
+    answered = answered[answered["domain"].notna()]
+    listed = list(dict.fromkeys(departments))
+    out: list[Round] = []
+    previous: Round | None = None
+    for date in sorted(responses["assessed_at"].dropna().unique()):
+        day = answered[answered["assessed_at"] == date]
+        items = day.groupby(["domain", "department"])["item_id"].nunique()
+        covering = {
+            code: {
+                dept
+                for (domain, dept), n in items.items()
+                if domain == code and n >= len(d.items) / 2
+            }
+            for code, d in domains.items()
+        }
+        covered = {code: len(v) for code, v in covering.items()}
+        needed = max(1, min(previous.covered.values())) if previous else 1
+        everyone = bool(listed) and all(set(listed) <= v for v in covering.values())
+        short = [code for code in domains if covered[code] < needed]
+        complete = everyone or not short
+        taking_part = int(responses.loc[responses["assessed_at"] == date, "department"].nunique())
+        reason = _round_reason(complete, everyone, short, covered, needed, previous)
+        current = Round(
+            str(date), complete, taking_part, max(len(listed), taking_part), covered, needed,
+            reason,
+        )  # fmt: skip
+        out.append(current)
+        if complete:
+            previous = current
+    return out
+
+
+def _round_reason(complete, everyone, short, covered, needed, previous) -> str:
+    if everyone:
+        return "every department in the list covers every domain"
+    since = f" (as on {previous.assessed_at})" if previous else ""
+    if complete:
+        return f"every domain is covered by at least {needed} department(s){since}"
+    gaps = ", ".join(f"{instrument()[c].name} {covered[c]}" for c in short)
+    return (
+        f"each domain needs {needed} department(s) answering half its items or more{since}; "
+        f"short: {gaps}"
+    )
+
+
+def latest_complete(all_rounds: Sequence[Round], up_to: str | None = None) -> Round | None:
+    """The latest complete round (on or before ``up_to``, an ISO date, if given), else None."""
+    done = [r for r in all_rounds if r.complete and (up_to is None or r.assessed_at <= up_to)]
+    return done[-1] if done else None
+
+
+def load_rounds(db) -> list[Round]:
+    """The stored assessment rounds against the organisation's department list, oldest first."""
+    return rounds(load_responses(db), org_departments.names(db))
+
+
+def latest_complete_assessment(db, up_to: str | None = None) -> Assessment | None:
+    """The scores of the latest complete stored round (on or before ``up_to``, an ISO date),
+    departments in the organisation's order; None when no round is complete. What the
+    Briefing shows: a draft never is."""
+    responses = load_responses(db)
+    order = org_departments.names(db)
+    chosen = latest_complete(rounds(responses, order), up_to)
+    if chosen is None:
+        return None
+    date = chosen.assessed_at
+    return score_assessment(responses[responses["assessed_at"] == date], date, order)
 
 
 def results_frame(assessments: list[Assessment]) -> pd.DataFrame:
@@ -338,17 +479,30 @@ def next_steps(score: Score, count: int = 2) -> list[dict]:
 
 
 def load_responses(db) -> pd.DataFrame:
-    """Every stored maturity answer: assessed_at, department, rater, item_id, score."""
+    """Every stored maturity answer: assessed_at, department, rater, item_id, score, with
+    departments under their canonical names (aliases resolved) and in the organisation's
+    order (:func:`cxdata.departments.names`) within each date."""
     frame = app_tables.maturity_answers(db)
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype(float)
-    return frame
+    if frame.empty:
+        return frame
+    frame["department"] = frame["department"].map(org_departments.db_resolver(db))
+    order = {name: i for i, name in enumerate(org_departments.names(db))}
+    frame["_order"] = frame["department"].map(order).fillna(len(order))
+    frame = frame.sort_values(
+        ["assessed_at", "_order", "department", "rater", "item_id"], kind="stable"
+    )
+    return frame.drop(columns="_order").reset_index(drop=True)
 
 
 def save_answers(
     db, assessed_at: str, department: str, rater: str, answers: dict[str, float | None]
 ) -> int:
     """Store one rater's answers (item id → 0–4 or None for not answered), replacing earlier
-    answers to the same items. Returns how many were written."""
+    answers to the same items. Any non-blank department is accepted, under its canonical name
+    (an alias resolves; a new name joins the department list, source "questionnaire").
+    Returns how many were written."""
+    department = org_departments.resolve(db, org_departments.check_name(department))
     _check_assessment_keys(assessed_at, department, rater)
     rows = []
     for item_id, score in answers.items():
@@ -357,13 +511,17 @@ def save_answers(
         if score is not None and not (0 <= float(score) <= 4):
             raise InputError(f"Scores are 0–4; {item_id} got {score}.")
         rows.append((assessed_at, department, rater, item_id, score, None, utc_now_text()))
-    app_tables.save_maturity_answers(db, rows)
+    fresh = org_departments.new_departments(org_departments.stored_list(db), [department])
+    with store.transaction(db) as conn:
+        org_departments.append_in(conn, fresh, "questionnaire")
+        app_tables.upsert_maturity_answers(conn, rows)
     return len(rows)
 
 
 def rater_answers(db, assessed_at: str, department: str, rater: str) -> dict[str, float | None]:
-    """One rater's stored answers for one assessment (item id → 0–4, None = not answered)."""
-    return app_tables.rater_answers(db, assessed_at, department, rater)
+    """One rater's stored answers for one assessment (item id → 0–4, None = not answered);
+    ``department`` may be an alias."""
+    return app_tables.rater_answers(db, assessed_at, org_departments.resolve(db, department), rater)
 
 
 def _check_assessment_keys(assessed_at: str, department: str, rater: str) -> None:
@@ -371,15 +529,20 @@ def _check_assessment_keys(assessed_at: str, department: str, rater: str) -> Non
         datetime.strptime(assessed_at, "%Y-%m-%d")
     except (TypeError, ValueError):
         raise InputError(f"'{assessed_at}' is not a date like 2026-06-15.") from None
-    if department not in DEPARTMENTS:
-        raise InputError(f"'{department}' is not one of the departments: {', '.join(DEPARTMENTS)}.")
+    if not str(department).strip():
+        raise InputError("Name the department.")
     if not str(rater).strip():
         raise InputError("Name the rater (a name or a role is enough).")
 
 
 @dataclass
 class MaturityImport:
-    """What a maturity CSV import did (rows are data rows, 1-based)."""
+    """What a maturity CSV import did (rows are data rows, 1-based).
+
+    ``rejected`` lists each problem once: a bad answer (``item`` set: an unknown item id, a
+    score that is not a number or is outside 0–4) rejects only itself, the row's other
+    answers are kept; a row without a date, department or rater (``item`` None) is rejected
+    whole."""
 
     file: str
     layout: str  # "long" or "wide"
@@ -387,14 +550,24 @@ class MaturityImport:
     rows: int = 0
     answers: int = 0
     assessments: list[str] = field(default_factory=list)
-    rejected: list[dict] = field(default_factory=list)  # {"row", "line", "reason"}
+    rejected: list[dict] = field(default_factory=list)  # {"row", "line", "item", "reason"}
+    rows_rejected: int = 0  # rows rejected whole
+    new_departments: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     already_imported: bool = False
     kind: str = "maturity"
 
     @property
     def accepted(self) -> int:
-        return self.rows - len(self.rejected)
+        return self.rows - self.rows_rejected
+
+    @property
+    def problems(self) -> list[str]:
+        """Each rejection as a sentence: "row 4, item MET2: score 7 is outside 0–4"."""
+        return [
+            f"row {r['row']}" + (f", item {r['item']}" if r["item"] else "") + f": {r['reason']}"
+            for r in self.rejected
+        ]
 
     def to_dict(self) -> dict:
         return {
@@ -403,8 +576,10 @@ class MaturityImport:
             "file": self.file,
             "layout": self.layout,
             "rows": self.rows,
+            "accepted": self.accepted,
             "answers": self.answers,
             "assessments": self.assessments,
+            "new_departments": self.new_departments,
             "rejected": len(self.rejected),
             "rejected_rows": self.rejected[:100],
             "assumptions": self.assumptions,
@@ -420,15 +595,22 @@ _ALIASES = {
     "item_id": ("item_id", "item", "question", "question_id"),
     "score": ("score", "rating", "answer", "value"),
 }
+# A wide file's item columns: a domain code and a number ("MET2"); a number the instrument
+# does not have ("STR9") is reported per answer, not ignored.
+_ITEM_COLUMN = re.compile(r"^(STR|CUL|ACC|VOC|DES|MET)\d+$")
 
 
-def read_responses(path, file_name: str | None = None) -> tuple[pd.DataFrame, MaturityImport]:
+def read_responses(
+    path, file_name: str | None = None, resolve: Callable[[str], str] | None = None
+) -> tuple[pd.DataFrame, MaturityImport]:
     """Read a long (``assessed_at, department, rater, item_id, score``) or wide
     (``assessed_at, department, rater, STR1, STR2, …``) maturity CSV.
 
+    Any department is accepted, under the name ``resolve`` gives it (e.g.
+    :func:`cxdata.departments.db_resolver`: aliases to canonical names; default: stripped).
     Returns the valid answers (long form; score NaN = not answered, ``row`` = data row) and a
-    report whose ``rejected`` lists each bad row with its reason: unknown item ids, scores
-    outside 0–4, unknown departments, missing date or rater.
+    report whose ``rejected`` lists each bad answer with its row and item (the row's other
+    answers are kept) and each row without a date, department or rater (rejected whole).
     """
     from cxdata import ingest
     from cxdata.ingest.aliases import normalise
@@ -447,7 +629,7 @@ def read_responses(path, file_name: str | None = None) -> tuple[pd.DataFrame, Ma
             "assessed_at, department and rater, then item_id and score (long) or one column "
             "per item such as STR1, STR2 (wide)."
         )
-    item_columns = [c for c in raw.cells.columns if _looks_like_item(str(c))]
+    item_columns = [c for c in raw.cells.columns if _ITEM_COLUMN.match(str(c).strip().upper())]
     if columns["item_id"] is not None and columns["score"] is not None:
         layout = "long"
         long = raw.cells[[columns[f] for f in (*_KEYS, "item_id", "score")]].copy()
@@ -475,64 +657,92 @@ def read_responses(path, file_name: str | None = None) -> tuple[pd.DataFrame, Ma
     if assumption:
         report.assumptions.append(assumption)
     long["assessed_at"] = dates.map(lambda v: v[:10] if isinstance(v, str) else None)
+    to_name = resolve or (lambda name: str(name).strip())
+    long["department"] = long["department"].map(
+        lambda v: None if pd.isna(v) or not str(v).strip() else to_name(str(v))
+    )
+    long["rater"] = long["rater"].map(
+        lambda v: None if pd.isna(v) or not str(v).strip() else str(v).strip()
+    )
     numbers = pd.to_numeric(long["score"].astype("string").str.replace(",", "."), errors="coerce")
-    reasons = pd.Series("", index=long.index, dtype=object)
-
-    def flag(mask, text):
-        nonlocal reasons
-        reasons = reasons.where(~(mask & (reasons == "")), text)
-
-    flag(long["assessed_at"].isna(), "no valid assessment date")
-    known = long["department"].isin(DEPARTMENTS)
-    flag(~known, "unknown department")
-    flag(long["rater"].isna(), "no rater")
-    flag(long["item_id"].map(item_domain).isna(), "unknown item id")
-    present = long["score"].notna()
-    flag(present & numbers.isna(), "score is not a number")
-    flag(present & numbers.notna() & ((numbers < 0) | (numbers > 4)), "score outside 0–4")
+    whole = _row_problems(long)
+    out_whole = long["row"].isin(whole.dropna().index)
+    answer = _answer_problems(long, numbers).where(~out_whole, "")
+    for row, reason in whole.dropna().items():
+        n = int(long.loc[(long["row"] == row) & long["score"].notna(), "score"].size)
+        kept = f"the row's {n} answer(s) were not stored" if layout == "wide" else "not stored"
+        report.rejected.append(
+            {"row": int(row), "line": raw.line_of(int(row)), "item": None,
+             "reason": f"{reason}: {kept}"}
+        )  # fmt: skip
+    bad = answer != ""
+    for r in long[bad].assign(reason=answer[bad]).itertuples(index=False):
+        item = None if pd.isna(r.item_id) else str(r.item_id)
+        report.rejected.append(
+            {"row": int(r.row), "line": raw.line_of(int(r.row)), "item": item,
+             "reason": r.reason}
+        )  # fmt: skip
+    report.rejected.sort(key=lambda r: r["row"])  # stable: a row's items in file order
+    report.rows_rejected = int(whole.notna().sum())
     long["score"] = numbers
-    bad = reasons != ""
-    for row, group in long[bad].groupby("row", sort=True):
-        details = "; ".join(
-            f"{r} ({_detail(g, r)})" for r, g in group.groupby(reasons[group.index], sort=False)
-        )
-        report.rejected.append({"row": int(row), "line": raw.line_of(int(row)), "reason": details})
-    bad_rows = set(long.loc[bad, "row"])
-    good = long[~long["row"].isin(bad_rows)]
+    # Blank answers to an item the instrument lacks are not answers at all: left out quietly.
+    good = long[~bad & ~out_whole & long["item_id"].map(item_domain).notna()]
     report.answers = int(good["score"].notna().sum())
     report.assessments = sorted(good["assessed_at"].unique())
     return good[["assessed_at", "department", "rater", "item_id", "score", "row"]], report
 
 
-def _detail(group: pd.DataFrame, reason: str) -> str:
-    """What in the row was wrong: the department name, or the items concerned."""
-    if reason == "unknown department":
-        return f"'{group['department'].iloc[0]}'"
-    items = group["item_id"].dropna().astype(str).tolist()
-    return ", ".join(items[:5]) + (" …" if len(items) > 5 else "")
+def _row_problems(long: pd.DataFrame) -> pd.Series:
+    """Per data row, what keeps the whole row out (None when nothing does)."""
+    rows = long.groupby("row", sort=True).first()
+    reason = pd.Series(None, index=rows.index, dtype=object)
+    for column, text in (
+        ("assessed_at", "no valid assessment date"),
+        ("department", "no department"),
+        ("rater", "no rater"),
+    ):
+        reason = reason.where(reason.notna() | rows[column].notna(), text)
+    return reason
 
 
-def _looks_like_item(name: str) -> bool:
-    return item_domain(name.strip().upper()) is not None
+def _answer_problems(long: pd.DataFrame, numbers: pd.Series) -> pd.Series:
+    """Per answer, what is wrong with it ("" when nothing is); blank is "not answered"."""
+    present = long["score"].notna()
+    known = long["item_id"].map(item_domain).notna()
+    text = long["score"].astype("string")
+    reason = pd.Series("", index=long.index, dtype=object)
+    reason[present & long["item_id"].isna()] = "no item id"
+    unknown = present & ~known & long["item_id"].notna()
+    reason[unknown] = "not in the maturity instrument"
+    not_number = present & known & numbers.isna()
+    reason[not_number] = "score '" + text[not_number] + "' is not a number"
+    outside = present & known & numbers.notna() & ((numbers < 0) | (numbers > 4))
+    reason[outside] = "score " + text[outside] + " is outside 0–4"
+    return reason
 
 
 def import_responses(db, path, file_name: str | None = None) -> MaturityImport:
     """Import a maturity CSV: one transaction, the same file twice is a no-op that says so,
-    answers to the same (date, department, rater, item) are updated, rows with a problem are
-    reported and nothing of theirs is stored. A file without a single valid row is refused."""
+    answers to the same (date, department, rater, item) are updated, each bad answer (or row
+    without a date, department or rater) is reported and not stored, the others are. Names
+    resolve through the department aliases; departments new to the list join it (source
+    "maturity file"). A file without a single valid answer is refused."""
     from cxdata.ingest.sniff import sniff
 
     fmt = sniff(path, file_name)
     earlier = store.find_dataset(db, fmt.sha256, "maturity", "default")
-    good, report = read_responses(path, file_name)
+    listed = org_departments.stored_list(db)
+    good, report = read_responses(path, file_name, org_departments.resolver(listed))
     if earlier:
         report.dataset_id, report.already_imported = earlier["id"], True
         return report
     if good.empty:
-        first = report.rejected[0] if report.rejected else None
-        where = f" First problem: row {first['row']}: {first['reason']}." if first else ""
+        first = report.problems[0] if report.rejected else None
+        where = f" First problem: {first}." if first else ""
         raise InputError(f"File '{report.file}' has no valid maturity answers.{where}")
+    report.new_departments = org_departments.new_departments(listed, good["department"])
     with store.transaction(db) as conn:
+        org_departments.append_in(conn, report.new_departments, "maturity file")
         dataset_id = store.insert_dataset(
             conn,
             {
@@ -541,7 +751,7 @@ def import_responses(db, path, file_name: str | None = None) -> MaturityImport:
                 "source": "default",
                 "sha256": fmt.sha256,
                 "rows": report.rows,
-                "accepted": report.rows - len(report.rejected),
+                "accepted": report.accepted,
                 "inserted": report.answers,
                 "updated": 0,
                 "rejected": len(report.rejected),
@@ -571,7 +781,17 @@ def import_responses(db, path, file_name: str | None = None) -> MaturityImport:
             ],
         )
         store.insert_rejections(
-            conn, dataset_id, ((r["row"], r["line"], r["reason"], []) for r in report.rejected)
+            conn,
+            dataset_id,
+            (
+                (
+                    r["row"],
+                    r["line"],
+                    (f"item {r['item']}: " if r["item"] else "") + r["reason"],
+                    [],
+                )
+                for r in report.rejected
+            ),
         )
     report.dataset_id = dataset_id
     return report

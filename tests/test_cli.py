@@ -16,7 +16,7 @@ from typing import NamedTuple
 import pytest
 
 from cxdata.cli import main
-from tests.conftest import DATA
+from tests.conftest import DATA, copy_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -334,6 +334,38 @@ def test_maturity_on_the_sample_database(cli, sample_file):
     result = json.loads(out.stdout)
     assert result["assessed_at"] == "2026-06-15" and len(result["departments"]) == 11
     assert result["assessment_dates"] == ["2025-06-15", "2026-06-15"]
+
+
+def test_maturity_on_the_database_keeps_the_complete_round_and_lists_a_draft(
+    cli, sample_file, tmp_path
+):
+    db = copy_database(sample_file, tmp_path / "cx.db")
+    before = json.loads(cli("maturity", "--json", db=db).stdout)
+    draft = tmp_path / "draft.csv"
+    draft.write_text(
+        "assessed_at,department,rater,item_id,score\n"
+        + "".join(f"2026-09-01,Sales,Zoe,STR{i},1\n" for i in range(1, 5))
+    )
+    assert cli("maturity", str(draft), "--import", "--json", db=db).returncode == 0
+    out = cli("maturity", "--json", db=db)
+    assert out.returncode == 0, out.stderr
+    after = json.loads(out.stdout)
+    assert after["organisation"] == before["organisation"]
+    assert after["round"]["assessed_at"] == "2026-06-15" and after["round"]["complete"] is True
+    # 4 STR answers from Sales: Strategy covered by 1 department, the other five by none;
+    # the last complete round (2026-06-15) had all 11 departments in every domain.
+    (listed,) = after["drafts"]
+    assert (listed["assessed_at"], listed["departments"], listed["of"]) == ("2026-09-01", 1, 11)
+    assert "Strategy 1, Culture 0" in listed["reason"]
+
+
+def test_maturity_scores_a_draft_when_asked_by_date(cli, sample_file, tmp_path):
+    db = copy_database(sample_file, tmp_path / "cx.db")
+    draft = tmp_path / "draft.csv"
+    draft.write_text("assessed_at,department,rater,item_id,score\n2026-09-01,Sales,Zoe,STR1,1\n")
+    cli("maturity", str(draft), "--import", db=db)
+    out = cli("maturity", "--date", "2026-09-01", db=db)
+    assert out.stdout.startswith("Maturity on 2026-09-01 (draft, 1 of 11 departments):")
 
 
 def test_plan_json_shape(cli, tmp_path):

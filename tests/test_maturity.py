@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from cxdata import maturity, store
+from cxdata import departments, maturity, store
 from cxdata.errors import InputError
 
 CODES = ["STR", "CUL", "ACC", "VOC", "DES", "MET"]
@@ -158,7 +158,7 @@ def test_wide_and_long_csv_give_identical_results(tmp_path):
     assert maturity.score_assessment(long).to_dict() == maturity.score_assessment(wide).to_dict()
 
 
-def test_bad_rows_are_reported_with_row_numbers(tmp_path):
+def test_bad_answers_are_reported_with_row_and_item(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(
         "assessed_at,department,rater,item_id,score\n"
@@ -170,14 +170,14 @@ def test_bad_rows_are_reported_with_row_numbers(tmp_path):
         "2026-06-15,Sales,A,STR3,abc\n"
     )
     good, report = maturity.read_responses(path)
-    assert [(r["row"], r["reason"]) for r in report.rejected] == [
-        (2, "unknown item id (STR9)"),
-        (3, "score outside 0–4 (STR2)"),
-        (4, "unknown department ('Legal')"),
-        (6, "score is not a number (STR3)"),
+    assert report.problems == [
+        "row 2, item STR9: not in the maturity instrument",
+        "row 3, item STR2: score 5 is outside 0–4",
+        "row 6, item STR3: score 'abc' is not a number",
     ]
     assert report.rejected[0]["line"] == 3
-    assert good["item_id"].tolist() == ["STR1", "STR4"]  # n/a is "not answered", not an error
+    # n/a is "not answered", not an error; Legal is a department like any other
+    assert good["item_id"].tolist() == ["STR1", "STR3", "STR4"]
 
 
 def test_import_is_atomic_idempotent_and_updates_answers(db, tmp_path):
@@ -194,8 +194,8 @@ def test_import_is_atomic_idempotent_and_updates_answers(db, tmp_path):
 
 def test_a_file_with_no_valid_answer_is_refused_and_nothing_changes(db, tmp_path):
     path = tmp_path / "junk.csv"
-    path.write_text("assessed_at,department,rater,item_id,score\n2026-06-15,Legal,A,STR1,3\n")
-    with pytest.raises(InputError, match="row 1: unknown department"):
+    path.write_text("assessed_at,department,rater,item_id,score\n2026-06-15,Legal,A,STR1,7\n")
+    with pytest.raises(InputError, match="row 1, item STR1: score 7 is outside 0–4"):
         maturity.import_responses(db, path)
     assert store.count_rows(db, "maturity_responses") == 0
     assert store.list_datasets(db) == []
@@ -214,8 +214,8 @@ def test_questionnaire_answers_are_saved_and_replaced(db):
     maturity.save_answers(db, "2026-06-15", "Sales", "Ana", {"STR1": 4})
     stored = maturity.load_responses(db).set_index("item_id")["score"]
     assert stored["STR1"] == 4 and pd.isna(stored["STR2"])
-    with pytest.raises(InputError, match="departments"):
-        maturity.save_answers(db, "2026-06-15", "Legal", "Ana", {"STR1": 2})
+    with pytest.raises(InputError, match="Name the department"):
+        maturity.save_answers(db, "2026-06-15", "  ", "Ana", {"STR1": 2})
     with pytest.raises(InputError, match="0–4"):
         maturity.save_answers(db, "2026-06-15", "Sales", "Ana", {"STR1": 7})
 
@@ -252,3 +252,216 @@ def test_a_decimal_tie_rounds_half_up_before_the_stage_is_read(domains, overall,
 @pytest.mark.parametrize(("score", "two_decimals"), [(1.595, 1.6), (3.195, 3.2), (0.805, 0.81)])
 def test_rounded_is_decimal_half_up(score, two_decimals):
     assert maturity.rounded(score) == two_decimals
+
+
+# --- the organisation's departments in maturity files and the questionnaire -----------------
+
+
+def wide_text(*lines):
+    items = [f"{c}{i}" for c in CODES for i in range(1, 5)]
+    return (
+        "assessed_at,department,rater,"
+        + ",".join(items)
+        + "\n"
+        + "".join(line + "\n" for line in lines)
+    )
+
+
+def test_a_file_with_claims_and_underwriting_scores_both(db, tmp_path):
+    path = tmp_path / "insurer.csv"
+    path.write_text(
+        wide_text("2026-06-15,Claims,Ana," + ",".join(["3"] * 24))
+        + "2026-06-15,Underwriting,Bo,"
+        + ",".join(["1"] * 24)
+        + "\n"
+    )
+    report = maturity.import_responses(db, path)
+    assert report.rejected == [] and report.new_departments == ["Claims", "Underwriting"]
+    result = maturity.score_assessment(maturity.load_responses(db))
+    assert {k: v.overall for k, v in result.departments.items()} == {
+        "Claims": 3.0,
+        "Underwriting": 1.0,
+    }
+
+
+def test_departments_from_a_maturity_file_join_the_list(db, tmp_path):
+    path = tmp_path / "insurer.csv"
+    path.write_text(wide_text("2026-06-15,Claims,Ana," + ",".join(["3"] * 24)))
+    maturity.import_responses(db, path)
+    table = departments.table(db)
+    assert table[["name", "source"]].values.tolist() == [["Claims", "maturity file"]]
+
+
+def test_an_alias_in_a_file_is_scored_under_its_department(db, tmp_path):
+    departments.save(db, pd.DataFrame({"name": ["Customer Service"], "aliases": ["CS"]}))
+    path = tmp_path / "cs.csv"
+    path.write_text(
+        wide_text(
+            "2026-06-15, cs ,Ana," + ",".join(["2"] * 24),
+            "2026-06-15,Customer Service,Bo," + ",".join(["4"] * 24),
+        )
+    )
+    report = maturity.import_responses(db, path)
+    assert report.new_departments == []
+    result = maturity.score_assessment(maturity.load_responses(db))
+    # One department with two raters: (2 + 4) / 2 = 3 in every domain.
+    assert list(result.departments) == ["Customer Service"]
+    assert result.departments["Customer Service"].overall == pytest.approx(3.0)
+
+
+def test_one_out_of_range_answer_rejects_only_itself(db, tmp_path):
+    scores = ["2"] * 24
+    scores[21] = "7"  # MET2
+    path = tmp_path / "one_bad.csv"
+    path.write_text(
+        wide_text(
+            "2026-06-15,Sales,Ana," + ",".join(["2"] * 24),
+            "2026-06-15,Sales,Bo," + ",".join(["2"] * 24),
+            "2026-06-15,Sales,Cy," + ",".join(["2"] * 24),
+            "2026-06-15,Sales,Di," + ",".join(scores),
+        )
+    )
+    report = maturity.import_responses(db, path)
+    assert report.problems == ["row 4, item MET2: score 7 is outside 0–4"]
+    assert report.answers == 24 * 4 - 1 and report.accepted == 4
+    stored = maturity.load_responses(db)
+    assert len(stored[stored["rater"] == "Di"]) == 23
+
+
+def test_a_row_without_a_rater_is_rejected_whole_and_says_so(tmp_path):
+    path = tmp_path / "no_rater.csv"
+    path.write_text(
+        wide_text(
+            "2026-06-15,Sales,Ana," + ",".join(["2"] * 24),
+            "2026-06-15,Sales,," + ",".join(["3"] * 24),
+        )
+    )
+    good, report = maturity.read_responses(path)
+    assert report.problems == ["row 2: no rater: the row's 24 answer(s) were not stored"]
+    assert report.rows_rejected == 1 and set(good["rater"]) == {"Ana"}
+
+
+def test_an_unknown_item_column_in_a_wide_file_is_reported_for_each_answer(tmp_path):
+    path = tmp_path / "extra_item.csv"
+    path.write_text(
+        "assessed_at,department,rater,STR1,STR2,STR9\n"
+        "2026-06-15,Sales,Ana,3,3,4\n"
+        "2026-06-15,Sales,Bo,3,3,\n"
+    )
+    good, report = maturity.read_responses(path)
+    assert report.problems == ["row 1, item STR9: not in the maturity instrument"]
+    assert sorted(set(good["item_id"])) == ["STR1", "STR2"]  # Bo's blank STR9 is no answer
+
+
+def test_the_questionnaire_accepts_any_department_under_its_canonical_name(db):
+    departments.save(db, pd.DataFrame({"name": ["Customer Service"], "aliases": ["CS"]}))
+    maturity.save_answers(db, "2026-06-15", "cs", "Ana", {"STR1": 3})
+    maturity.save_answers(db, "2026-06-15", "Claims", "Bo", {"STR1": 2})
+    assert set(maturity.load_responses(db)["department"]) == {"Customer Service", "Claims"}
+    assert maturity.rater_answers(db, "2026-06-15", "CS", "Ana") == {"STR1": 3.0}
+    assert departments.table(db)[["name", "source"]].values.tolist() == [
+        ["Customer Service", "settings"],
+        ["Claims", "questionnaire"],
+    ]
+
+
+def test_departments_are_scored_in_the_order_given():
+    rows = answers("Sales", "A", dict.fromkeys(CODES, 2))
+    rows += answers("Claims", "A", dict.fromkeys(CODES, 2))
+    result = maturity.score_assessment(frame(rows), order=["Claims", "Sales"])
+    assert list(result.departments) == ["Claims", "Sales"]
+    unordered = maturity.score_assessment(frame(rows))
+    assert list(unordered.departments) == ["Sales", "Claims"]  # as they first appear
+
+
+def test_stored_answers_come_in_the_department_lists_order(db):
+    departments.save(db, pd.DataFrame({"name": ["Underwriting", "Claims"]}))
+    maturity.save_answers(db, "2026-06-15", "Claims", "Ana", {"STR1": 3})
+    maturity.save_answers(db, "2026-06-15", "Underwriting", "Bo", {"STR1": 2})
+    result = maturity.score_history(maturity.load_responses(db))[-1]
+    assert list(result.departments) == ["Underwriting", "Claims"]
+
+
+# --- rounds: complete assessments and drafts -----------------------------------------------
+
+ALL = dict.fromkeys(CODES, 2)
+
+
+def dated(date, *departments_and_domains):
+    """Answers on ``date``: for each (department, {domain: score}) every item of the domains."""
+    rows = []
+    for dept, domains in departments_and_domains:
+        rows += answers(dept, "A", domains, date=date)
+    return rows
+
+
+def test_the_first_round_needs_each_domain_covered_by_one_department():
+    # Sales covers all six domains; Claims only STR: each domain has at least one department.
+    rows = dated("2026-01-10", ("Sales", ALL), ("Claims", {"STR": 2}))
+    (only,) = maturity.rounds(frame(rows), ["Sales", "Claims", "Legal"])
+    assert only.complete and (only.departments, only.of) == (2, 3)
+    assert only.covered == {"STR": 2, "CUL": 1, "ACC": 1, "VOC": 1, "DES": 1, "MET": 1}
+
+
+def test_a_first_round_missing_a_domain_is_a_draft():
+    rows = dated("2026-01-10", ("Sales", {c: 2 for c in CODES[:5]}))  # no MET answered
+    (only,) = maturity.rounds(frame(rows), ["Sales", "Claims"])
+    assert not only.complete
+    assert only.label == "2026-01-10 (draft, 1 of 2 departments)"
+    assert only.reason.endswith("short: Metrics & ROI 0")
+
+
+def test_fewer_than_half_a_domains_items_does_not_cover_it():
+    # One item of each of the six domains (1 of 4 < half): no domain is covered.
+    rows = [("2026-01-10", "Sales", "A", f"{c}1", 3) for c in CODES]
+    (only,) = maturity.rounds(frame(rows), ["Sales"])
+    assert not only.complete and set(only.covered.values()) == {0}
+
+
+def test_a_round_with_fewer_departments_than_the_last_complete_one_is_a_draft():
+    # Round 1: three departments cover everything. Round 2: two do (of three listed) → draft.
+    first = dated("2026-01-10", ("Sales", ALL), ("Claims", ALL), ("Legal", ALL))
+    second = dated("2026-07-10", ("Sales", ALL), ("Claims", ALL))
+    found = maturity.rounds(frame(first + second), ["Sales", "Claims", "Legal"])
+    assert [r.complete for r in found] == [True, False]
+    assert found[1].needed == 3 and found[1].label.endswith("(draft, 2 of 3 departments)")
+
+
+def test_a_round_covered_by_every_listed_department_is_complete():
+    # The list shrank to two departments: round 2 has fewer than round 1's three, but all.
+    first = dated("2026-01-10", ("Sales", ALL), ("Claims", ALL), ("Legal", ALL))
+    second = dated("2026-07-10", ("Sales", ALL), ("Claims", ALL))
+    found = maturity.rounds(frame(first + second), ["Sales", "Claims"])
+    assert [r.complete for r in found] == [True, True]
+    assert found[1].reason == "every department in the list covers every domain"
+
+
+def test_the_bar_is_the_last_complete_round_not_a_draft():
+    # 3 departments (complete), then a 1-department draft, then 3 again: complete (needs 3).
+    full = (("Sales", ALL), ("Claims", ALL), ("Legal", ALL))
+    rows = dated("2026-01-10", *full) + dated("2026-03-01", ("Sales", {"STR": 1}))
+    rows += dated("2026-07-10", *full)
+    found = maturity.rounds(frame(rows), ["Sales", "Claims", "Legal", "Audit"])
+    assert [(r.complete, r.needed) for r in found] == [(True, 1), (False, 3), (True, 3)]
+
+
+def test_latest_complete_skips_drafts_and_stops_at_a_date():
+    full = (("Sales", ALL), ("Claims", ALL))
+    rows = dated("2026-01-10", *full) + dated("2026-07-10", *full)
+    rows += dated("2026-09-01", ("Sales", {"STR": 1}))
+    found = maturity.rounds(frame(rows), ["Sales", "Claims"])
+    assert maturity.latest_complete(found).assessed_at == "2026-07-10"
+    assert maturity.latest_complete(found, up_to="2026-06-30").assessed_at == "2026-01-10"
+    assert maturity.latest_complete(found, up_to="2025-12-31") is None
+
+
+def test_four_answers_on_a_new_date_leave_the_organisation_result_as_it_was(sample_db):
+    before = maturity.latest_complete_assessment(sample_db)
+    maturity.save_answers(
+        sample_db, "2026-09-01", "Sales", "Zoe", {"STR1": 1, "STR2": 1, "STR3": 0, "STR4": 1}
+    )
+    after = maturity.latest_complete_assessment(sample_db)
+    assert after.assessed_at == before.assessed_at == "2026-06-15"
+    assert after.organisation.to_dict() == before.organisation.to_dict()
+    draft = maturity.load_rounds(sample_db)[-1]
+    assert draft.label == "2026-09-01 (draft, 1 of 11 departments)"

@@ -19,7 +19,10 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
             "domain and the weakest department cap the stage. FILE is a long "
             "(assessed_at, department, rater, item_id, score) or wide (assessed_at, "
             "department, rater, STR1, STR2, ...) CSV; without FILE, the stored assessments. "
-            "The latest assessment date is scored unless --date is given."
+            "The latest complete assessment round is scored unless --date is given: a date "
+            "is a draft until every domain is covered (half its items answered) by as many "
+            "departments as the previous complete round, or by every department; drafts are "
+            "listed, never scored by default."
         ),
     )
     mat.add_argument("file", nargs="?", metavar="FILE", help="a maturity CSV (optional)")
@@ -40,35 +43,53 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
 
 
 def maturity_scores(args: argparse.Namespace) -> dict:
-    from cxdata import ingest, maturity, store
+    from cxdata import departments, ingest, maturity, store
 
     rejected: list = []
-    if args.file:
-        path = ingest.read_path(args.file)
-        if args.store_file:
-            db = store.connect(args.db)
-            report = maturity.import_responses(db, path)
-            responses = maturity.load_responses(db)
-            db.conn.close()
-        else:
-            responses, report = maturity.read_responses(path)
+    if args.file and not args.store_file:
+        responses, report = maturity.read_responses(ingest.read_path(args.file))
+        order = list(dict.fromkeys(responses["department"]))
         rejected = report.rejected
     else:
-        db = existing_database(args.db)
+        if args.file:
+            db = store.connect(args.db)
+            rejected = maturity.import_responses(db, ingest.read_path(args.file)).rejected
+        else:
+            db = existing_database(args.db)
         responses = maturity.load_responses(db)
+        order = departments.names(db)
         db.conn.close()
-    dates = sorted(responses["assessed_at"].dropna().unique())
-    if not dates:
+    rounds = maturity.rounds(responses, order)
+    if not rounds:
         raise InputError("There are no maturity answers to score.")
-    date = args.date or dates[-1]
-    if date not in dates:
-        raise InputError(f"No assessment on {date}; dates: {', '.join(dates)}.")
-    result = maturity.score_assessment(responses[responses["assessed_at"] == date], date)
+    chosen = _chosen_round(rounds, args.date)
+    date = chosen.assessed_at
+    result = maturity.score_assessment(responses[responses["assessed_at"] == date], date, order)
     out = result.to_dict()
-    out["assessment_dates"] = dates
+    out["round"] = {k: v for k, v in chosen.to_dict().items() if k != "covered"}
+    out["drafts"] = [
+        {k: r.to_dict()[k] for k in ("assessed_at", "departments", "of", "reason")}
+        for r in rounds
+        if not r.complete
+    ]
+    out["assessment_dates"] = [r.assessed_at for r in rounds]
     out["next_steps"] = maturity.next_steps(result.organisation)
     out["rejected_rows"] = rejected[:100]
     return out
+
+
+def _chosen_round(rounds, date: str | None):
+    """The round ``--date`` names, else the latest complete one (the latest draft when no
+    round is complete yet: it is labelled a draft)."""
+    from cxdata import maturity
+
+    if date:
+        found = [r for r in rounds if r.assessed_at == date]
+        if not found:
+            dates = ", ".join(r.assessed_at for r in rounds)
+            raise InputError(f"No assessment on {date}; dates: {dates}.")
+        return found[0]
+    return maturity.latest_complete(rounds) or rounds[-1]
 
 
 def print_maturity(result: dict) -> None:
@@ -77,8 +98,14 @@ def print_maturity(result: dict) -> None:
     codes = list(maturity.instrument())
     org = result["organisation"]
     capped = f", capped by {org['capped_by']}" if org["capped_by"] else ""
+    chosen = result["round"]
+    draft = (
+        ""
+        if chosen["complete"]
+        else f" (draft, {chosen['departments']} of {chosen['of']} departments)"
+    )
     print(
-        f"Maturity on {result['assessed_at']}: organisation stage {org['stage']} "
+        f"Maturity on {result['assessed_at']}{draft}: organisation stage {org['stage']} "
         f"({org['stage_name']}){capped}; overall {fmt(org['overall'], '.2f')}"
     )
     print(f"{'department':<26}" + "".join(f"{c:>6}" for c in codes) + "  overall  stage")
@@ -93,5 +120,11 @@ def print_maturity(result: dict) -> None:
         print(f"next for {step['name']} (stage {step['stage']}):")
         for practice in step["practices"]:
             print(f"  - {practice}")
+    for d in result["drafts"]:
+        print(
+            f"draft {d['assessed_at']} ({d['departments']} of {d['of']} departments), "
+            f"not scored by default: {d['reason']}"
+        )
     for r in result["rejected_rows"]:
-        print(f"rejected row {r['row']} (line {r['line']}): {r['reason']}")
+        item = f", item {r['item']}" if r.get("item") else ""
+        print(f"rejected row {r['row']} (line {r['line']}){item}: {r['reason']}")
