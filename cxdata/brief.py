@@ -67,8 +67,11 @@ class Briefing:
     spend: float = 0.0
     points_per_100k: float | None = None
     expected_points: float = 0.0
-    problems_closed: int = 0
-    detractors: int = 0
+    problems_closed: int = 0  # follow-ups closed in the month (by closed_at)
+    detractors: int = 0  # detractors who responded in the month
+    detractors_resolved: int = 0  # of those, how many are resolved so far
+    overdue: int = 0  # follow-ups not resolved and past due, as of today (wall clock, UTC)
+    open_followups: int = 0  # detractors of the last 60 days of data not yet resolved
     movers: list[dict] = field(default_factory=list)
     movers_tested: int = 0  # segment values tested for a change this month
     quotes: list[dict] = field(default_factory=list)
@@ -158,6 +161,8 @@ def briefing(
     _add_portfolio(db, b)
     stats = followups.followup_stats(db, month)
     b.problems_closed, b.detractors = stats["resolved_in_month"], stats["detractors_in_month"]
+    b.overdue, b.open_followups = stats["overdue"], stats["open"]
+    b.detractors_resolved = stats["detractors_resolved"]
     b.movers, b.movers_tested = _movers(db, month, level, b.n, thresholds)
     b.quotes = _quotes(db, month)
     b.chart_table = _chart_table(b)
@@ -296,7 +301,11 @@ def _test_detail(c: Comparison) -> str:
 
 
 def action_lines(b: Briefing) -> list[str]:
-    """What was done: fixes shipped, spend so far, problems closed (page and HTML alike)."""
+    """What was done: fixes shipped, spend so far, problems closed (page and HTML alike).
+
+    The follow-up line names its clocks: closed follow-ups are counted by the date they were
+    closed, overdue ones as of today (UTC), the month's detractors by the date they responded.
+    """
     shipped = ", ".join(s["name"] for s in b.shipped) if b.shipped else "none"
     lines = [f"Shipped this month: {shipped}."]
     if b.spend:
@@ -309,9 +318,12 @@ def action_lines(b: Briefing) -> list[str]:
             f"Spent on fixes so far: {money(b.spend, b.currency)}, for "
             f"{b.expected_points:.1f} expected NPS points ({per})."
         )
+    closed = f"{b.problems_closed:,} follow-up{'s' if b.problems_closed != 1 else ''}"
     lines.append(
-        f"Problems closed: {b.problems_closed:,} follow-ups resolved; "
-        f"{b.detractors:,} detractors this month."
+        f"Problems closed in {b.month_name} (by the date they were closed): {closed}; "
+        f"{b.overdue:,} overdue today; {b.detractors:,} detractor"
+        f"{'s' if b.detractors != 1 else ''} this month, {b.detractors_resolved:,} of them "
+        "resolved so far."
     )
     return lines
 
@@ -635,6 +647,13 @@ def facts(b: Briefing) -> dict:
         "fixes_shipped": [s["name"] for s in b.shipped],
         "problems_closed": b.problems_closed,
         "detractors": b.detractors,
+        "followups": {
+            "closed_in_month": b.problems_closed,
+            "clock": followups.RESOLVED_CLOCK,
+            "overdue": b.overdue,
+            "open": b.open_followups,
+            "detractors_resolved": b.detractors_resolved,
+        },
         "movers_tested": b.movers_tested,
         "movers": [
             {

@@ -385,3 +385,55 @@ def test_cli_table_marks_the_overdue(loop, cli):
     assert code == 0 and "4 open, 2 overdue as of 2026-10-12 (UTC)" in out
     (r1,) = [line for line in out.splitlines() if line.startswith("R1 ")]
     assert "2026-10-08 overdue" in r1
+
+
+# --- the briefing ----------------------------------------------------------------------------
+
+
+def _briefing(**fields):
+    from cxdata import brief
+
+    return brief.Briefing(
+        month="2026-10", n=400, nps=10.0, ci_low=None, ci_high=None, previous=None,
+        last_year=None, **fields,
+    )  # fmt: skip
+
+
+def test_briefing_line_names_the_clock_and_the_overdue():
+    from cxdata import brief
+
+    b = _briefing(problems_closed=12, overdue=3, detractors=41, detractors_resolved=9)
+    assert brief.action_lines(b)[-1] == (
+        "Problems closed in October 2026 (by the date they were closed): 12 follow-ups; "
+        "3 overdue today; 41 detractors this month, 9 of them resolved so far."
+    )
+
+
+def test_briefing_facts_carry_the_followups_and_their_clock():
+    from cxdata import brief
+
+    b = _briefing(problems_closed=12, overdue=3, open_followups=20, detractors=41)
+    facts = brief.facts(b)
+    assert facts["followups"] == {
+        "closed_in_month": 12,
+        "clock": "closed_at",
+        "overdue": 3,
+        "open": 20,
+        "detractors_resolved": 0,
+    }
+    assert (facts["problems_closed"], facts["detractors"]) == (12, 41)
+
+
+def test_briefing_counts_overdue_as_of_the_wall_clock(loop, monkeypatch):
+    import numpy as np
+
+    from cxdata import brief
+
+    db, _ = loop
+    monkeypatch.setattr(followups, "utc_now_text", lambda: f"{TODAY} 08:00:00")
+    followups.save_followups(db, [{"survey_id": _sid(db, "R4"), "status": "resolved"}])
+    b = brief.briefing(db, "2026-10", rng=np.random.default_rng(0))
+    # open on 2026-10-12: R1, R2, R5; overdue: R1 only (R4, due 09-22, is resolved)
+    assert (b.open_followups, b.overdue) == (3, 1)
+    # R4 was closed "today", in October, though it responded in September
+    assert (b.problems_closed, b.detractors, b.detractors_resolved) == (1, 3, 0)
