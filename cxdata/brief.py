@@ -393,11 +393,10 @@ def _add_status(db, b: Briefing, rng: np.random.Generator) -> None:
 
 
 def _add_maturity(db, b: Briefing) -> None:
-    responses = maturity.load_responses(db)
-    responses = responses[responses["assessed_at"] <= f"{b.month}-31"]
-    if responses.empty:
+    # The latest complete round up to the briefing's month: a draft is never briefed.
+    latest = maturity.latest_complete_assessment(db, up_to=f"{b.month}-31")
+    if latest is None:
         return
-    latest = maturity.score_history(responses)[-1]
     org = latest.organisation
     if org.stage is None or org.weakest is None:
         return

@@ -465,3 +465,15 @@ def test_four_answers_on_a_new_date_leave_the_organisation_result_as_it_was(samp
     assert after.organisation.to_dict() == before.organisation.to_dict()
     draft = maturity.load_rounds(sample_db)[-1]
     assert draft.label == "2026-09-01 (draft, 1 of 11 departments)"
+
+
+def test_a_draft_is_never_on_the_briefing(sample_db):
+    import numpy as np
+
+    from cxdata import brief
+
+    # A questionnaire begun in the briefing's month: four Strategy answers from one rater.
+    started = {"STR1": 0, "STR2": 0, "STR3": 0, "STR4": 0}
+    maturity.save_answers(sample_db, "2026-10-05", "Sales", "Zoe", started)
+    b = brief.briefing(sample_db, month="2026-10", rng=np.random.default_rng(1))
+    assert b.maturity["assessed_at"] == "2026-06-15" and b.maturity["stage"] == 3
