@@ -78,6 +78,15 @@ def _since(db, days: int | None) -> str | None:
     return (pd.Timestamp(latest[:10]) - pd.Timedelta(days=days)).strftime("%Y-%m-%d")
 
 
+def _owner_filter(db, owner: str | None) -> str | None:
+    """The owner to filter by: a departments-table alias stands for its name ("CS" for
+    Customer Service)."""
+    if owner is None:
+        return None
+    listed, _ = app_tables.department_names(db.conn)
+    return listed.get(_text(owner).casefold(), _text(owner))
+
+
 def _status_filter(status: str | None) -> str | None:
     if status is None:
         return None
@@ -134,7 +143,7 @@ def followup_list(
         since,
         _day_text(today, "today") or today_utc(),
         limit,
-        owner=_text(owner) if owner is not None else None,
+        owner=_owner_filter(db, owner),
         assignee=_text(assignee) if assignee is not None else None,
         status=_status_filter(status),
         overdue=overdue,
@@ -168,7 +177,7 @@ def followup_counts(
         db,
         since,
         _day_text(today, "today") or today_utc(),
-        owner=_text(owner) if owner is not None else None,
+        owner=_owner_filter(db, owner),
         assignee=_text(assignee) if assignee is not None else None,
     )
 

@@ -437,3 +437,9 @@ def test_briefing_counts_overdue_as_of_the_wall_clock(loop, monkeypatch):
     assert (b.open_followups, b.overdue) == (3, 1)
     # R4 was closed "today", in October, though it responded in September
     assert (b.problems_closed, b.detractors, b.detractors_resolved) == (1, 3, 0)
+
+
+def test_list_owner_filter_takes_an_alias(loop):
+    db, _ = loop
+    _departments(db, ("Claims", None, ["CL"]))
+    assert list(followups.followup_list(db, owner="cl")["response_id"]) == ["R5", "R1"]
