@@ -661,6 +661,14 @@ def read_responses(
     long["department"] = long["department"].map(
         lambda v: None if pd.isna(v) or not str(v).strip() else to_name(str(v))
     )
+    # Names no alias knows are still one department whatever their case or spacing: the
+    # file's first spelling is kept ("Claims" and " claims ").
+    spelling: dict[str, str] = {}
+    for name in long["department"].dropna():
+        spelling.setdefault(org_departments.key(name), name)
+    long["department"] = long["department"].map(
+        lambda v: None if pd.isna(v) else spelling[org_departments.key(v)]
+    )
     long["rater"] = long["rater"].map(
         lambda v: None if pd.isna(v) or not str(v).strip() else str(v).strip()
     )
@@ -670,7 +678,11 @@ def read_responses(
     answer = _answer_problems(long, numbers).where(~out_whole, "")
     for row, reason in whole.dropna().items():
         n = int(long.loc[(long["row"] == row) & long["score"].notna(), "score"].size)
-        kept = f"the row's {n} answer(s) were not stored" if layout == "wide" else "not stored"
+        kept = (
+            f"the row's {n} answer(s) were not stored"
+            if layout == "wide"
+            else "its answer was not stored"
+        )
         report.rejected.append(
             {"row": int(row), "line": raw.line_of(int(row)), "item": None,
              "reason": f"{reason}: {kept}"}

@@ -477,3 +477,27 @@ def test_a_draft_is_never_on_the_briefing(sample_db):
     maturity.save_answers(sample_db, "2026-10-05", "Sales", "Zoe", started)
     b = brief.briefing(sample_db, month="2026-10", rng=np.random.default_rng(1))
     assert b.maturity["assessed_at"] == "2026-06-15" and b.maturity["stage"] == 3
+
+
+def test_one_department_written_in_two_cases_is_one(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        wide_text(
+            "2026-06-15,Claims,Ana," + ",".join(["2"] * 24),
+            "2026-06-15, claims ,Bo," + ",".join(["4"] * 24),
+        )
+    )
+    good, _ = maturity.read_responses(path)
+    assert set(good["department"]) == {"Claims"}  # the first spelling
+
+
+def test_a_row_without_a_department_is_rejected_whole(tmp_path):
+    path = tmp_path / "no_department.csv"
+    path.write_text(
+        "assessed_at,department,rater,item_id,score\n"
+        "2026-06-15,,Ana,STR1,3\n"
+        "2026-06-15,Claims,Ana,STR1,3\n"
+    )
+    good, report = maturity.read_responses(path)
+    assert report.problems == ["row 1: no department: its answer was not stored"]
+    assert good["department"].tolist() == ["Claims"]
