@@ -6,6 +6,7 @@ from cxdata import charts, nps, store
 from cxdata.formatting import column_label
 from ui.common import (
     chart_downloads,
+    chart_height,
     data_version,
     db,
     no_survey_data,
@@ -21,7 +22,6 @@ from ui.trends import (
     followup_section,
     load_trend,
     low_n_note,
-    presented_height,
     readout,
     segment_table,
     verbatims_section,
@@ -45,7 +45,7 @@ readout(database, table.iloc[-1], period, query)
 trend_chart = charts.nps_trend_chart(
     table,
     title=f"NPS by {period}, with 95 % interval",
-    height=presented_height(320, "trend"),
+    height=chart_height(320, "trend"),
 )
 st.altair_chart(trend_chart, width="stretch", key="trend_chart")
 st.caption(chart_caption(period))
@@ -56,7 +56,7 @@ if not presenting():
 
 left, right = st.columns([1, 1])
 with left:
-    composition = charts.composition_chart(table, height=presented_height(320, "bars"))
+    composition = charts.composition_chart(table, height=chart_height(320, "bars"))
     st.altair_chart(composition, width="stretch", key="composition_chart")
     if not presenting():
         chart_downloads(

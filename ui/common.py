@@ -236,7 +236,7 @@ html { font-size: 21px; }
 # Chart heights sized for a 1080-line screen share. A chart as wide as its column is laid out
 # by Streamlit to fit its height with title, legend and axes inside (Vega-Lite's autosize
 # "fit"), which take about 180 px: a 560 px trend chart leaves its plot a third of the screen.
-PRESENTATION_HEIGHTS = {"trend": 560, "bars": 420, "chart": 480, "wide": 560}
+PRESENTATION_HEIGHTS = {"trend": 580, "bars": 480, "chart": 540, "wide": 560}
 
 
 def presenting() -> bool:
@@ -334,7 +334,7 @@ def url_number(name: str, default: int, low: int, high: int) -> int:
         return default
     try:
         value = int(float(raw))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "nan", "inf"
         link_adjusted(f"{name} '{raw}' is not a number, showing {default}")
         return default
     clamped = min(max(value, low), high)

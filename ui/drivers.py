@@ -11,6 +11,7 @@ from cxdata.errors import InputError
 from cxdata.formatting import column_label
 from ui.common import (
     chart_downloads,
+    chart_height,
     data_version,
     edit_table,
     editing,
@@ -22,7 +23,6 @@ from ui.common import (
     url_choice,
     url_number,
 )
-from ui.trends import presented_height
 
 PERIODS = {"month": "Month", "quarter": "Quarter", "year": "Year"}
 LOOKBACK = (7, 365, 90)  # days: the widget's range and its default
@@ -166,7 +166,7 @@ def link_section(database) -> None:
     st.markdown("**" + plain(wording.link_sentence(first, last, p)) + "**", help=plain(detail))
     if not presenting():
         st.caption(plain(detail))
-    chart = charts.link_trend_chart(table, height=presented_height(280, "chart"))
+    chart = charts.link_trend_chart(table, height=chart_height(280, "chart"))
     st.altair_chart(chart, width="stretch", key="link_chart")
     unlinked = int(table["unlinked"].sum())
     band = (
@@ -253,7 +253,7 @@ def driver_section(database) -> None:
     rated = result.table[result.table["driver"].isin(ratings)]
     if len(rated.dropna(subset=["rescaled_pct"])) >= 2:
         quadrant = charts.importance_performance_chart(
-            rated, height=presented_height(340, "chart") - (80 if presenting() else 0)
+            rated, height=chart_height(340, "chart") - (80 if presenting() else 0)
         )
         st.altair_chart(quadrant, width="stretch", key="ipa_chart")
         st.caption(
@@ -398,7 +398,7 @@ def kpi_section(database) -> None:
         st.info(plain(f"No survey response is linked to an interaction with {column_label(kpi)}."))
         return
     chart = charts.nps_by_group_chart(
-        frame, title=f"NPS by {wording.lower_label(kpi)}", height=presented_height(260, "bars")
+        frame, title=f"NPS by {wording.lower_label(kpi)}", height=chart_height(260, "bars")
     )
     st.altair_chart(chart, width="stretch", key="kpi_chart")
     st.caption(
@@ -428,7 +428,7 @@ def theme_section(database) -> None:
             summary,
             group="theme",
             title="NPS of comments mentioning each theme",
-            height=presented_height(260, "bars"),
+            height=chart_height(260, "bars"),
         )
         st.altair_chart(by_theme, width="stretch", key="theme_nps_chart")
     st.caption(

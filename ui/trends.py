@@ -11,7 +11,6 @@ from cxdata import followups, maturity, nps, store, verbatims, wording
 from cxdata.export import safe_csv
 from cxdata.formatting import column_label, natural_date, natural_datetimes
 from ui.common import (
-    chart_height,
     data_version,
     edit_table,
     editing,
@@ -25,15 +24,6 @@ from ui.common import (
 PERIOD_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter", "year": "Year"}
 NO_SEGMENT = "(none)"
 SEARCH_LIMIT = 200  # characters of verbatim search text read back from a link
-# Streamlit fits a chart's title, legend and axis labels inside the height it is given, so on
-# the screen share the plot itself gets chart_height()'s height and this much more for them.
-FRAME_ROOM = 200
-
-
-def presented_height(normal: int, role: str) -> int:
-    """A chart's height: ``normal`` on a laptop; on the screen share the plot area alone is
-    :func:`ui.common.chart_height`'s height (the title, legend and axes get room on top)."""
-    return chart_height(normal, role) + (FRAME_ROOM if presenting() else 0)
 
 
 def filter_label(value: str) -> str:
