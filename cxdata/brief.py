@@ -526,20 +526,20 @@ def sentence(b: Briefing) -> str:
     elif b.previous is None:
         text += f", with no responses in {month_name(_months_back(b.month, 1))} to compare with"
     if b.status and b.goal:
-        text += "; " + goal_words(b)
+        text += "; " + goal_words(b.goal, b.status)
     return text + "."
 
 
-def goal_words(b: Briefing) -> str:
+def goal_words(goal: milestones.Goal, status: forecasting.GoalStatus) -> str:
     """The goal's status as of the month in plain words: ``the 3-month NPS is within noise of
     the path to the +1 goal`` (which, as the Milestones page says, is not the same as being on
     track: the data cannot tell the two apart)."""
-    target = signed(b.goal.target, 0)
+    target = signed(goal.target, 0)
     return {
         "on track": f"the 3-month NPS is within noise of the path to the {target} goal",
         "behind": f"the 3-month NPS is behind the path to the {target} goal",
         "ahead": f"the 3-month NPS is ahead of the path to the {target} goal",
-    }[b.status.status]
+    }[status.status]
 
 
 def _movement(c: Comparison) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from cxdata.formatting import column_label, period_label
+from cxdata.formatting import period_label
 from cxdata.nps import LOW_N, without_hidden_counts
+from cxdata.wording import driver_label
 
 # What the builders return: a single, layered or faceted chart (all have .to_dict(),
 # .properties() and render the same way).
@@ -53,7 +54,7 @@ def _readable_drivers(frame: pd.DataFrame) -> pd.DataFrame:
     ``column`` for the tooltip."""
     out = frame.copy()
     out["column"] = out["driver"]
-    out["driver"] = out["driver"].map(column_label)
+    out["driver"] = out["driver"].map(driver_label)
     return out
 
 
@@ -245,7 +246,12 @@ def link_trend_chart(table: pd.DataFrame, *, height: int = 280) -> Chart:
     """Pearson r per period with its Fisher interval: is the touchpoint-to-relationship link
     tightening? ``table`` is :func:`cxdata.correlation.link_trend`."""
     data = _readable_periods(_rounded(table), "period")
-    base = alt.Chart(data).encode(x=alt.X("period:O", title=None, sort=alt.SortField("order")))
+    angle = 0 if len(data) <= 12 else -45  # "Q4 2024" reads level when there is room
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "period:O", title=None, sort=alt.SortField("order"), axis=alt.Axis(labelAngle=angle)
+        )
+    )
     tooltip = [
         alt.Tooltip("period:N", title="Period"),
         alt.Tooltip("pearson_r:Q", title="Pearson r", format="+.2f"),
@@ -351,7 +357,7 @@ def correlation_chart(
             y=y,
             x=alt.X(
                 "spearman_rho:Q",
-                title="Spearman ρ with the target",
+                title="Correlation with the target (−1 to +1)",
                 scale=alt.Scale(domain=[-1, 1]),
             ),
             color=colour,
@@ -397,7 +403,7 @@ def importance_performance_chart(table: pd.DataFrame, *, height: int = 340) -> C
         title="Performance (mean on its scale, 0–100)",
         scale=alt.Scale(domain=[0, 100]),
     )
-    y = alt.Y("rescaled_pct:Q", title="Importance (% of R²)")
+    y = alt.Y("rescaled_pct:Q", title="Importance (share of what the drivers explain, %)")
     points = (
         alt.Chart(data)
         .mark_circle(size=120)
