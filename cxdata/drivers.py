@@ -40,6 +40,7 @@ from cxdata import nps, store
 from cxdata import themes as theme_module
 from cxdata.correlation import fisher_interval, kpi_columns
 from cxdata.errors import InputError
+from cxdata.formatting import column_label
 from cxdata.store import links
 
 BOOTSTRAP = 200
@@ -437,7 +438,8 @@ def _never_asked(rows_by: pd.DataFrame, by: str | None, usable: list[str]) -> li
         absent = rows_by.loc[(rows_by["rows"] > 0) & (rows_by[d] == 0), "segment"].tolist()
         if absent:
             out.append(
-                f"'{d}' has no values for {by} {', '.join(absent)}: its weight comes from the "
+                f"{column_label(d)} has no values for {by} {', '.join(absent)}: its weight "
+                "comes from the "
                 f"other {by} values' rows; the rows of {', '.join(absent)} still count for the "
                 "other drivers."
             )

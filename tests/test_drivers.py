@@ -197,7 +197,7 @@ def test_a_driver_missing_for_a_whole_channel_keeps_the_other_channels_rows():
         "ease": 200,
         "knowledge": 0,
     }
-    assert any("'knowledge' has no values for channel App" in note for note in result.notes)
+    assert any("Knowledge has no values for channel App" in note for note in result.notes)
     # ease's correlation with the score uses both channels, as pandas' pairwise one does
     assert by_driver.loc["ease", "pearson_r"] == pytest.approx(frame["ease"].corr(frame["score"]))
 
