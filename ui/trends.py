@@ -7,10 +7,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cxdata import followups, maturity, nps, store, verbatims, wording
+from cxdata import departments, followups, nps, store, verbatims, wording
 from cxdata.export import safe_csv
 from cxdata.formatting import column_label, natural_date, natural_datetimes
 from ui.common import (
+    bullet_list,
     data_version,
     edit_table,
     editing,
@@ -374,76 +375,127 @@ def verbatims_section(database, query: nps.Query) -> None:
     )
 
 
-FOLLOWUP_COLUMNS = {
-    "survey_id": None,
-    "responded_at": st.column_config.TextColumn("Responded"),
-    "score": st.column_config.NumberColumn("Score"),
-    "comment": st.column_config.TextColumn("Comment (masked)", width="large"),
-    "department": st.column_config.TextColumn("Touchpoint department"),
-    "owner_department": st.column_config.SelectboxColumn(
-        "Owner", options=list(maturity.DEPARTMENTS), required=True
-    ),
-    "status": st.column_config.SelectboxColumn(
-        "Status", options=list(followups.STATUSES), required=True
-    ),
-    "note": st.column_config.TextColumn("Note"),
-}
+def followup_columns(owners: list[str]) -> dict:
+    """The follow-up table's columns: what the team edits (owner, assignee, due, status,
+    note) and what it reads."""
+    return {
+        "survey_id": None,
+        "response_id": st.column_config.TextColumn("Response"),
+        "responded_at": st.column_config.TextColumn("Responded"),
+        "score": st.column_config.NumberColumn("Score"),
+        "comment": st.column_config.TextColumn("Comment (masked)", width="large"),
+        "department": None,
+        "owner_department": st.column_config.SelectboxColumn(
+            "Owner", options=owners, required=True, help="The department that owns the case"
+        ),
+        "assignee": st.column_config.TextColumn(
+            "Assignee", help="The person who calls the customer back: a name or an e-mail"
+        ),
+        "due": st.column_config.TextColumn(
+            "Due",
+            help="YYYY-MM-DD. Set from the owner's SLA (7 days after the response unless the "
+            "department's SLA says otherwise); type a date to change it, clear it to go back "
+            "to the SLA.",
+        ),
+        "status": st.column_config.SelectboxColumn(
+            "Status", options=list(followups.STATUSES), required=True
+        ),
+        "overdue": st.column_config.CheckboxColumn(
+            "Overdue", help="Not resolved and past its due date (today's date, UTC)"
+        ),
+        "note": st.column_config.TextColumn("Note", width="medium"),
+        "closed_at": st.column_config.TextColumn("Closed"),
+    }
+
+
+FOLLOWUP_EDITABLE = ["owner_department", "assignee", "due", "status", "note"]
+ANY = "(any)"
+
+
+def followup_filters(owners: list[str]) -> dict:
+    """Owner, assignee, status and overdue pickers; the filters followup_list takes."""
+    c1, c2, c3, c4 = st.columns([1.2, 1.2, 1, 0.8], vertical_alignment="bottom")
+    owner = c1.selectbox("Owner", [ANY, *owners], key="fu_owner")
+    assignee = c2.text_input(
+        "Assignee", key="fu_assignee", placeholder="anyone", help="A name or e-mail, exactly"
+    )
+    status = c3.selectbox("Status", [ANY, *followups.STATUSES], key="fu_status")
+    overdue = c4.toggle("Overdue only", key="fu_overdue")
+    return {
+        "owner": None if owner == ANY else owner,
+        "assignee": assignee.strip() or None,
+        "status": None if status == ANY else status,
+        "overdue": overdue,
+    }
 
 
 def followup_section(database) -> None:
     st.header("Follow-up: close the loop")
     stats = followups.followup_stats(database)
-    c1, c2, c3 = st.columns(3)
+    month = wording.period_name(stats["month"])
+    c1, c2, c3, c4 = st.columns(4)
     c1.metric(
         "Open follow-ups (last 60 days)",
         f"{stats['open']:,}",
         help="Detractors of the last 60 days of data not yet resolved",
     )
     c2.metric(
+        "Overdue",
+        f"{stats['overdue']:,}",
+        help="Open or contacted follow-ups past their due date, as of today (UTC)",
+    )
+    c3.metric(
         "Median days to close",
         "–" if stats["median_days_to_close"] is None else f"{stats['median_days_to_close']:.1f}",
         help="From the customer's response to the follow-up being resolved",
     )
-    c3.metric(
-        f"Resolved in {wording.period_name(stats['month'])}",
+    c4.metric(
+        f"Closed in {month}",
         f"{stats['resolved_in_month']:,}",
-        help=f"Of {stats['detractors_in_month']:,} detractors that month",
+        help=f"Follow-ups resolved in {month}, counted by the date they were closed. Of the "
+        f"{stats['detractors_in_month']:,} detractors who responded in {month}, "
+        f"{stats['detractors_resolved']:,} are resolved so far.",
     )
-    frame = followups.followup_list(database, limit=200, notes_masked=presenting())
+    owners = departments.names(database)
+    filters = followup_filters(owners)
+    frame = followups.followup_list(database, limit=200, notes_masked=presenting(), **filters)
     if frame.empty:
-        st.caption("No detractors in the last 60 days of data.")
+        st.caption("No detractors' follow-ups match, in the last 60 days of data.")
         return
     frame["responded_at"] = natural_datetimes(frame["responded_at"])
+    frame["closed_at"] = natural_datetimes(frame["closed_at"])
+    frame["assignee"] = frame["assignee"].fillna("")
+    frame["note"] = frame["note"].fillna("")
+    frame["due"] = frame["due"].fillna("")
+    columns = followup_columns(sorted({*owners, *frame["owner_department"].dropna()}))
     if presenting():  # shown, not edited: notes are masked like comments
         show_table(
             frame,
             hide_index=True,
             key="followups_table",
-            column_config={
-                **FOLLOWUP_COLUMNS,
-                "note": st.column_config.TextColumn("Note (masked)"),
-            },
+            column_config={**columns, "note": st.column_config.TextColumn("Note (masked)")},
         )
         return
     edited = edit_table(
         frame,
         hide_index=True,
         key="followups_editor",
-        disabled=["survey_id", "responded_at", "score", "comment", "department"],
-        column_config=FOLLOWUP_COLUMNS,
+        disabled=[c for c in frame.columns if c not in FOLLOWUP_EDITABLE],
+        column_config=columns,
     )
-    changed = edited[
-        (
-            edited[["owner_department", "status", "note"]]
-            != frame[["owner_department", "status", "note"]]
-        ).any(axis=1)
-    ]
+    changed = edited[(edited[FOLLOWUP_EDITABLE] != frame[FOLLOWUP_EDITABLE]).any(axis=1)]
     if st.button(
         f"Save {len(changed)} change(s)",
         key="followups_save",
         disabled=changed.empty,
         type="primary",
     ):
-        followups.save_followups(database, changed.to_dict("records"))
-        st.toast(f"Saved {len(changed)} follow-up(s).")
+        report = followups.save_followups(database, changed.to_dict("records"))
+        st.session_state["followups_saved"] = (report.saved, report.lines())
         st.rerun()
+    saved = st.session_state.pop("followups_saved", None)
+    if saved:
+        count, problems = saved
+        st.toast(f"Saved {count} follow-up(s).")
+        if problems:
+            st.error(f"{len(problems)} change(s) not saved:\n\n" + bullet_list(problems))
