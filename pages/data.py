@@ -5,11 +5,17 @@ import streamlit as st
 
 from cxdata import store
 from cxdata.formatting import natural_datetimes
-from ui.common import db, editing, page_setup, plain, show_table
+from ui.common import db, editing, page_setup, plain, show_table, user_scope
 from ui.importing import rejected_download, upload_panel
 
 page_setup()
 st.title("Data")
+if user_scope() is not None:
+    st.info(
+        "Imports, datasets and settings are managed by the CX team: your view shows "
+        f"{plain(user_scope())} only."
+    )
+    st.stop()
 database = db()
 datasets = store.list_datasets(database)
 

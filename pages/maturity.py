@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from cxdata import store
-from ui.common import data_version, db, editing, page_setup
+from ui.common import data_version, database_address, db, editing, page_setup
 from ui.maturity import (
     load_results,
     no_assessment,
@@ -15,7 +14,7 @@ from ui.maturity import (
 page_setup()
 st.title("CX maturity")
 database = db()
-history, results = load_results(str(store.database_path()), data_version(database))
+history, results = load_results(database_address(), data_version(database))
 if history:
     results_section(database, history, results)
 else:

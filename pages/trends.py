@@ -8,6 +8,7 @@ from ui.common import (
     chart_downloads,
     chart_height,
     data_version,
+    database_address,
     db,
     no_survey_data,
     page_setup,
@@ -35,7 +36,7 @@ if store.count_rows(database, "survey") == 0:
     st.stop()
 
 period, query, segment = controls(database)
-path, version = str(store.database_path()), data_version(database)
+path, version = database_address(), data_version(database)
 table = load_trend(path, version, period, query, None)
 if table.empty:
     st.info("No responses match these filters.")

@@ -7,7 +7,15 @@ import streamlit as st
 
 from cxdata import brief, milestones, store
 from cxdata.errors import InputError
-from ui.common import chart_downloads, chart_height, data_version, plain, presenting, url_choice
+from ui.common import (
+    chart_downloads,
+    chart_height,
+    data_version,
+    database_address,
+    plain,
+    presenting,
+    url_choice,
+)
 
 
 @st.cache_data(max_entries=24, show_spinner="Preparing the briefing…")
@@ -37,7 +45,7 @@ def header(database) -> brief.Briefing:
     title, picker, download = st.columns([3, 1, 1], vertical_alignment="center")
     with picker:
         month = month_picker(database)
-    b = load_briefing(str(store.database_path()), data_version(database), month)
+    b = load_briefing(database_address(), data_version(database), month)
     title.title(plain(f"{b.month_name} · CX briefing"))
     with download.container(key="controls_brief"):
         st.download_button(

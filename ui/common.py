@@ -46,6 +46,10 @@ def run_navigation(pages: list) -> None:
                 for page in pages:
                     st.page_link(page, label=page.title, icon=page.icon)
                 st.divider()
+                if login_required():
+                    email = getattr(st.user, "email", "") or ""
+                    view = user_scope() or "all departments"
+                    st.caption(plain(f"Signed in as {email} · viewing {view}"))
         presentation_toggle()
         current.run()
     finally:
@@ -81,10 +85,10 @@ def db():
     rerun left them open by the dozen). A new one replaces it when the path changed or a
     restore put a new file there. A database from an earlier version is brought up to date
     first, under a spinner."""
-    path = store.database_path()
+    path, address = store.database_path(), database_address()
     held = st.session_state.get("_cx_database")
     if held is not None:
-        if held.path == path and held.reusable():
+        if held.path == path and held.scope == user_scope() and held.reusable():
             return held
         held.conn.close()
         del st.session_state["_cx_database"]
@@ -94,9 +98,9 @@ def db():
             "Updating the database for this version of CX Compass (once; about 4 seconds per "
             "million responses)…"
         ):
-            database = store.connect(path, cache_mb=16)
+            database = store.connect(address, cache_mb=16)
     else:
-        database = store.connect(path, cache_mb=16)
+        database = store.connect(address, cache_mb=16)
     st.session_state["_cx_database"] = database
     return database
 
@@ -247,8 +251,10 @@ def presenting() -> bool:
 
 def editing() -> bool:
     """Whether editing controls (Save, Delete, Import, uploads, editors, the goal form) are
-    shown: never in presentation mode, where only pickers that change the view remain."""
-    return not presenting()
+    shown: never in presentation mode, where only pickers that change the view remain, nor to
+    a user whose view is scoped to a department (they read; follow-ups are the one thing they
+    edit, see the Trends page)."""
+    return not presenting() and user_scope() is None
 
 
 def chart_height(normal: int, role: str = "chart") -> int:
@@ -377,11 +383,56 @@ def login_required() -> bool:
     client_secret = "…"
     server_metadata_url = "https://accounts.example.com/.well-known/openid-configuration"
     """
+    return bool(_settings().get("require_login", False))
+
+
+def database_address() -> str:
+    """The database as this session sees it: the file, scoped to the signed-in user's
+    department when their view is scoped (:func:`user_scope`). Every cached loader takes it
+    as its first argument, so one scope's figures are never served to another."""
+    return store.scoped_address(store.database_path(), user_scope())
+
+
+ALL = "all"
+
+
+def user_scope() -> str | None:
+    """The department the signed-in user's view is limited to; None for everyone else (no
+    sign-in, or a user whose scope is "all")::
+
+        [cxcompass]
+        require_login = true
+
+        [cxcompass.scopes]            # e-mail → department, or "all"
+        "head.claims@insurer.example" = "Claims"
+        "cx.lead@insurer.example" = "all"
+        default = "all"               # everyone not listed (leave out: they see nothing)
+
+    A signed-in user who is not listed, with no default, is stopped with a message; without a
+    [cxcompass.scopes] table at all everyone sees everything."""
+    if not login_required() or "scopes" not in _settings():
+        return None  # no sign-in, or no scopes set up: everyone sees everything
+    scopes = {
+        str(k).strip().lower(): str(v).strip() for k, v in _settings().get("scopes", {}).items()
+    }
+    email = str(getattr(st.user, "email", "") or "").strip().lower()
+    scope = scopes.get(email) or scopes.get("default")
+    if scope is None:
+        st.error(
+            plain(
+                f"Your account ({email or 'unknown'}) has no view assigned yet. Ask the CX team "
+                "to add it under [cxcompass.scopes] in secrets.toml."
+            )
+        )
+        st.stop()
+    return None if scope.lower() == ALL else scope
+
+
+def _settings() -> dict:
     try:
-        settings = st.secrets.get("cxcompass", {})
+        return dict(st.secrets.get("cxcompass", {}))
     except Exception:  # no secrets file at all: the default, single-machine use
-        return False
-    return bool(settings.get("require_login", False))
+        return {}
 
 
 def sign_in_gate() -> None:

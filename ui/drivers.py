@@ -13,6 +13,7 @@ from ui.common import (
     chart_downloads,
     chart_height,
     data_version,
+    database_address,
     edit_table,
     editing,
     link_adjusted,
@@ -147,7 +148,7 @@ def link_section(database) -> None:
         "responses in this many days before it.",
     )
     st.query_params.update({"link_by": by, "lookback": str(lookback)})
-    path, version = str(store.database_path()), data_version(database)
+    path, version = database_address(), data_version(database)
     table = load_link_trend(path, version, by, int(lookback))
     shown = table.dropna(subset=["pearson_r"])
     if shown.empty:
@@ -190,7 +191,7 @@ def driver_section(database) -> None:
     if store.count_rows(database, "relationship") == 0:
         targets.remove("relationship_score")
     target_wanted = url_choice("target", targets, "score", label=drivers.TARGETS.get)
-    path, version = str(store.database_path()), data_version(database)
+    path, version = database_address(), data_version(database)
     offered, default = load_driver_options(path, version, _rows_of(target_wanted))
     options = [d for family in offered.values() for d in family]
     wanted = url_drivers(options, default)
@@ -362,7 +363,7 @@ def driver_columns() -> dict:
 
 def kpi_section(database) -> None:
     st.header("Operational KPIs and the score")
-    path, version = str(store.database_path()), data_version(database)
+    path, version = database_address(), data_version(database)
     kpis = load_linked_kpis(path, version)
     if not kpis:
         st.info(
@@ -415,7 +416,7 @@ def theme_section(database) -> None:
     st.header("Comment themes")
     if editing():
         theme_editor(database)
-    summary = load_theme_summary(str(store.database_path()), data_version(database))
+    summary = load_theme_summary(database_address(), data_version(database))
     if summary.empty or summary["mentions"].sum() == 0:
         st.info("No comment mentions any theme yet.")
         return

@@ -11,6 +11,7 @@ from cxdata.export import safe_csv
 from cxdata.ingest.aliases import DESCRIPTIONS, FIELDS, REQUIRED, normalise
 from ui.common import (
     bullet_list,
+    database_address,
     db,
     masked_table,
     plain,
@@ -205,7 +206,7 @@ def _run_import(upload, kind, overrides, wave, wave_date, dayfirst, source) -> N
     try:
         with uploaded_file(upload) as path:
             report = ingest.import_file(
-                store.connect(store.database_path()),
+                store.connect(database_address()),
                 path,
                 kind,
                 source=source,
@@ -267,7 +268,7 @@ def import_report(report: ingest.ImportReport) -> None:
 
 
 def rejected_download(dataset_id: int, key: str) -> None:
-    frame = ingest.rejections_frame(store.connect(store.database_path()), dataset_id)
+    frame = ingest.rejections_frame(store.connect(database_address()), dataset_id)
     st.download_button(
         f"Download all {len(frame):,} rejected rows (CSV)",
         safe_csv(frame),

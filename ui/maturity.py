@@ -271,8 +271,9 @@ def upload_section(database) -> None:
         st.caption(
             "Long form: assessed_at, department, rater, item_id, score — or wide form: "
             "assessed_at, department, rater, STR1, STR2, … MET4. Scores 0–4; blank or n/a = "
-            "not answered. Rows with unknown items, departments or scores outside 0–4 are "
-            "reported and left out."
+            "not answered. An answer outside 0–4 or to an item the instrument lacks is "
+            "reported and left out on its own; a row without a date, department or rater is "
+            "left out whole. Departments not listed yet join the organisation's list."
         )
         upload = st.file_uploader("Maturity CSV", type=["csv", "txt"], key="maturity_upload")
         if upload is None or not st.button("Import", key="maturity_import"):
@@ -293,5 +294,9 @@ def upload_section(database) -> None:
             )
         )
         if report.rejected:
-            st.warning(plain(f"{len(report.rejected)} row(s) left out:"))
+            st.warning(
+                plain(f"{len(report.rejected)} answer(s) or row(s) left out: ")
+                + "; ".join(plain(p) for p in report.problems[:5])
+                + (" …" if len(report.problems) > 5 else "")
+            )
             show_table(masked_table(pd.DataFrame(report.rejected)), hide_index=True)

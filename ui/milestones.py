@@ -16,6 +16,7 @@ from ui.common import (
     chart_downloads,
     chart_height,
     data_version,
+    database_address,
     edit_table,
     editing,
     masked_table,
@@ -365,9 +366,7 @@ def simulation_section(
     actual: pd.DataFrame | None = None,
 ) -> milestones.Plan:
     st.header("The odds")
-    plan = run_simulation(
-        str(store.database_path()), data_version(database), goal, scenario, passive
-    )
+    plan = run_simulation(database_address(), data_version(database), goal, scenario, passive)
     end = goal.month_label(goal.horizon)
     by = milestones.month_name(end) if end else f"month {goal.horizon}"
     unplanned = plan.unplanned_lift
@@ -390,7 +389,7 @@ def simulation_section(
     )
     month = as_of_month(database) if goal.start_month else None
     ahead = (
-        run_forecast(str(store.database_path()), data_version(database), goal, scenario, month)
+        run_forecast(database_address(), data_version(database), goal, scenario, month)
         if month
         else None
     )
@@ -469,7 +468,7 @@ def comparison_section(database, goal: milestones.Goal, passive: float) -> None:
     version = data_version(database)
     rows = []
     for name in names:
-        plan = run_simulation(str(store.database_path()), version, goal, name, passive)
+        plan = run_simulation(database_address(), version, goal, name, passive)
         summary = milestones.portfolio_summary(milestones.load_initiatives(database, name), name)
         rows.append(
             {

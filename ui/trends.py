@@ -13,6 +13,7 @@ from cxdata.formatting import column_label, natural_date, natural_datetimes
 from ui.common import (
     bullet_list,
     data_version,
+    database_address,
     edit_table,
     editing,
     link_adjusted,
@@ -86,7 +87,7 @@ def controls(database) -> tuple[str, nps.Query, str | None]:
     segment_default = "channel" if "channel" in segment_options else NO_SEGMENT
     segment_wanted = url_choice("segment", segment_options, segment_default, label=_segment_label)
     filter_options = [""] + _filter_values(
-        str(store.database_path()), data_version(database), tuple(nps.SEGMENTS)
+        database_address(), data_version(database), tuple(nps.SEGMENTS)
     )
     filter_wanted = url_choice("filter", filter_options, "", label=filter_label)
 

@@ -51,6 +51,7 @@ from cxdata.store.schema import (
     pending_migrations,
     schema_version,
 )
+from cxdata.store.scopes import scoped_address, split_address
 from cxdata.store.sql import (
     DEFAULT_DB,
     ENV_VAR,
@@ -97,6 +98,8 @@ __all__ = [
     "pending_migrations",
     "quote",
     "schema_version",
+    "scoped_address",
+    "split_address",
     "table_columns",
     "table_exists",
     "transaction",

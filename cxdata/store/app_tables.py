@@ -296,8 +296,10 @@ def resolved_followups(db: sqlite_utils.Database) -> pd.DataFrame:
     """opened_at and closed_at of every resolved follow-up."""
     return pd.DataFrame(
         db.execute(
-            "SELECT opened_at, closed_at FROM followups WHERE status = 'resolved' "
-            "AND closed_at IS NOT NULL"
+            # Joined to the survey rows, so a connection scoped to a department
+            # (cxdata.store.scopes) counts only its follow-ups.
+            "SELECT f.opened_at, f.closed_at FROM followups f JOIN survey s ON s.id = f.survey_id "
+            "WHERE f.status = 'resolved' AND f.closed_at IS NOT NULL"
         ).fetchall(),
         columns=["opened_at", "closed_at"],
     )

@@ -20,7 +20,7 @@ import sqlite_utils
 
 from cxdata.errors import InputError
 from cxdata.formatting import utc_now_text
-from cxdata.store import counts, kinds, sql
+from cxdata.store import counts, kinds, scopes, sql
 from cxdata.store.sql import CACHE_MB, VERSION_TABLE, Database, open_database, quote, transaction
 
 sql.REFUSAL = InputError  # a refused write (read-only file, busy writer) is the user's to fix
@@ -332,19 +332,24 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def connect(path: str | os.PathLike | None = None, *, cache_mb: int = CACHE_MB) -> Database:
-    """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date;
+    an address from :func:`cxdata.store.scopes.scoped_address` opens it scoped to a department.
 
     The connection is in autocommit mode; writes go through :func:`cxdata.store.transaction`.
     ``cache_mb`` is its page cache (the app's per-session connections ask for less than an
     import's 64 MB). A read-only database (see :func:`cxdata.store.sql.read_only_needed`) that
     is up to date opens for reading; one that needs migrating is an InputError.
     """
+    path, department = scopes.split_address(path) if path is not None else (None, None)
     db = open_database(path, cache_mb=cache_mb)
     try:
         migrate(db)
+        if department is not None:
+            scopes.restrict(db.conn, scopes.department_names(db.conn, department))
     except BaseException:
         db.conn.close()
         raise
+    db.scope = department
     return db
 
 

@@ -95,6 +95,7 @@ class Database(sqlite_utils.Database):
     def __init__(self, conn: sqlite3.Connection, path: Path | None):
         super().__init__(conn)
         self.path = path
+        self.scope: str | None = None  # the department a scoped connection sees (scopes.py)
         self.read_only = bool(getattr(conn, "read_only", False))
         self._identity = _file_identity(path)
 

@@ -37,14 +37,16 @@ def test_uploading_a_wide_assessment(app, tmp_path):
     )
     rows = [
         "2026-06-15,Sales,Ana," + ",".join(["3"] * 24),
-        "2026-06-15,Legal,Bo," + ",".join(["2"] * 24),
+        # An organisation's own department (issue 21), with one answer out of range: that
+        # answer alone is left out.
+        "2026-06-15,Legal,Bo," + ",".join(["7"] + ["2"] * 23),
     ]
     data = "\n".join([header, *rows]).encode()
     at.file_uploader(key="maturity_upload").set_value(("wide.csv", data, "text/csv")).run()
     at.button(key="maturity_import").click().run()
     assert not at.exception
-    assert "Imported 24 answers (wide form)" in at.success[0].value
-    assert "1 row(s) left out" in at.warning[0].value
+    assert "Imported 47 answers (wide form)" in at.success[0].value
+    assert "STR1" in at.warning[0].value
     at.run()
     assert at.subheader[0].value.startswith("Organisation: stage 4")
 
