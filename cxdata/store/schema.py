@@ -274,6 +274,18 @@ ALTER TABLE followups ADD COLUMN updated_at TEXT;
 CREATE INDEX followups_status ON followups (status, due_at);
 """
 
+# Version 13 (issue 22): where a fix should show (an initiative's segment, ``COLUMN=VALUE``;
+# NULL = the whole NPS), and notes on the trend ("price rise") marked at their month.
+_EFFECTS = """
+ALTER TABLE initiatives ADD COLUMN segment TEXT;
+CREATE TABLE annotations (
+    id INTEGER PRIMARY KEY,
+    month TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
 
 def _named_unique_keys(conn: sqlite3.Connection) -> None:
     """Version 7: each kind's unique key (source, id) becomes a named index, ``<kind>_key``.
@@ -327,6 +339,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _SETTINGS,
     _DEPARTMENTS,
     _FOLLOWUP_PEOPLE,
+    _EFFECTS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
