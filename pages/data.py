@@ -7,6 +7,7 @@ from cxdata import store
 from cxdata.formatting import natural_datetimes
 from ui.common import db, editing, page_setup, plain, show_table, user_scope
 from ui.importing import rejected_download, upload_panel
+from ui.settings import settings_section
 
 page_setup()
 st.title("Data")
@@ -116,3 +117,6 @@ else:
         if no.button("Cancel", key="delete_no"):
             st.session_state.pop("confirm_delete")
             st.rerun()
+
+if editing():
+    settings_section(database)

@@ -218,3 +218,40 @@ def test_an_event_log_import_says_how_many_events_became_interactions(app):
     at.file_uploader(key="upload").set_value(("incidents.csv", data.encode(), "text/csv")).run()
     next(b for b in at.button if b.label == "Import").click().run()
     assert "3 events collapsed into 2 interactions (the last event of each kept" in texts(at)
+
+
+def test_the_departments_editor_lists_the_organisations_departments(app, sample_db):
+    at = app("pages/data.py")
+    assert not at.exception
+    (table,) = [d.value for d in at.dataframe if "sla_days" in d.value.columns]
+    assert "Field Service" in set(table["name"])
+    at.button(key="departments_save").click().run()
+    assert not at.exception and not at.error
+
+
+def test_a_department_row_that_cannot_be_saved_is_reported_not_dropped(sample_db):
+    import pandas as pd
+
+    from cxdata import departments
+
+    table = departments.table(sample_db)
+    bad = pd.concat(
+        [table, pd.DataFrame([{"name": "Claims", "aliases": "Sales", "sla_days": 3}])],
+        ignore_index=True,
+    )
+    report = departments.save(sample_db, bad)
+    assert report.rejected and "Sales" in report.rejected[0]["reason"]
+    assert "Claims" not in departments.names(sample_db)
+
+
+def test_the_currency_setting_saves_and_refuses_what_is_not_a_currency(app, sample_db):
+    from cxdata import settings
+
+    at = app("pages/data.py")
+    at.text_input(key="settings_currency").set_value("SEK").run()
+    at.button(key="settings_currency_save").click().run()
+    assert not at.exception and settings.currency(sample_db) == "SEK"
+    at.text_input(key="settings_currency").set_value("12 3").run()
+    at.button(key="settings_currency_save").click().run()
+    assert any("is not a currency" in e.value for e in at.error)
+    assert settings.currency(sample_db) == "SEK"
