@@ -43,6 +43,9 @@ def settings_section(database) -> None:
         "the end; rename, reorder (drag rows), add or remove them here."
     )
     frame = departments.table(database)
+    # A blank SLA means the default: shown as the default's number, never "None".
+    frame["sla_days"] = frame["sla_days"].fillna(departments.DEFAULT_SLA_DAYS).astype("Int64")
+    frame["aliases"] = frame["aliases"].fillna("")
     edited = edit_table(
         frame,
         key="departments_editor",
