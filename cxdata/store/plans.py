@@ -17,10 +17,12 @@ import sqlite_utils
 from cxdata.formatting import utc_now_text
 from cxdata.store.sql import transaction
 
-# The initiatives table's columns, in the order of the initiatives CSV (SPEC §7).
+# The initiatives table's columns, in the order of the initiatives CSV (SPEC §7); ``segment``
+# (issue 22) is where a fix's effect should show, ``COLUMN=VALUE``, NULL for the whole NPS.
 INITIATIVE_COLUMNS = [
     "name", "owner", "problem", "root_cause", "start_month", "ramp_months", "effect_low",
     "effect_likely", "effect_high", "probability", "cost", "status", "shipped_at", "scenario",
+    "segment",
 ]  # fmt: skip
 GOAL_COLUMNS = ["name", "baseline", "lift", "start_month", "horizon_months", "shape", "n_per_month"]
 BAND_COLUMNS = ["detractors", "passives", "promoters"]
