@@ -358,7 +358,9 @@ def check_initiatives(frame: pd.DataFrame, first_row: int = 1) -> tuple[pd.DataF
     """Validate initiatives; returns the good rows (typed) and ``{"row", "reason"}`` for bad
     ones. Rules: a name; effects as numbers with low ≤ likely ≤ high; probability in [0, 1];
     ramp ≥ 0 whole months; a start month (YYYY-MM or months after the goal's start); a known
-    status; cost ≥ 0 when given. (Plain Python per row: portfolios are tens of rows.)"""
+    status; cost ≥ 0 when given; a segment blank or ``COLUMN=VALUE`` on a survey segment
+    column (:func:`parse_segment`), stored as ``column=Value``. (Plain Python per row:
+    portfolios are tens of rows.)"""
     problems: list[dict] = []
     good: list[dict] = []
     for i, raw in enumerate(frame.to_dict("records")):
@@ -393,6 +395,10 @@ def check_initiatives(frame: pd.DataFrame, first_row: int = 1) -> tuple[pd.DataF
             reasons.append("cost must be a number")
         elif num["cost"] is not None and num["cost"] < 0:
             reasons.append("cost cannot be negative")
+        try:
+            segment = segment_text(row["segment"])
+        except InputError as exc:
+            reasons.append(str(exc))
         if reasons:
             problems.append(
                 {"row": first_row + i, "name": row["name"], "reason": "; ".join(reasons)}
@@ -405,11 +411,66 @@ def check_initiatives(frame: pd.DataFrame, first_row: int = 1) -> tuple[pd.DataF
                 "ramp_months": int(ramp or 0),
                 "status": status,
                 "scenario": row["scenario"] or "base",
+                "segment": segment,
             }
         )
     out = pd.DataFrame(good, columns=INITIATIVE_COLUMNS)
     out.attrs["checked"] = True  # simulate() need not validate it again
     return out, problems
+
+
+def parse_segment(text) -> tuple[str, str] | None:
+    """An initiative's segment, where its effect should show, as ``(column, value)``; None
+    when blank (the whole NPS). The column is one the survey's counts keep
+    (:data:`cxdata.nps.SEGMENTS`), in any case; the value is kept as written.
+
+    >>> parse_segment(" Touchpoint = Billing enquiry "), parse_segment("")
+    (('touchpoint', 'Billing enquiry'), None)
+    """
+    text = _text(text)
+    if text is None:
+        return None
+    column, equals, value = text.partition("=")
+    column, value = column.strip().lower(), value.strip()
+    if not equals or not value or column not in nps.SEGMENTS:
+        raise InputError(
+            f"segment '{text}' must be COLUMN=VALUE with COLUMN one of "
+            f"{', '.join(nps.SEGMENTS)} (e.g. touchpoint=Billing enquiry), or blank for the "
+            "whole NPS"
+        )
+    return column, value
+
+
+def segment_text(text) -> str | None:
+    """A segment written as it is stored, ``column=Value`` (None for the whole NPS); raises
+    :class:`InputError` naming the problem (:func:`parse_segment`).
+
+    >>> segment_text("Channel= Phone")
+    'channel=Phone'
+    """
+    parsed = parse_segment(text)
+    return None if parsed is None else f"{parsed[0]}={parsed[1]}"
+
+
+def segment_warnings(db, initiatives: pd.DataFrame) -> list[str]:
+    """Segments of ``initiatives`` whose value no survey response has (yet): a warning, not
+    a refusal, since a fix can be planned for a touchpoint before its survey exists. Names the
+    data's spelling when only the case differs."""
+    if "segment" not in initiatives or initiatives.empty:
+        return []
+    values = nps.segment_values(db)
+    out = []
+    for name, text in initiatives[["name", "segment"]].drop_duplicates().itertuples(index=False):
+        parsed = parse_segment(text)
+        if parsed is None or parsed[1] in values.get(parsed[0], []):
+            continue
+        same = [v for v in values.get(parsed[0], []) if v.casefold() == parsed[1].casefold()]
+        hint = f" (the data writes it '{same[0]}')" if same else ""
+        out.append(
+            f"{name}: no survey response has {parsed[0]} '{parsed[1]}'{hint}; its effect "
+            "cannot be measured until some do"
+        )
+    return out
 
 
 def _text(value) -> str | None:
@@ -522,7 +583,7 @@ def read_initiatives(path, file_name: str | None = None) -> tuple[pd.DataFrame, 
         raise InputError(
             f"File '{raw.fmt.name}' has no {', '.join(missing)} column. Initiatives need: "
             + ", ".join(INITIATIVE_COLUMNS)
-            + " (the last four optional)."
+            + " (cost, status, shipped_at, scenario and segment optional)."
         )
     good, problems = check_initiatives(cells)
     row_numbers = list(cells.index)
@@ -552,6 +613,7 @@ def import_initiatives(db, path, file_name: str | None = None) -> dict:
         "file": str(file_name or path),
         "initiatives": len(good),
         "scenarios": sorted(portfolios),
+        "warnings": segment_warnings(db, good),
     }
 
 
