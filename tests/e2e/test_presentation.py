@@ -138,3 +138,15 @@ def test_briefing_and_data_show_no_editing_control_when_presenting(
     expect(main.get_by_test_id("stForm")).to_have_count(0)
     SCREENSHOTS.mkdir(exist_ok=True)
     big.screenshot(path=str(SCREENSHOTS / f"present_{path or 'briefing'}_1920x1080.png"))
+
+
+def test_browser_back_returns_to_the_previous_page_still_presenting(server, big, sample_database):
+    url = server(sample_database)
+    big.goto(url + "/?present=1")
+    wait_for(big, "")
+    nav(big).get_by_role("link", name="Maturity").click()
+    wait_for(big, "maturity")
+    big.go_back()
+    wait_for(big, "")
+    expect(nav(big)).to_be_visible()
+    assert "present=1" in big.url and "/maturity" not in big.url
