@@ -17,7 +17,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxdata import charts, followups, maturity, milestones, nps, settings, store, verbatims
+from cxdata import (
+    charts,
+    followups,
+    maturity,
+    milestones,
+    nps,
+    settings,
+    store,
+    verbatims,
+    wording,
+)
 from cxdata import forecast as forecasting
 from cxdata.errors import InputError
 from cxdata.formatting import (
@@ -287,9 +297,7 @@ NO_GOAL = "No goal set yet — set one on Milestones."
 def noise_words(c: Comparison) -> str:
     """A change in words a CEO reads without statistics: ``a real change (95 % confidence)``
     or ``within normal month-to-month noise``."""
-    if c.significant:
-        return f"a real change ({c.level:.0%} confidence)".replace("%", " %")
-    return "within normal month-to-month noise"
+    return wording.noise_verdict(c.significant, "month", c.level)
 
 
 def _test_detail(c: Comparison) -> str:

@@ -18,6 +18,20 @@ REAL_CHANGE = f"a real change ({CONFIDENCE} confidence)"
 _NOISE_SPAN = {"week": "week-to-week", "month": "month-to-month", "quarter": "quarter-to-quarter"}
 
 
+def noise_verdict(significant: bool, period: str = "month", level: float = nps.LEVEL) -> str:
+    """A change from the period before in words a CEO reads without statistics (the Trends
+    read-out and the Briefing alike).
+
+    >>> noise_verdict(True), noise_verdict(False)
+    ('a real change (95 % confidence)', 'within normal month-to-month noise')
+    >>> noise_verdict(False, "quarter")
+    'within normal quarter-to-quarter noise'
+    """
+    if significant:
+        return f"a real change ({level:.0%} confidence)".replace("%", " %")
+    return f"within normal {_NOISE_SPAN.get(period, f'{period}-to-{period}')} noise"
+
+
 def period_name(label) -> str:
     """A period label as people write it (:func:`cxdata.formatting.period_label`, the one the
     charts use): ``Oct 2026``, ``Q4 2024``, ``week 5, 2026``; a year as it is.
@@ -95,9 +109,7 @@ def trend_sentence(row, period: str, up_to: str | None = None) -> str:
         moved = f"the same as {before}"
     else:
         moved = f"{'up' if change > 0 else 'down'} {points(change)} on {before}"
-    span = _NOISE_SPAN.get(period, f"{period}-to-{period}")
-    verdict = REAL_CHANGE if row["significant"] else f"within normal {span} noise"
-    return f"{head}, {moved} — {verdict}"
+    return f"{head}, {moved} — {noise_verdict(bool(row['significant']), period)}"
 
 
 def trend_detail(row, period: str) -> str:
