@@ -53,6 +53,14 @@ TARGET_NPS = (
     -10, -11, -11, -11, -11, -10, -7, -4, -1, 0, 1, 2,
 )  # fmt: skip
 SMALL_MONTH = 14  # one month (January 2026) with a broken survey link: only a handful of replies
+# The fixes' effects planted in the scores (issue 22): the first-call billing fix (shipped May
+# 2025, a 3-month ramp, touchpoint=Billing enquiry in the initiatives file) lifts Billing
+# enquiry's scores from June, to full size in August 2025 (about +20 points of its NPS); the
+# callback (touchpoint=Technical support) and the password reset (App login) were shipped
+# too but move nothing. The monthly NPS is still calibrated to TARGET_NPS, so the billing
+# gain is part of the story's climb rather than added to it.
+# touchpoint → (month index of shipping, ramp months, lift of the latent score at full size)
+PLANTED_EFFECTS = {"Billing enquiry": (6, 3, 0.8)}
 _EXPERIENCE_SD = 2.2
 
 
@@ -192,7 +200,13 @@ def _survey_and_interactions(rng, customers):
         - np.where(touchpoint == "Billing enquiry", 0.5, 0)
     )
     personal = customers["warmth"].to_numpy()[cust]
-    effects = kpi_effect + segment_effect + personal + rng.normal(0, _EXPERIENCE_SD, n)
+    effects = (
+        kpi_effect
+        + segment_effect
+        + _planted_effects(month, touchpoint)
+        + personal
+        + rng.normal(0, _EXPERIENCE_SD, n)
+    )
     base = _calibrate(month, effects)
     score = np.clip(np.rint(base[month] + effects), 0, 10).astype(int)
 
@@ -257,6 +271,16 @@ def _survey_and_interactions(rng, customers):
         .reset_index(drop=True)
     )
     return survey, transactional
+
+
+def _planted_effects(month: np.ndarray, touchpoint: np.ndarray) -> np.ndarray:
+    """Each response's share of the fixes' planted lifts (``PLANTED_EFFECTS``): linear over
+    the ramp from the shipping month, in full after it."""
+    out = np.zeros(len(month))
+    for name, (shipped, ramp, lift) in PLANTED_EFFECTS.items():
+        share = np.clip((month - shipped) / max(ramp, 1), 0, 1)
+        out += np.where(touchpoint == name, lift * share, 0.0)
+    return out
 
 
 def _calibrate(month, effects) -> np.ndarray:
