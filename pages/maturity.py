@@ -14,9 +14,9 @@ from ui.maturity import (
 page_setup()
 st.title("CX maturity")
 database = db()
-history, results = load_results(database_address(), data_version(database))
+history, results, rounds = load_results(database_address(), data_version(database))
 if history:
-    results_section(database, history, results)
+    results_section(database, history, results, rounds)
 else:
     no_assessment({name: st.query_params.get(name) for name in ("date", "dept")})
 if editing():
