@@ -11,13 +11,14 @@ from cxdata.errors import InputError
 
 # The data kinds, as cxdata.store.KINDS (a test keeps them equal): importing the store here
 # would load pandas just to print --help.
-KINDS = ("survey", "transactional", "relationship")
+KINDS = ("survey", "transactional", "relationship", "outcomes")
 
 EXAMPLES = """\
 examples:
   python -m cxdata import exports/october.csv --kind survey
   python -m cxdata import nps_wave.csv --kind relationship --wave 2025Q1 --wave-date 2025-03-31
   python -m cxdata import tickets.csv --kind transactional --source zendesk --json
+  python -m cxdata import crm_churn.csv --kind outcomes
   python -m cxdata import export.csv --kind survey --map score="How likely…" --dayfirst
 """
 
@@ -26,7 +27,7 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
     imp = commands.add_parser(
         "import",
         parents=[common],
-        help="import a CSV export (survey, transactional or relationship data)",
+        help="import a CSV export (survey, transactional, relationship or outcomes data)",
         description=(
             "Import a CSV export into the database. Encoding, delimiter, decimal comma and "
             "Qualtrics / SurveyMonkey header rows are detected; columns are matched to fields "
@@ -40,8 +41,9 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
     imp.add_argument(
         "--kind",
         choices=KINDS,
-        help="what the rows are: touchpoint survey responses, operational interactions, or "
-        "relationship survey responses (guessed from the columns when omitted)",
+        help="what the rows are: touchpoint survey responses, operational interactions, "
+        "relationship survey responses, or customers' outcomes (churned or not, revenue per "
+        "year, at a date) (guessed from the columns when omitted)",
     )
     imp.add_argument(
         "--source",

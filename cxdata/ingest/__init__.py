@@ -98,7 +98,8 @@ def import_file(
     ----------
     db : the store (see :func:`cxdata.store.connect`).
     path : the CSV file.
-    kind : ``survey``, ``transactional`` or ``relationship``; guessed from the columns if None.
+    kind : ``survey``, ``transactional``, ``relationship`` or ``outcomes``; guessed from the
+        columns if None.
     source : label that scopes ids, so two tools that both number from 1 do not collide.
     mapping : overrides, canonical field → the file's column name (None or "" to unmap).
     wave, wave_date : label and ``YYYY-MM-DD`` date for a file without dates (a survey wave).
@@ -116,7 +117,9 @@ def import_file(
     fmt = sniff(path, file_name)
     kind = kind or aliases.guess_kind(fmt.headers, fmt.labels, fmt.name)
     if kind not in aliases.FIELDS:
-        raise InputError(f"Unknown kind '{kind}': use survey, transactional or relationship.")
+        raise InputError(
+            f"Unknown kind '{kind}': use survey, transactional, relationship or outcomes."
+        )
     source = (source or "default").strip() or "default"
     report = ImportReport(dataset_id=None, file=fmt.name, kind=kind, source=source)
     earlier = store.find_dataset(db, fmt.sha256, kind, source)

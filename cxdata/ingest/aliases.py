@@ -51,12 +51,22 @@ FIELDS: dict[str, dict[str, str]] = {
         "annual_revenue": "number",
         "comment": "text",
     },
+    # A customer's outcome at a date (a CRM or billing snapshot): churned or not, revenue
+    # per year. ``outcome_id`` is optional: without it a row's key is its customer and date.
+    "outcomes": {
+        "outcome_id": "id",
+        "customer_id": "text",
+        "observed_at": "date",
+        "churned": "bool",
+        "revenue": "number",
+    },
 }
 
 REQUIRED = {
     "survey": ("responded_at", "score"),
     "transactional": ("interaction_id", "occurred_at"),
     "relationship": ("responded_at", "score"),
+    "outcomes": ("customer_id", "observed_at"),
 }
 
 
@@ -71,6 +81,10 @@ DESCRIPTIONS = {
     "occurred_at": "interaction date",
     "score": "0–10 likelihood-to-recommend score",
     "interaction_id": "interaction id (ticket, call or order number)",
+    "customer_id": "customer id",
+    "observed_at": "date the outcome was observed",
+    "churned": "whether the customer churned (yes/no)",
+    "revenue": "revenue per year",
 }
 
 # Exact aliases (normalised), most preferred first.
@@ -266,6 +280,50 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "escalated": ("escalated", "escalation", "is_escalated"),
     "delivery_delay_days": ("delivery_delay_days", "delivery_delay", "days_late", "delay_days"),
     "order_value": ("order_value", "order_amount", "amount", "value"),
+    # outcomes
+    "outcome_id": ("outcome_id", "observation_id", "snapshot_id"),
+    "observed_at": (
+        "observed_at",
+        "observation_date",
+        "snapshot_date",
+        "as_of",
+        "as_of_date",
+        "outcome_date",
+        "renewal_date",
+        "period_end",
+        "date",
+        "datetime",
+        "timestamp",
+        "fecha",
+        "datum",
+    ),
+    "churned": (
+        "churned",
+        "churn",
+        "is_churned",
+        "has_churned",
+        "churn_flag",
+        "churned_flag",
+        "lost",
+        "cancelled",
+        "canceled",
+        "is_cancelled",
+        "is_canceled",
+        "customer_status",
+        "account_status",
+        "status",
+    ),
+    "revenue": (
+        "revenue",
+        "annual_revenue",
+        "yearly_revenue",
+        "revenue_per_year",
+        "arr",
+        "annual_value",
+        "account_revenue",
+        "revenue_year",
+        "yearly_value",
+    ),
 }
 
 # Aliases that mean a field only in one kind's files: a ticket system's or CRM's export names
@@ -342,6 +400,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "responded_at": ("date", "time", "fecha", "datum"),
     "occurred_at": ("date", "time", "fecha", "datum"),
+    "observed_at": ("date", "time", "fecha", "datum"),
 }
 
 # Computed columns that mention the score question but are not the score itself.
@@ -452,10 +511,16 @@ def propose_mapping(kind: str, headers: list[str], labels: list[str]) -> dict[st
     return mapping
 
 
+# Column names that say a file without scores holds customers' outcomes.
+_CHURN_NAMES = {"churned", "churn", "is_churned", "has_churned", "churn_flag", "churned_flag"}
+
+
 def guess_kind(headers: list[str], labels: list[str], file_name: str = "") -> str:
     """The most likely data kind of a file, from its column names (and file name)."""
     names = set().union(*(match_names(x) for x in headers + labels))
     has_score = bool(score_candidates("survey", headers, labels))
+    if not has_score and names & _CHURN_NAMES:
+        return "outcomes"
     if not has_score:
         kpis = set(ALIASES["wait_time_min"] + ALIASES["handle_time_min"]) | set(
             ALIASES["first_contact_resolution"] + ALIASES["escalated"]

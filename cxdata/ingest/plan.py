@@ -472,6 +472,12 @@ def _refuse_dates(
             "If it is a survey wave without dates, give its label and date: --wave 2025Q1 "
             "--wave-date 2025-03-31 (on the Data page: 'Wave label' and 'Wave date')."
         )
+    elif plan.kind == "outcomes":
+        advice = (
+            f"Name the date column with --map {date_field}=COLUMN (or pick it on the Data "
+            "page), or, for a snapshot taken on one day, give that day for every row with "
+            "--wave-date 2025-03-31."
+        )
     else:
         advice = (
             f"Name the date column with --map {date_field}=COLUMN (or pick it on the Data "
@@ -569,7 +575,7 @@ def _check_segments(plan: Plan, profile: Profile, segment_cols: dict[str, int]) 
         )
 
 
-ID_FIELDS = ("response_id", "interaction_id", "customer_id")
+ID_FIELDS = ("response_id", "interaction_id", "customer_id", "outcome_id")
 # Answers an id column needs before its values are judged (a 3-row file proves nothing).
 ID_JUDGED = 20
 # A survey's response ids differ from row to row: below this share of distinct values among

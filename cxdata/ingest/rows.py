@@ -116,18 +116,26 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
                 )
             )
         elif kind_of == "number":
+            if fld == "revenue":  # an amount written with its currency: "€ 1.200,50"
+                cell = values.without_currency(cell)
             numbers, failed = values.parse_numbers(cell, plan.decimal_comma)
             warnings.add(column, failed, raw[j], "numbers")
             out[fld] = numbers
         elif kind_of == "bool":
-            flags, failed = values.parse_booleans(cell)
-            warnings.add(column, failed, raw[j], "yes/no")
+            if fld == "churned":
+                flags, failed = values.parse_booleans(
+                    cell, values.CHURNED_WORDS, values.STAYED_WORDS
+                )
+                warnings.add(column, failed, raw[j], "churned/stayed (yes/no, 1/0, churned/active)")
+            else:
+                flags, failed = values.parse_booleans(cell)
+                warnings.add(column, failed, raw[j], "yes/no")
             out[fld] = flags
         else:
             out[fld] = cell
     if date_field not in out:
         out[date_field] = np.full(len(raw), plan.wave_date, dtype=object)
-    if plan.wave:
+    if plan.wave and "wave" in kind_fields:
         out["wave"] = pd.Series(plan.wave, index=raw.index, dtype="string")
     elif plan.kind == "relationship" and "wave" not in out:
         out["wave"] = _quarter_labels(out[date_field])
@@ -141,6 +149,8 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
                 lambda i, c=column: f"no interaction id (column '{c}' is empty)",
             )
         )
+    if plan.kind == "outcomes":
+        _outcome_keys(plan, out, problems, raw.index)
     strays = []
     for j, name in plan.extras.items():
         cell = values.clean(raw[j])
@@ -159,6 +169,31 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
             warnings.add(column, failed & ~dropped, cells, "numbers")
     warnings.plan_notes(plan.warnings)
     return ParsedChunk(out=out, problems=problems, blank=blank, skipped=skipped)
+
+
+def _outcome_keys(plan: Plan, out: dict, problems: list[Problem], index: pd.Index) -> None:
+    """An outcome names its customer (else the row is rejected) and is keyed by its own id,
+    or, without one, by its customer and date ("C001 2025-06-30"): importing a corrected
+    snapshot again updates its rows instead of adding them."""
+    customer = out.get("customer_id")
+    if customer is None:  # only a preview plans a file without the column
+        customer = pd.Series(pd.NA, index=index, dtype="string")
+    customer = pd.Series(customer, index=index, dtype="string")
+    column = plan.columns[plan.field_cols["customer_id"]] if "customer_id" in out else "?"
+    problems.append(
+        (
+            customer.isna().to_numpy(),
+            lambda i, c=column: f"no customer id (column '{c}' is empty)",
+        )
+    )
+    day = pd.Series(out["observed_at"], index=index, dtype="string").str.slice(0, 10)
+    derived = customer.fillna("") + " " + day.fillna("")
+    given = out.get("outcome_id")
+    if given is None:
+        out["outcome_id"] = derived
+    else:
+        given = pd.Series(given, index=index, dtype="string")
+        out["outcome_id"] = given.where(given.notna(), derived)
 
 
 def count_newlines(raw: pd.DataFrame, n_cols: int, newlines: LineShifts) -> None:

@@ -499,11 +499,17 @@ def parse_numbers(s: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Seri
     )
 
 
+_COMMA_DECIMAL = r"^-?(\d+|\d{1,3}(\.\d{3})+),\d+$"
+_DOT_DECIMAL = r"^-?(\d+\.(\d{1,2}|\d{4,})|\d{4,}\.\d+|\d{1,3}(,\d{3})+\.\d+)$"
+
+
 def looks_decimal_comma(s: pd.Series) -> int:
-    """Evidence for a decimal comma: cells like ``12,5`` minus cells like ``12.5``."""
-    a = _arrow(s)
-    comma = pc.sum(pc.match_substring_regex(a, r"^-?\d+,\d+$")).as_py() or 0
-    dot = pc.sum(pc.match_substring_regex(a, r"^-?\d+\.\d+$")).as_py() or 0
+    """Evidence for a decimal comma: cells like ``12,5`` or ``1.200,50`` (a currency sign
+    around them aside) minus cells like ``12.5`` or ``1,200.50``; ``1.250`` (thousands, or a
+    decimal?) is evidence of neither."""
+    a = _arrow(without_currency(s))
+    comma = pc.sum(pc.match_substring_regex(a, _COMMA_DECIMAL)).as_py() or 0
+    dot = pc.sum(pc.match_substring_regex(a, _DOT_DECIMAL)).as_py() or 0
     return int(comma) - int(dot)
 
 
@@ -533,13 +539,44 @@ def _as_float(a) -> np.ndarray:
     return pc.cast(a, pa.float64()).to_numpy(zero_copy_only=False)
 
 
-def parse_booleans(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """1/0 from yes/no, true/false, 1/0, y/n (and a few languages); (values, failures)."""
+def parse_booleans(
+    s: pd.Series,
+    true_words: frozenset[str] = frozenset(),
+    false_words: frozenset[str] = frozenset(),
+) -> tuple[pd.Series, pd.Series]:
+    """1/0 from yes/no, true/false, 1/0, y/n (and a few languages), and any lower-case
+    ``true_words`` / ``false_words`` a field adds; (values, failures)."""
     low = s.str.lower()
     values = pd.Series(pd.NA, index=s.index, dtype="Int64")
-    values[low.isin(_TRUE).fillna(False)] = 1
-    values[low.isin(_FALSE).fillna(False)] = 0
+    values[low.isin(_TRUE | true_words).fillna(False)] = 1
+    values[low.isin(_FALSE | false_words).fillna(False)] = 0
     return values, s.notna() & values.isna()
+
+
+# What a CRM or billing export writes for a customer who left (1) or stayed (0), besides
+# yes/no, true/false and 1/0: ``churned``'s words (:func:`parse_booleans`).
+CHURNED_WORDS = frozenset(
+    {"churned", "churn", "lost", "left", "gone", "cancelled", "canceled", "cancel",
+     "terminated", "closed", "inactive", "ended", "lapsed", "former", "ex-customer"}
+)  # fmt: skip
+STAYED_WORDS = frozenset(
+    {"active", "retained", "stayed", "renewed", "current", "kept", "live", "open", "existing",
+     "not churned", "customer"}
+)  # fmt: skip
+
+# A currency sign or code before or after an amount ("€ 1.200,50", "1,200.50 USD", "$980").
+_CURRENCY = r"^(?:[€$£¥₹]|[A-Z]{3})\s*|\s*(?:[€$£¥₹]|[A-Z]{3})$"
+
+
+def without_currency(s: pd.Series) -> pd.Series:
+    """Cleaned cells with a currency sign or three-letter code around the amount removed.
+
+    >>> without_currency(pd.Series(["€ 1.200,50", "980 EUR", "$75"])).tolist()
+    ['1.200,50', '980', '75']
+    """
+    a = _arrow(s)
+    a = pc.replace_substring_regex(a, _CURRENCY, "")
+    return pd.Series(pd.arrays.ArrowStringArray(a), index=s.index, copy=False)
 
 
 def parse_dates(cells: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Series, str | None]:

@@ -1,4 +1,4 @@
-"""The three data-kind tables (survey, transactional, relationship): keys and bulk writes.
+"""The data-kind tables (survey, transactional, relationship, outcomes): keys and bulk writes.
 
 An import writes through these inside its one transaction: extra columns added as a file
 brings them, secondary indexes dropped and rebuilt around a large import, the unique key
@@ -14,13 +14,15 @@ from contextlib import contextmanager
 
 from cxdata.store.sql import quote
 
-KINDS = ("survey", "transactional", "relationship")
+KINDS = ("survey", "transactional", "relationship", "outcomes")
 
 # The column that identifies a row within its kind and source.
 KEY_COLUMN = {
     "survey": "response_id",
     "transactional": "interaction_id",
     "relationship": "response_id",
+    # A customer's outcome at a date: the file's own id, else "<customer_id> <observed_at>".
+    "outcomes": "outcome_id",
 }
 
 # Columns every kind table carries for bookkeeping; never used for imported extras.
@@ -70,6 +72,14 @@ CORE_COLUMNS = {
         "region",
         "annual_revenue",
         "comment",
+    ),
+    "outcomes": (
+        *BOOKKEEPING,
+        "outcome_id",
+        "observed_at",
+        "customer_id",
+        "churned",
+        "revenue",
     ),
 }
 

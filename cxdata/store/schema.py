@@ -286,6 +286,27 @@ CREATE TABLE annotations (
 );
 """
 
+# Version 14 (issue 22): a fourth data kind, a customer's outcome at a date (churned or not,
+# revenue per year), built like the relationship table; the key (source, outcome_id) is named
+# as version 7 names the others, and (customer_id, observed_at) is the index the link from a
+# relationship response to the customer's first later outcome walks.
+_OUTCOMES = """
+CREATE TABLE outcomes (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    outcome_id TEXT NOT NULL,
+    observed_at TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    churned INTEGER,
+    revenue REAL,
+    dataset_id INTEGER,
+    source_row INTEGER
+);
+CREATE UNIQUE INDEX outcomes_key ON outcomes (source, outcome_id);
+CREATE INDEX outcomes_customer_observed ON outcomes (customer_id, observed_at);
+CREATE INDEX outcomes_dataset_id ON outcomes (dataset_id);
+"""
+
 
 def _named_unique_keys(conn: sqlite3.Connection) -> None:
     """Version 7: each kind's unique key (source, id) becomes a named index, ``<kind>_key``.
@@ -296,7 +317,8 @@ def _named_unique_keys(conn: sqlite3.Connection) -> None:
     documents for schema changes ALTER TABLE cannot make: a copy without the clause, then a
     rename.
     """
-    for table, key in kinds.KEY_COLUMN.items():
+    for table in ("survey", "transactional", "relationship"):  # the kinds version 7 knew
+        key = kinds.KEY_COLUMN[table]
         sql, indexes = _table_sql(conn, table)
         clause = re.compile(r",\s*UNIQUE \(source, " + key + r"\)\s*\)\s*$")
         if not clause.search(sql):
@@ -340,6 +362,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _DEPARTMENTS,
     _FOLLOWUP_PEOPLE,
     _EFFECTS,
+    _OUTCOMES,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
