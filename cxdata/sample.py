@@ -98,24 +98,64 @@ def write_sample(
     for kind, frame in frames.items():
         paths[kind] = out / f"{kind}.csv"
         frame.to_csv(paths[kind], index=False, lineterminator="\n")
+    paths["outcomes"] = write_outcomes(relationship, out / "outcomes.csv", seed=seed)
     paths["initiatives"] = out / "initiatives.csv"
     shutil.copyfile(INITIATIVES_FILE, paths["initiatives"])
     return paths
+
+
+# Churn at a renewal, by the NPS group of the customer's latest relationship response before
+# it (issue 22): detractors leave most, promoters least.
+OUTCOME_CHURN = {"detractor": 0.22, "passive": 0.12, "promoter": 0.06}
+
+
+def write_outcomes(relationship: pd.DataFrame, path: Path, *, seed: int = 7) -> Path:
+    """Write the sample's outcomes file: each customer of the relationship waves renews once
+    a year (a date from 1 to 12 months after their first response, then yearly) until the
+    story ends or they leave. At a renewal the customer churns (yes/no) with OUTCOME_CHURN's
+    rate for the group of their latest response before it; revenue per year is the
+    customer's own, about 600–1,200. Its own random stream, so the other files keep their
+    bytes."""
+    rng = np.random.default_rng([seed, 22])
+    end = START + pd.DateOffset(months=MONTHS) - pd.Timedelta(days=1)
+    answers = relationship.assign(at=pd.to_datetime(relationship["responded_at"]))
+    answers = answers.sort_values(["customer_id", "at"])
+    records = []
+    for customer, rows in answers.groupby("customer_id", sort=True):
+        revenue = rng.uniform(600, 1200)
+        renewal = rows["at"].iloc[0] + pd.Timedelta(days=int(rng.integers(30, 366)))
+        while renewal <= end:
+            before = rows[rows["at"] < renewal]
+            score = int(before["score"].iloc[-1])
+            group = "detractor" if score <= 6 else ("passive" if score <= 8 else "promoter")
+            churned = bool(rng.random() < OUTCOME_CHURN[group])
+            records.append(
+                (customer, renewal.strftime("%Y-%m-%d"), "yes" if churned else "no",
+                 round(revenue, -1))
+            )  # fmt: skip
+            if churned:
+                break
+            revenue *= rng.uniform(0.97, 1.06)
+            renewal += pd.Timedelta(days=365)
+    columns = ["customer_id", "observed_at", "churned", "revenue_per_year"]
+    frame = pd.DataFrame(records, columns=columns).sort_values(["observed_at", "customer_id"])
+    frame.to_csv(path, index=False, lineterminator="\n")
+    return path
 
 
 SAMPLE_CURRENCY = "€"
 
 
 def import_sample(db, paths: dict[str, Path]) -> list:
-    """Import the survey, transactional and relationship files (source ``sample``), the
-    maturity assessment and the portfolio of initiatives; the sample's eleven departments
-    join the department list (source ``sample``)."""
+    """Import the survey, transactional, relationship and outcomes files (source
+    ``sample``), the maturity assessment and the portfolio of initiatives; the sample's
+    eleven departments join the department list (source ``sample``)."""
     from cxdata import departments, ingest
 
     departments.add(db, DEPARTMENTS, source="sample")
     reports: list = [
         ingest.import_file(db, paths[kind], kind, source="sample")
-        for kind in ("survey", "transactional", "relationship")
+        for kind in ("survey", "transactional", "relationship", "outcomes")
         if kind in paths
     ]
     if "maturity" in paths:

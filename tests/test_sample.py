@@ -119,12 +119,13 @@ def test_benchmark_size_file_has_exactly_n_rows(tmp_path):
     assert len(frame) == 10_000 and frame["response_id"].is_unique
 
 
-def test_import_sample_loads_three_kinds_and_the_assessment(files, tmp_path):
+def test_import_sample_loads_four_kinds_and_the_assessment(files, tmp_path):
     db = store.connect(tmp_path / "cx.db")
     reports = sample.import_sample(db, files)
-    assert [r.kind for r in reports] == ["survey", "transactional", "relationship", "maturity"]
+    kinds = ["survey", "transactional", "relationship", "outcomes", "maturity"]
+    assert [r.kind for r in reports] == kinds
     assert all(r.accepted > 0 for r in reports)
-    assert all(r.rejected == 0 for r in reports[:3]) and reports[3].rejected == []
+    assert all(r.rejected == 0 for r in reports[:4]) and reports[4].rejected == []
 
 
 def test_sample_portfolio_is_an_initiatives_csv_read_by_the_normal_reader():
