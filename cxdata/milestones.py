@@ -542,14 +542,76 @@ def scenarios(db) -> list[str]:
     return plans.scenario_names(db)
 
 
-def save_initiatives(db, frame: pd.DataFrame, scenario: str) -> list[dict]:
-    """Replace one scenario's portfolio with ``frame`` (validated first: nothing is written
-    when a row is bad; the problems are returned instead)."""
-    good, problems = check_initiatives(frame.assign(scenario=scenario))
+@dataclass
+class PortfolioSave:
+    """What saving one scenario's portfolio from the editor did.
+
+    Nothing is stored when a row is refused (a portfolio silently missing a fix would mislead
+    the simulation, and the editor keeps what was typed to correct): ``saved`` is then 0 and
+    each refused row is in ``rejected`` as ``{"row", "name", "reason"}``, rows counted from 1
+    as the editor shows them. Blank rows are no fix and are skipped.
+    """
+
+    scenario: str
+    saved: int = 0
+    rejected: list[dict] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        """``Saved the base portfolio (4 fixes).`` or ``Nothing saved: 1 row cannot be saved —
+        row 3: an initiative needs a name. Correct it and save again.``"""
+        if not self.rejected:
+            return f"Saved the {self.scenario} portfolio ({_fixes(self.saved)})."
+        rows = "; ".join(
+            f"row {r['row']}" + (f" ({r['name']})" if r["name"] else "") + f": {r['reason']}"
+            for r in self.rejected
+        )
+        many = len(self.rejected) > 1
+        return (
+            f"Nothing saved: {len(self.rejected)} row{'s' if many else ''} cannot be saved — "
+            f"{rows}. Correct {'them' if many else 'it'} and save again."
+        )
+
+    def to_dict(self) -> dict:
+        return {"scenario": self.scenario, "saved": self.saved, "rejected": self.rejected}
+
+
+def _fixes(n: int) -> str:
+    return f"{n} fix" if n == 1 else f"{n} fixes"
+
+
+# The validation's words for the one reason an editor's user meets most (a new row).
+_EDITOR_REASONS = {"no name": "an initiative needs a name"}
+
+
+def save_initiatives(db, frame: pd.DataFrame, scenario: str) -> PortfolioSave:
+    """Replace scenario ``scenario``'s portfolio with the editor's ``frame`` (or store it as a
+    new scenario), validated first by :func:`check_initiatives`: when any row is bad nothing is
+    written and the report lists every bad row with its reasons (:class:`PortfolioSave`).
+    A blank scenario name is an :class:`InputError`."""
+    name = " ".join(str(scenario or "").split())
+    if not name:
+        raise InputError("Name the scenario.")
+    cells = [c for c in INITIATIVE_COLUMNS if c != "scenario" and c in frame]
+    blank = [all(_text(v) is None for v in row) for row in frame[cells].itertuples(index=False)]
+    # A blank row keeps no scenario either, so the check skips it and counts rows as shown.
+    named = frame.assign(scenario=[None if b else name for b in blank])
+    good, problems = check_initiatives(named)
+    report = PortfolioSave(name)
     if problems:
-        return problems
-    _replace(db, {scenario: good})
-    return []
+        report.rejected = [
+            {
+                **p,
+                "reason": "; ".join(
+                    _EDITOR_REASONS.get(part, part) for part in p["reason"].split("; ")
+                ),
+            }
+            for p in problems
+        ]
+        return report
+    _replace(db, {name: good})
+    report.saved = len(good)
+    return report
 
 
 def _replace(db, portfolios: dict[str, pd.DataFrame]) -> None:

@@ -174,9 +174,68 @@ def test_bad_initiatives_are_reported_by_row(change, reason):
 
 
 def test_save_refuses_a_bad_portfolio_and_keeps_the_old_one(db):
-    assert m.save_initiatives(db, certain(1), "base") == []
-    problems = m.save_initiatives(db, certain(1).assign(probability=2), "base")
-    assert problems and len(m.load_initiatives(db, "base")) == 1
+    assert m.save_initiatives(db, certain(1), "base").rejected == []
+    report = m.save_initiatives(db, certain(2).assign(probability=2), "base")
+    assert report.rejected and report.saved == 0
+    assert list(m.load_initiatives(db, "base")["effect_likely"]) == [1]
+
+
+def test_save_reports_how_many_fixes_it_stored(db):
+    portfolio = pd.concat([certain(1), certain(2)], ignore_index=True)
+    assert m.save_initiatives(db, portfolio, "base").message == (
+        "Saved the base portfolio (2 fixes)."
+    )
+
+
+def test_save_lists_a_new_row_without_a_name_as_not_saved(db):
+    # An editor's new row: effects typed, the name forgotten (row 2 as the editor counts).
+    portfolio = pd.concat([certain(1), certain(2).assign(name=None)], ignore_index=True)
+    report = m.save_initiatives(db, portfolio, "base")
+    assert report.rejected == [{"row": 2, "name": None, "reason": "an initiative needs a name"}]
+    assert report.message == (
+        "Nothing saved: 1 row cannot be saved — row 2: an initiative needs a name. "
+        "Correct it and save again."
+    )
+
+
+def test_save_lists_every_bad_row_with_its_reasons(db):
+    portfolio = pd.concat(
+        [
+            certain(1).assign(effect_low=3, effect_likely=2),
+            certain(2),
+            certain(3).assign(probability=1.5, start_month="2026-13"),
+        ],
+        ignore_index=True,
+    )
+    report = m.save_initiatives(db, portfolio, "base")
+    assert [r["row"] for r in report.rejected] == [1, 3]
+    assert "low ≤ likely ≤ high (got 3, 2, 1)" in report.rejected[0]["reason"]
+    assert "probability must be between 0 and 1" in report.rejected[1]["reason"]
+    assert "start month" in report.rejected[1]["reason"]
+
+
+def test_save_skips_blank_rows(db):
+    blank = pd.DataFrame([{c: None for c in m.INITIATIVE_COLUMNS}])
+    report = m.save_initiatives(db, pd.concat([certain(1), blank], ignore_index=True), "base")
+    assert report.rejected == [] and report.saved == 1
+
+
+def test_save_of_an_emptied_portfolio_stores_no_fix(db):
+    m.save_initiatives(db, certain(1), "base")
+    report = m.save_initiatives(db, certain(1).iloc[:0], "base")
+    assert report.saved == 0 and report.rejected == [] and m.load_initiatives(db, "base").empty
+
+
+def test_save_as_a_new_scenario_keeps_the_old_one(db):
+    m.save_initiatives(db, certain(1), "base")
+    m.save_initiatives(db, pd.concat([certain(1), certain(2)], ignore_index=True), " bolder ")
+    assert m.scenarios(db) == ["base", "bolder"]
+    assert len(m.load_initiatives(db, "base")) == 1
+
+
+def test_save_refuses_a_blank_scenario_name(db):
+    with pytest.raises(InputError, match="Name the scenario"):
+        m.save_initiatives(db, certain(1), "  ")
 
 
 def test_import_replaces_scenarios_and_is_repeatable(db, tmp_path):
