@@ -6,6 +6,7 @@ with ``--json``. Exit 0 on success; 2 on bad input, with one line on stderr nami
 One module per group of commands holds its arguments, its call into the library and its
 printer (:mod:`~cxdata.cli.imports`, :mod:`~cxdata.cli.datasets`, :mod:`~cxdata.cli.trends`,
 :mod:`~cxdata.cli.drivers`, :mod:`~cxdata.cli.maturity`, :mod:`~cxdata.cli.plan`,
+:mod:`~cxdata.cli.effects`,
 :mod:`~cxdata.cli.brief`, :mod:`~cxdata.cli.safekeeping`); this module builds the parser from
 them and turns bad input into exit 2. The library is imported inside each command, so
 ``python -m cxdata --help`` loads neither pandas nor scipy nor altair.
@@ -23,17 +24,31 @@ from cxdata.cli import (
     brief,
     datasets,
     drivers,
+    effects,
     followups,
     imports,
     maturity,
     plan,
     safekeeping,
     trends,
+    value,
 )
 from cxdata.errors import InputError
 
 # In the order --help lists them.
-GROUPS = (imports, datasets, trends, drivers, maturity, plan, followups, brief, safekeeping)
+GROUPS = (
+    imports,
+    datasets,
+    trends,
+    drivers,
+    value,
+    maturity,
+    plan,
+    effects,
+    followups,
+    brief,
+    safekeeping,
+)
 
 
 def parser() -> argparse.ArgumentParser:
