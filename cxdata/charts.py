@@ -78,12 +78,19 @@ def slide_png(chart: Chart, width: int = 800, height: int = 450) -> bytes:
 
 
 def nps_trend_chart(
-    table: pd.DataFrame, *, title: str = "NPS", height: int = 320, low_n: int = LOW_N
+    table: pd.DataFrame,
+    *,
+    title: str = "NPS",
+    height: int = 320,
+    low_n: int = LOW_N,
+    annotations: pd.DataFrame | None = None,
 ) -> Chart:
     """NPS per period: line, confidence band, rolling 3-period line, n and p in the tooltip,
     filled markers where the change from the previous period is significant, hollow grey
     markers for low-n periods (flagged by :func:`cxdata.nps.trend` below ``low_n``, which
-    only names them in the legend). ``table`` is :func:`cxdata.nps.trend` (+ ``rolling``)."""
+    only names them in the legend). ``table`` is :func:`cxdata.nps.trend` (+ ``rolling``).
+    ``annotations`` (``month``, ``label``, ``kind``: :func:`cxdata.effects.annotations`) adds
+    a dashed rule and a short label at each of its months that is a period on the axis."""
     low_label = f"low n (< {low_n})"
     data = _fmt_table(table)
     data["marker"] = "change not significant"
@@ -170,7 +177,75 @@ def nps_trend_chart(
             )
         )
     layers.append(points)
+    marks = _annotation_data(data, annotations)
+    if not marks.empty:
+        rule_x = alt.X("group:O", sort=alt.SortField("order"))
+        where = [alt.Tooltip("group:N", title="Month"), alt.Tooltip("text:N", title="Marked")]
+        layers.append(
+            alt.Chart(marks)
+            .mark_rule(strokeDash=[4, 4], color=NEUTRAL, opacity=0.7)
+            .encode(x=rule_x, tooltip=where)
+        )
+        # Marks in neighbouring months would write over each other: staggered lines.
+        for level, rows in marks.groupby("level"):
+            layers.append(
+                alt.Chart(rows)
+                .mark_text(
+                    align="left",
+                    baseline="top",
+                    dx=4,
+                    dy=4 + 14 * level,
+                    fontSize=11,
+                    color=NEUTRAL,
+                )  # fmt: skip
+                .encode(x=rule_x, y=alt.value(0), text="label:N", tooltip=where)
+            )
     return alt.layer(*layers).properties(title=title, height=height)
+
+
+def _annotation_data(data: pd.DataFrame, annotations: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per annotated period on the axis: its ``group`` label ("Oct 2025"), its
+    ``order``, the short ``label`` drawn (the first mark, "+1 more" when there are several)
+    and the whole ``text`` for the tooltip."""
+    if annotations is None or annotations.empty or data.empty:
+        return pd.DataFrame(columns=["group", "order", "label", "text", "level"])
+    order = dict(zip(data["group"], data["order"]))
+    rows = []
+    marks = annotations.assign(group=annotations["month"].map(period_label))
+    for group, marked in marks.groupby("group", sort=False):
+        if group not in order:
+            continue
+        labels = [str(x) for x in marked["label"]]
+        more = f" +{len(labels) - 1} more" if len(labels) > 1 else ""
+        rows.append(
+            {
+                "group": group,
+                "order": order[group],
+                "label": labels[0] + more,
+                "text": "; ".join(labels),
+            }
+        )
+    out = pd.DataFrame(rows, columns=["group", "order", "label", "text"])
+    out["level"] = _label_levels(out["order"].tolist())
+    return out
+
+
+def _label_levels(orders: list[int], gap: int = 6, levels: int = 4) -> list[int]:
+    """A text line for each label at these axis positions: the first line whose last label is
+    at least ``gap`` periods back (a short label's width on a two-year monthly axis), else the
+    line used longest ago.
+
+    >>> _label_levels([0, 3, 5, 6, 12])
+    [0, 1, 2, 0, 0]
+    """
+    last: list[int | None] = [None] * levels
+    out = []
+    for order in orders:
+        free = [i for i, x in enumerate(last) if x is None or order - x >= gap]
+        level = free[0] if free else min(range(levels), key=lambda i: last[i] or 0)
+        last[level] = order
+        out.append(level)
+    return out
 
 
 def _rolling_tooltip(data: pd.DataFrame) -> list:
