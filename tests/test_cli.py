@@ -617,3 +617,43 @@ def test_nps_json_gives_the_change_needed_at_this_volume(cli, tmp_path):
 
     mix = (second["detractors"], second["passives"], second["promoters"])
     assert second["detectable_change"] == pytest.approx(nps.detectable_change(mix, mix), abs=1e-3)
+
+
+# --- effects (issue 22) ----------------------------------------------------------------------
+
+
+def test_effects_json_has_the_issue_keys_on_the_sample(cli, sample_file):
+    result = cli("effects", "--json", db=sample_file)
+    assert result.returncode == 0, result.stderr
+    fixes = json.loads(result.stdout)["initiatives"]
+    keys = {"name", "segment", "shipped_at", "before", "after", "rest_change", "effect"}
+    keys |= {"ci_low", "ci_high", "expected", "cost", "cost_per_point", "verdict"}
+    assert all(keys <= set(f) for f in fixes) and len(fixes) == 4
+    billing = next(f for f in fixes if f["name"] == "First-call billing fix")
+    assert billing["segment"] == "touchpoint=Billing enquiry"
+    assert set(billing["before"]) >= {"n", "nps"} and billing["before"]["n"] > 100
+    assert "it worked" in billing["verdict"]
+
+
+def test_effects_table_lists_each_fix_and_its_verdict(cli, sample_file):
+    result = cli("effects", db=sample_file)
+    assert result.returncode == 0, result.stderr
+    assert "4 fixes shipped:" in result.stdout
+    assert "Callback instead of hold queue: no measurable effect" in result.stdout
+
+
+def test_effects_without_a_database_exits_2_and_creates_none(cli, tmp_path):
+    result = cli("effects", "--json", db=tmp_path / "missing.db")
+    assert result.returncode == 2 and "No database at" in result.stderr
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_effects_refuses_a_bad_segment_in_an_initiatives_file(cli, sample_file, tmp_path):
+    path = tmp_path / "fixes.csv"
+    path.write_text(
+        "name,start_month,effect_low,effect_likely,effect_high,probability,shipped_at,segment\n"
+        "Bill fix,2025-01,1,2,3,0.5,2025-04-01,colour=Red\n"
+    )
+    result = cli("effects", "--initiatives", str(path), db=sample_file)
+    assert result.returncode == 2
+    assert "fixes.csv, row 1: segment 'colour=Red' must be COLUMN=VALUE" in result.stderr
