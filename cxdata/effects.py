@@ -232,6 +232,7 @@ def _effect(fix, counts, total, last_month, before, after, z, level) -> dict:
     sb_n, sb_nps, sb_var = _stats(*seg_b[:3])
     sa_n, sa_nps, sa_var = _stats(*seg_a[:3])
     sb_m, sa_m = seg_b[3], seg_a[3]
+    data_after = all_a[3]  # months after the ramp with any response: how far time has come
     row: dict = {c: None for c in EFFECT_COLUMNS}
     expected = _num(fix.get("effect_likely"))
     cost = _num(fix.get("cost"))
@@ -259,16 +260,16 @@ def _effect(fix, counts, total, last_month, before, after, z, level) -> dict:
         overlaps_with=[],
     )
     where = _where(segment)
-    if sa_m < MIN_AFTER_MONTHS:
+    if data_after < MIN_AFTER_MONTHS:
         row["outcome"] = "too early"
-        if sa_m == 0:
+        if data_after == 0:
             row["verdict"] = (
                 f"too early: no data after the ramp yet (from {period_label(row['after_from'])})"
             )
         else:
             row["verdict"] = "too early: 1 month of data after the ramp"
         return row
-    if sb_n < nps.HIDE_N or sa_n < nps.HIDE_N:
+    if sb_n < nps.HIDE_N or sa_n < nps.HIDE_N or sa_m < MIN_AFTER_MONTHS:
         row["outcome"] = "too few"
         row["verdict"] = (
             f"too few responses on {where} to measure (n = {sb_n} before, {sa_n} after)"
@@ -439,7 +440,8 @@ def shipped_summary(effects: pd.DataFrame) -> dict:
     """What the shipped fixes delivered, in one line for the Briefing and the Milestones page:
     the sum of the measured effects on the overall NPS against the sum of the expected ones,
     counting only fixes with a measured effect against a comparison group (a whole-NPS fix's
-    before/after change also holds everything else that moved; it is counted apart).
+    before/after change also holds everything else that moved; it is counted apart). Fixes
+    that are not separable count once, with their expected effects added up.
 
     Returns ``{"shipped", "measured", "too_early", "before_after_only", "too_few",
     "measured_points", "planned_points", "text"}``.
@@ -465,7 +467,7 @@ def shipped_summary(effects: pd.DataFrame) -> dict:
         }
     measured = effects["measured"].astype(bool)
     whole = effects["segment"].isna() | (effects["segment"].astype(str) == "")
-    counted = effects[measured & ~whole]
+    counted = _once_per_overlap(effects[measured & ~whole])
     too_early = int((effects["outcome"] == "too early").sum())
     too_few = int((effects["outcome"] == "too few").sum())
     before_after = int((measured & whole).sum())
@@ -495,6 +497,28 @@ def shipped_summary(effects: pd.DataFrame) -> dict:
         "planned_points": None if planned is None else round(planned, 2),
         "text": text,
     }
+
+
+def _once_per_overlap(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each group of fixes that are not separable (windows overlapping on the
+    same segment) as one row: the mean of their measured overall effects (each measured the
+    same joint change) against the sum of their expected effects."""
+    if frame.empty or "overlaps_with" not in frame or not frame["not_separable"].any():
+        return frame
+    group: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while group.get(name, name) != name:
+            name = group[name]
+        return name
+
+    for name, others in zip(frame["name"], frame["overlaps_with"]):
+        for other in others or []:
+            group[root(other)] = root(name)
+    keys = frame["name"].map(root)
+    return frame.groupby(keys, sort=False).agg(
+        overall_effect=("overall_effect", "mean"), expected=("expected", "sum")
+    )
 
 
 def _points(value: float | None) -> str:

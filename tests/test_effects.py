@@ -313,3 +313,20 @@ def test_on_the_sample_the_billing_fix_worked_and_the_callback_did_not(sample_db
     verdicts = dict(zip(out["name"], out["outcome"]))
     assert verdicts["First-call billing fix"] == "worked"
     assert verdicts["Callback instead of hold queue"] == "no effect"
+
+
+def test_a_segment_without_responses_has_too_few_not_too_early():
+    counts = _world(np.random.default_rng(1), SEG_BEFORE, SEG_AFTER, REST, REST)
+    row = effects.effects_from_counts(pd.DataFrame([_fix(segment="channel=Kiosk")]), counts)
+    assert row.iloc[0]["outcome"] == "too few"
+    assert row.iloc[0]["verdict"] == "too few responses on Kiosk to measure (n = 0 before, 0 after)"
+
+
+def test_shipped_summary_counts_fixes_that_are_not_separable_once():
+    counts = _world(np.random.default_rng(1), SEG_BEFORE, SEG_AFTER, REST, REST)
+    fixes = pd.DataFrame([_fix("A", expected=2.0), _fix("B", expected=1.0)])
+    frame = effects.effects_from_counts(fixes, counts)
+    out = effects.shipped_summary(frame)
+    # both measured the same joint change: counted once, against 2 + 1 planned
+    assert out["measured_points"] == pytest.approx(frame["overall_effect"].iloc[0], abs=0.01)
+    assert out["planned_points"] == 3.0
