@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cxdata import brief, charts, maturity, milestones, settings, store
+from cxdata import brief, charts, milestones, settings, store
+from cxdata import departments as org_departments
 from cxdata import forecast as forecasting
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
@@ -27,6 +28,7 @@ from ui.common import (
 )
 
 SAVED_FLAG = "_goal_just_saved"
+SCENARIO_SAVED = "_scenario_just_saved"  # the scenario a save stored, selected on the rerun
 
 
 @st.cache_data(max_entries=16, show_spinner="Simulating 10,000 futures…")
@@ -190,11 +192,13 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def editor_columns(currency: str) -> dict:
-    """The portfolio editor's columns; the cost's label carries the currency."""
+def editor_columns(currency: str, owners: list[str]) -> dict:
+    """The portfolio editor's columns; the owner is one of ``owners`` (the organisation's
+    departments), the cost's label carries the currency. The name is not marked required:
+    the grid would drop a new row left without one, which the save reports instead."""
     return {
-        "name": st.column_config.TextColumn("Fix", required=True, width="medium"),
-        "owner": st.column_config.SelectboxColumn("Owner", options=list(maturity.DEPARTMENTS)),
+        "name": st.column_config.TextColumn("Fix", width="medium"),
+        "owner": st.column_config.SelectboxColumn("Owner", options=owners),
         "problem": st.column_config.TextColumn("Problem"),
         "root_cause": st.column_config.TextColumn("Root cause (five whys)"),
         "start_month": st.column_config.TextColumn("Start", help="YYYY-MM or months after start"),
@@ -212,6 +216,11 @@ def editor_columns(currency: str) -> dict:
             "Status", options=list(milestones.INITIATIVE_STATUSES)
         ),
         "shipped_at": st.column_config.TextColumn("Shipped"),
+        "segment": st.column_config.TextColumn(
+            "Segment",
+            help="Where its effect should show, COLUMN=VALUE (e.g. touchpoint=Billing enquiry); "
+            "blank for the whole NPS",
+        ),
         "scenario": None,
     }
 
@@ -280,9 +289,15 @@ def portfolio_section(database) -> str:
     names = milestones.scenarios(database) or [milestones.GOAL_NAME]
     first = milestones.GOAL_NAME if milestones.GOAL_NAME in names else names[0]
     wanted = url_choice("scenario", names, first)
+    just_saved = st.session_state.pop(SCENARIO_SAVED, None)
+    if just_saved in names:
+        st.session_state["scenario"] = just_saved  # the scenario the last save stored
+        st.session_state["new_scenario"] = ""  # its name was used
+    # An index beside a value set through the session state would warn: 0 then (ignored).
+    index = 0 if just_saved in names else names.index(wanted)
     if not editing():
         c1, _ = st.columns([1, 3])
-        scenario = c1.selectbox("Scenario", names, index=names.index(wanted), key="scenario")
+        scenario = c1.selectbox("Scenario", names, index=index, key="scenario")
         st.query_params["scenario"] = scenario
         currency = settings.currency(database)
         current = milestones.load_initiatives(database, scenario)
@@ -292,10 +307,11 @@ def portfolio_section(database) -> str:
             key="portfolio_table",
             column_config=VIEW_COLUMNS,
             width="stretch",
+            placeholder="",
         )
         return scenario
     c1, c2, c3 = st.columns([2, 3, 1])
-    scenario = c1.selectbox("Scenario", names, index=names.index(wanted), key="scenario")
+    scenario = c1.selectbox("Scenario", names, index=index, key="scenario")
     new_name = c2.text_input(
         "Copy it as a new scenario", key="new_scenario", placeholder="e.g. bolder"
     )
@@ -307,8 +323,9 @@ def portfolio_section(database) -> str:
         num_rows="dynamic",
         hide_index=True,
         key=f"editor_{scenario}",
-        column_config=editor_columns(currency),
+        column_config=editor_columns(currency, owner_options(database, current)),
         width="stretch",
+        placeholder="",  # an empty cell is blank, not "None"
     )
     b1, b2, b3 = st.columns([1, 1, 3])
     if b1.button("Save portfolio", key="save_portfolio", type="primary"):
@@ -341,20 +358,28 @@ def portfolio_section(database) -> str:
     return scenario
 
 
+def owner_options(database, portfolio: pd.DataFrame) -> list[str]:
+    """The organisation's departments, then any owner the portfolio already names that is not
+    one of them (so a stored owner is never blanked by the editor)."""
+    listed = org_departments.names(database)
+    stored = [o for o in portfolio.get("owner", pd.Series(dtype=object)).dropna() if str(o).strip()]
+    return list(dict.fromkeys([*listed, *map(str, stored)]))
+
+
 def _save(database, edited: pd.DataFrame, scenario: str) -> None:
-    problems = milestones.save_initiatives(database, edited, scenario)
-    if problems:
-        st.error(
-            plain(
-                "Not saved: "
-                + "; ".join(
-                    f"row {p['row']} ({p['name'] or 'no name'}): {p['reason']}" for p in problems
-                )
-            )
-        )
+    """Save the editor's portfolio as ``scenario``; every row not saved is listed with its
+    reason (and nothing is stored then); a saved scenario is selected on the rerun."""
+    try:
+        report = milestones.save_initiatives(database, edited, scenario)
+    except InputError as exc:
+        st.error(plain(str(exc)))
         return
-    st.query_params["scenario"] = scenario
-    st.toast(plain(f"Saved the {scenario} portfolio."))
+    if report.rejected:
+        st.error(plain(report.message), icon=":material/error:")
+        return
+    st.session_state[SCENARIO_SAVED] = report.scenario
+    st.query_params["scenario"] = report.scenario
+    st.toast(plain(report.message))
     st.rerun()
 
 

@@ -228,3 +228,98 @@ def test_status_reads_as_a_sentence_with_the_interval_on_hover(app, sample_db):
     assert "n = " not in status.value and " vs milestone" not in status.value
     assert "from 1,184 responses" in status.value
     assert "95 % interval" in status.help
+
+
+# --- issue 21: editors that say what they did ------------------------------------------------
+
+
+def test_portfolio_owner_offers_the_organisations_departments(app, sample_db):
+    from cxdata import departments
+
+    departments.add(sample_db, ["Claims"], "settings")
+    at = app("pages/milestones.py")
+    (editor,) = [d for d in at.dataframe if d.proto.editing_mode != 0]
+    config = __import__("json").loads(editor.proto.columns)
+    assert config["owner"]["type_config"]["options"][-1] == "Claims"
+
+
+def test_save_as_new_scenario_selects_it_and_the_url_follows(app, sample_db):
+    from cxdata import milestones
+
+    at = app("pages/milestones.py")
+    at.text_input(key="new_scenario").input("bolder").run()
+    at.button(key="save_as").click().run()
+    assert not at.exception
+    assert "bolder" in milestones.scenarios(sample_db)
+    assert at.selectbox(key="scenario").value == "bolder"
+    scenario = at.query_params["scenario"]
+    assert (scenario[0] if isinstance(scenario, list) else scenario) == "bolder"
+
+
+def test_save_as_new_scenario_empties_the_name_box(app, sample_db):
+    at = app("pages/milestones.py")
+    at.text_input(key="new_scenario").input("bolder").run()
+    at.button(key="save_as").click().run()
+    assert at.text_input(key="new_scenario").value == ""
+
+
+def test_after_save_as_the_scenario_picker_still_changes_the_view(app, sample_db):
+    at = app("pages/milestones.py")
+    at.text_input(key="new_scenario").input("bolder").run()
+    at.button(key="save_as").click().run()
+    at.selectbox(key="scenario").set_value("base").run()
+    assert at.selectbox(key="scenario").value == "base"
+    assert any("Plan at start: with the base portfolio" in m.value for m in at.markdown)
+
+
+def saving(frame_rows: list[dict]):
+    """A one-line app that saves ``frame_rows`` through the page's save, as the editor would."""
+    from streamlit.testing.v1 import AppTest
+
+    def script(rows):
+        import pandas as pd
+
+        from ui.common import db
+        from ui.milestones import _save
+
+        _save(db(), pd.DataFrame(rows), "base")
+
+    return AppTest.from_function(script, args=(frame_rows,), default_timeout=60).run()
+
+
+FIX = {
+    "name": "Fix",
+    "start_month": "2025-03",
+    "ramp_months": 1,
+    "effect_low": 1,
+    "effect_likely": 2,
+    "effect_high": 3,
+    "probability": 0.5,
+    "status": "planned",
+}
+
+
+def test_a_new_row_without_a_name_is_listed_as_not_saved(sample_db):
+    from cxdata import milestones
+
+    before = len(milestones.load_initiatives(sample_db, "base"))
+    at = saving([FIX, FIX | {"name": "Second"}, FIX | {"name": None}])
+    assert at.error[0].value == (
+        "Nothing saved: 1 row cannot be saved — row 3: an initiative needs a name. "
+        "Correct it and save again."
+    )
+    assert len(milestones.load_initiatives(sample_db, "base")) == before
+
+
+def test_every_bad_row_is_listed_with_its_reason(sample_db):
+    at = saving([FIX | {"effect_low": 5}, FIX, FIX | {"probability": 1.5}])
+    message = at.error[0].value
+    assert message.startswith("Nothing saved: 2 rows cannot be saved — row 1 (Fix): effects")
+    assert "row 3 (Fix): probability must be between 0 and 1" in message
+
+
+def test_empty_portfolio_cells_show_blank_not_none(app, sample_db):
+    at = app("pages/milestones.py")
+    (editor,) = [d for d in at.dataframe if d.proto.editing_mode != 0]
+    # Without a placeholder the grid writes "None" in every empty cell.
+    assert editor.proto.HasField("placeholder") and editor.proto.placeholder == ""
