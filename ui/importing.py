@@ -25,6 +25,7 @@ KIND_LABELS = {
     "survey": "Touchpoint survey responses",
     "transactional": "Operational interactions (tickets, calls, orders)",
     "relationship": "Relationship survey responses",
+    "outcomes": "Customer outcomes (churn and revenue per year)",
 }
 
 
@@ -95,7 +96,11 @@ def upload_panel(upload) -> None:
     if info.get("warnings"):
         st.warning("**Check before importing**\n\n" + bullet_list(info["warnings"]))
     wave = wave_date = None
-    if info["needs_wave"]:
+    if info["needs_wave"] and kind == "outcomes":
+        st.warning("This file has no date column. Give the date the snapshot was taken.")
+        picked = st.date_input("Snapshot date", value=None, key=f"wave_date_{key}")
+        wave_date = picked.isoformat() if picked else None
+    elif info["needs_wave"]:
         st.warning("This file has no date column. Give the survey wave it belongs to.")
         w1, w2 = st.columns(2)
         wave = w1.text_input("Wave label", key=f"wave_{key}", placeholder="2025Q1")

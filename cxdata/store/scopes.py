@@ -7,8 +7,8 @@ rows without knowing it is scoped:
 
 - ``survey`` and ``transactional``: the rows whose ``department`` is the department or one of
   its aliases (case and spaces ignored);
-- ``relationship``: the responses of customers who answered one of those touchpoint surveys
-  (relationship rows have no department);
+- ``relationship`` and ``outcomes``: those of customers who answered one of those touchpoint
+  surveys (they have no department);
 - ``survey_counts``: the per-day counts recomputed from the scoped survey rows;
 - ``initiatives``: the fixes the department owns; ``maturity_responses``: its answers.
 
@@ -57,7 +57,14 @@ def restrict(conn, names: list[str]) -> None:
     any of ``names`` (its name and aliases)."""
     wanted = sorted({" ".join(str(n).split()).lower() for n in names if str(n).strip()})
     conn.execute("DROP VIEW IF EXISTS temp.survey_counts")
-    for table in ("survey", "transactional", "relationship", "initiatives", "maturity_responses"):
+    for table in (
+        "survey",
+        "transactional",
+        "relationship",
+        "outcomes",
+        "initiatives",
+        "maturity_responses",
+    ):
         conn.execute(f"DROP VIEW IF EXISTS temp.{table}")
 
     def matches(column: str) -> str:
@@ -74,6 +81,10 @@ def restrict(conn, names: list[str]) -> None:
     )
     conn.execute(
         "CREATE TEMP VIEW relationship AS SELECT * FROM main.relationship WHERE customer_id IN "
+        "(SELECT customer_id FROM temp.survey WHERE customer_id IS NOT NULL)"
+    )
+    conn.execute(
+        "CREATE TEMP VIEW outcomes AS SELECT * FROM main.outcomes WHERE customer_id IN "
         "(SELECT customer_id FROM temp.survey WHERE customer_id IS NOT NULL)"
     )
     conn.execute(

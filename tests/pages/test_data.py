@@ -97,7 +97,7 @@ def test_load_sample_fills_the_database(app, fresh_database):
     at.button(key="load_sample").click().run()
     assert not at.exception
     kinds = {d["kind"] for d in store.list_datasets(store.connect(fresh_database))}
-    assert kinds == {"survey", "transactional", "relationship", "maturity"}
+    assert kinds == {"survey", "transactional", "relationship", "maturity", "outcomes"}
 
 
 def test_an_uploaded_file_leaves_no_copy_on_disk(app, tmp_path, monkeypatch):
