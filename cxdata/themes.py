@@ -8,6 +8,7 @@ A comment mentions a theme when one of its words starts with one of the theme's 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -66,10 +67,102 @@ def save_themes(db, themes: dict[str, list[str]]) -> None:
             raise InputError(f"The theme '{label}' appears twice.")
         words = [w for w in (k.strip().casefold() for k in words) if w]
         if not words:
-            raise InputError(f"The theme '{label}' has no keywords.")
+            raise InputError(f"Theme '{label}' needs at least one keyword.")
         theme_pattern(words)
         clean[label] = words
     app_tables.replace_themes(db, clean)
+
+
+@dataclass
+class ThemeSave:
+    """What saving the theme editor's table did: the themes saved (in order), each row not
+    saved with its reason (``{"row" (1-based, as the editor shows it), "theme", "reason"}``)
+    and how many blank rows were skipped. When any row is refused nothing is stored, so a
+    theme is never lost because another row had a mistake and the editor keeps the edits."""
+
+    saved: list[str] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    skipped: int = 0
+
+    @property
+    def message(self) -> str:
+        """``Saved 6 themes.`` or ``Nothing saved: row 2: Theme 'billing' needs at least one
+        keyword. Correct it and save again.``"""
+        if self.rejected:
+            rows = "; ".join(
+                (f"row {r['row']}: " if r["row"] else "") + r["reason"] for r in self.rejected
+            )
+            many = len(self.rejected) > 1
+            return f"Nothing saved: {rows}. Correct {'them' if many else 'it'} and save again."
+        n = len(self.saved)
+        text = f"Saved {n} theme{'' if n == 1 else 's'}."
+        if self.skipped:
+            text += f" {self.skipped} blank row{'' if self.skipped == 1 else 's'} skipped."
+        return text
+
+    def to_dict(self) -> dict:
+        return {"saved": self.saved, "rejected": self.rejected, "skipped": self.skipped}
+
+
+def save_theme_table(db, frame: pd.DataFrame) -> ThemeSave:
+    """Store an edited theme table (columns ``theme`` and ``keywords``, comma-separated text
+    or a list), replacing the dictionary in one transaction, and say what was done.
+
+    A row with neither a theme nor a keyword is skipped. A row is refused, with its reason,
+    when its theme is blank, repeats an earlier row's (in any case), or has no keyword (an
+    empty cell is no keyword, never the word "nan"); then nothing is stored. A table with no
+    theme left is refused too: an empty dictionary would bring the default themes back.
+
+    >>> save_theme_table(None, pd.DataFrame({"theme": ["billing"], "keywords": [None]})).message
+    "Nothing saved: row 1: Theme 'billing' needs at least one keyword. Correct it and save again."
+    """
+    report = ThemeSave()
+    clean: dict[str, list[str]] = {}
+    first: dict[str, int] = {}
+    for number, row in enumerate(frame.to_dict("records"), start=1):
+        label, words = _cell_text(row.get("theme")), _cell_keywords(row.get("keywords"))
+        if not label and not words:
+            report.skipped += 1
+            continue
+        reason = None
+        if not label:
+            reason = f"a theme needs a name (keywords {', '.join(words)})"
+        elif label.casefold() in first:
+            reason = f"Theme '{label}' is already row {first[label.casefold()]}"
+        elif not words:
+            reason = f"Theme '{label}' needs at least one keyword"
+        if reason:
+            report.rejected.append({"row": number, "theme": label, "reason": reason})
+            continue
+        first[label.casefold()] = number
+        clean[label] = words
+    if not report.rejected and not clean:
+        report.rejected.append(
+            {
+                "row": 0,
+                "theme": "",
+                "reason": "the dictionary needs at least one theme (an empty one means the "
+                "default themes)",
+            }
+        )
+    if report.rejected:
+        return report
+    save_themes(db, clean)
+    report.saved = list(clean)
+    return report
+
+
+def _cell_text(value) -> str:
+    """A cell's text, stripped; "" for an empty cell (None, NaN, pandas' NA, blank text)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return " ".join(str(value).split())
+
+
+def _cell_keywords(value) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return parse_keywords(",".join(_cell_text(v) for v in value))
+    return parse_keywords(_cell_text(value))
 
 
 def theme_flags(comments: pd.Series, themes: dict[str, list[str]]) -> pd.DataFrame:

@@ -27,7 +27,7 @@ def test_defaults_until_saved_then_round_trip(db):
     "bad, message",
     [
         ({"": ["x"]}, "needs a name"),
-        ({"a": [" "]}, "no keywords"),
+        ({"a": [" "]}, "Theme 'a' needs at least one keyword"),
         ({"A": ["x"], "a": ["y"]}, "twice"),
     ],
 )
@@ -35,6 +35,54 @@ def test_bad_dictionaries_are_refused_and_nothing_changes(db, bad, message):
     themes.save_themes(db, {"kept": ["k"]})
     with pytest.raises(InputError, match=message):
         themes.save_themes(db, bad)
+    assert themes.load_themes(db) == {"kept": ["k"]}
+
+
+def table(*rows):
+    return pd.DataFrame(list(rows), columns=["theme", "keywords"])
+
+
+def test_a_theme_saved_without_keywords_is_refused_with_a_message(db):
+    # An editor's cleared cell arrives as NaN, which str() would have made the keyword "nan".
+    report = themes.save_theme_table(db, table(("billing", float("nan")), ("waiting", "wait")))
+    assert report.rejected == [
+        {"row": 1, "theme": "billing", "reason": "Theme 'billing' needs at least one keyword"}
+    ]
+    assert report.message == (
+        "Nothing saved: row 1: Theme 'billing' needs at least one keyword. "
+        "Correct it and save again."
+    )
+
+
+def test_a_refused_row_leaves_the_stored_dictionary_as_it_was(db):
+    themes.save_themes(db, {"kept": ["k"]})
+    themes.save_theme_table(db, table(("billing", None), ("waiting", "wait")))
+    assert themes.load_themes(db) == {"kept": ["k"]}
+
+
+def test_blank_editor_rows_are_skipped(db):
+    report = themes.save_theme_table(
+        db, table(("billing", "bill, Invoice"), (None, None), ("", " "))
+    )
+    assert (report.saved, report.skipped, report.rejected) == (["billing"], 2, [])
+    assert report.message == "Saved 1 theme. 2 blank rows skipped."
+    assert themes.load_themes(db) == {"billing": ["bill", "invoice"]}
+
+
+def test_a_theme_without_a_name_or_repeated_is_listed_by_row(db):
+    report = themes.save_theme_table(
+        db, table(("Billing", "bill"), (None, "fee"), ("billing", "x"))
+    )
+    assert [(r["row"], r["reason"]) for r in report.rejected] == [
+        (2, "a theme needs a name (keywords fee)"),
+        (3, "Theme 'billing' is already row 1"),
+    ]
+
+
+def test_an_emptied_table_is_refused_rather_than_bringing_back_the_defaults(db):
+    themes.save_themes(db, {"kept": ["k"]})
+    report = themes.save_theme_table(db, table((None, None)))
+    assert report.message.startswith("Nothing saved: the dictionary needs at least one theme")
     assert themes.load_themes(db) == {"kept": ["k"]}
 
 

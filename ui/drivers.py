@@ -459,21 +459,23 @@ def theme_editor(database) -> None:
             hide_index=True,
             key="themes_editor",
             column_config={
-                "theme": st.column_config.TextColumn("Theme", required=True),
+                # Not "required": the grid would drop a new row left without a theme, which
+                # the save reports instead.
+                "theme": st.column_config.TextColumn("Theme"),
                 "keywords": st.column_config.TextColumn("Keywords", width="large"),
             },
+            placeholder="",
         )
         if st.button("Save themes", key="themes_save"):
             try:
-                rows = edited.dropna(subset=["theme"])
-                themes.save_themes(
-                    database,
-                    {r.theme: themes.parse_keywords(r.keywords or "") for r in rows.itertuples()},
-                )
-            except InputError as exc:
+                report = themes.save_theme_table(database, edited)
+            except InputError as exc:  # e.g. a database that cannot be written
                 st.error(plain(str(exc)))
+                return
+            if report.rejected:
+                st.error(plain(report.message), icon=":material/error:")
             else:
-                st.toast("Themes saved.")
+                st.toast(plain(report.message))
                 st.rerun()
 
 

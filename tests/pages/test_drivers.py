@@ -120,7 +120,7 @@ def _presenting():
 def test_link_trend_reads_as_a_plain_sentence_with_the_statistics_on_hover(app, sample_db):
     at = app("pages/drivers.py")
     (line,) = [m for m in at.markdown if "The link between touchpoint" in m.value]
-    assert "from weak (0.20) in Q4 2024 to strong (0.63) in Q3 2026" in line.value
+    assert "from weak (0.17) in Q4 2024 to strong (0.68) in Q3 2026" in line.value
     assert "p =" not in line.value and "Fisher" not in line.value
     assert "Fisher z test" in line.proto.help and "r = +0.20" in line.proto.help
 
@@ -161,3 +161,53 @@ def test_driver_and_kpi_names_are_shown_as_labels(app, sample_db):
     assert at.selectbox(key="kpi").options[0] == "Handle time (min)"
     (table,) = [d.value for d in at.dataframe if "rescaled_pct" in d.value]
     assert "Wait time (min)" in table["driver"].tolist()
+
+
+def theme_editor_app(rows: list[tuple] | None = None):
+    """The theme editor alone. With ``rows`` (theme, keywords): what the grid returns after
+    editing, and Save pressed once."""
+    from streamlit.testing.v1 import AppTest
+
+    def script(rows):
+        import pandas as pd
+        import streamlit as st
+
+        from ui import drivers
+        from ui.common import db
+
+        if rows is None:
+            drivers.theme_editor(db())
+            return
+        edited = pd.DataFrame(rows, columns=["theme", "keywords"])
+        first = not st.session_state.get("pressed")
+        st.session_state["pressed"] = True
+        grid, button = drivers.edit_table, st.button
+        # Modules are shared by every test in the process: put both back afterwards.
+        drivers.edit_table = lambda frame, **kwargs: edited
+        st.button = lambda *a, **k: first  # the save's rerun presses nothing
+        try:
+            drivers.theme_editor(db())
+        finally:
+            drivers.edit_table, st.button = grid, button
+
+    return AppTest.from_function(script, args=(rows,), default_timeout=60).run()
+
+
+def test_theme_editor_refuses_a_theme_without_keywords_with_a_message(sample_db):
+    at = theme_editor_app([("billing", None), ("waiting", "wait")])
+    assert at.error[0].value.startswith(
+        "Nothing saved: row 1: Theme 'billing' needs at least one keyword"
+    )
+    assert "nan" not in themes.load_themes(sample_db).get("billing", [])
+
+
+def test_theme_editor_skips_blank_rows_and_saves_the_rest(sample_db):
+    at = theme_editor_app([("billing", "bill"), (None, None)])
+    assert not at.exception and not at.error
+    assert themes.load_themes(sample_db) == {"billing": ["bill"]}
+
+
+def test_theme_editor_shows_empty_cells_blank(sample_db):
+    at = theme_editor_app()
+    (editor,) = [d for d in at.dataframe if d.proto.editing_mode != 0]
+    assert editor.proto.HasField("placeholder") and editor.proto.placeholder == ""
