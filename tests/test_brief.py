@@ -286,3 +286,38 @@ def test_brief_chart_images_are_sixteen_by_nine(sample_db):
 
     images = brief.chart_images(brief.briefing(sample_db, rng=rng()))
     assert {Image.open(io.BytesIO(png)).size for png in images.values()} == {(1600, 900)}
+
+
+def test_the_briefing_carries_the_measured_effects_and_what_a_point_is_worth(sample_db):
+    """Issue 22 on the sample: shipped fixes measured against their segments, the value of a
+    point from the sample's outcomes, on the page's lines, in the HTML and in the facts."""
+    b = brief.briefing(sample_db, rng=rng())
+    lines = brief.action_lines(b)
+    assert any(
+        re.match(r"\d+ fixes shipped: [+-][\d.]+ measured vs [+-][\d.]+ planned", x) for x in lines
+    )
+    value = next(x for x in lines if x.startswith("A point of NPS is worth about €"))
+    assert "the +15 goal ≈ €" in value and "not an experiment" in value
+    facts = brief.facts(b)
+    assert facts["effects"] and {"name", "effect", "ci_low", "ci_high", "verdict"} <= set(
+        facts["effects"][0]
+    )
+    assert facts["value"]["value_of_a_point"]["value"] > 0
+    html = brief.render_html(b, images={})
+    assert "measured vs" in html and "A point of NPS is worth about" in html
+
+
+def test_measured_effects_are_as_of_the_briefing_month(sample_db):
+    """A briefing for March 2025 knows only the fixes shipped by then, measured on the months
+    up to March (the same rule as spend)."""
+    early = brief.briefing(sample_db, "2025-03", rng=rng())
+    late = brief.briefing(sample_db, rng=rng())
+    assert len(early.effects) < len(late.effects)
+    assert (early.effects["shipped_at"].astype(str).str[:7] <= "2025-03").all()
+
+
+def test_fixes_shipped_in_the_charts_months_are_marked_on_the_trend(sample_db):
+    b = brief.briefing(sample_db, "2025-10", rng=rng())
+    assert len(b.annotations) and (b.annotations["kind"] == "fix").all()
+    spec = brief.trend_chart(b).to_dict()
+    assert any(layer.get("mark", {}).get("type") == "rule" for layer in spec["layer"])
