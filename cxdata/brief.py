@@ -341,7 +341,7 @@ def action_lines(b: Briefing) -> list[str]:
     if b.effects_line:
         lines.append(b.effects_line.rstrip(".") + ".")
     if b.value is not None:
-        lines.append(value_line(b))
+        lines.append(value_line(b.value, b.goal, b.currency))
     closed = f"{b.problems_closed:,} follow-up{'s' if b.problems_closed != 1 else ''}"
     lines.append(
         f"Problems closed in {b.month_name} (by the date they were closed): {closed}; "
@@ -352,17 +352,17 @@ def action_lines(b: Briefing) -> list[str]:
     return lines
 
 
-def value_line(b: Briefing) -> str:
+def value_line(value: outcomes.OutcomeValue, goal: milestones.Goal | None, currency: str) -> str:
     """What a point of NPS is worth, and the goal, with the caveat: ``A point of NPS is worth
     about €1,500 a year (95 % interval €820 to €2,100); the +15 goal ≈ €22,500 a year. An
     association in your data, not an experiment.``"""
-    text = outcomes.value_sentence(b.value, b.currency)
-    point = b.value.value_of_a_point
-    if point.value is not None and b.goal is not None:
-        worth = float(f"{point.worth(b.goal.lift)[0]:.2g}")  # as roughly as the point's value
+    text = outcomes.value_sentence(value, currency)
+    point = value.value_of_a_point
+    if point.value is not None and goal is not None:
+        worth = float(f"{point.worth(goal.lift)[0]:.2g}")  # as roughly as the point's value
         text = (
-            text.rstrip(".") + f"; the {signed(b.goal.lift, 0)} goal ≈ "
-            f"{money(worth, b.currency)} a year."
+            text.rstrip(".") + f"; the {signed(goal.lift, 0)} goal ≈ "
+            f"{money(worth, currency)} a year."
         )
         text += " An association in your data, not an experiment."
     return text

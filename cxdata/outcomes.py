@@ -351,8 +351,10 @@ def _resampled_means(
     n = len(churn)
     batch = max(1, _BATCH_DRAWS // max(n, 1))
     churn_means, revenue_means = [], []
-    has = None if revenue is None else ~np.isnan(revenue)
-    filled = None if revenue is None else np.where(has, revenue, 0.0)
+    has = filled = None
+    if revenue is not None:
+        has = ~np.isnan(revenue)
+        filled = np.where(has, revenue, 0.0)
     for start in range(0, bootstrap, batch):
         size = min(batch, bootstrap - start)
         picks = rng.integers(0, n, size=(size, n))
