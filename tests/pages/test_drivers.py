@@ -122,7 +122,7 @@ def test_link_trend_reads_as_a_plain_sentence_with_the_statistics_on_hover(app, 
     (line,) = [m for m in at.markdown if "The link between touchpoint" in m.value]
     assert "from weak (0.17) in Q4 2024 to strong (0.68) in Q3 2026" in line.value
     assert "p =" not in line.value and "Fisher" not in line.value
-    assert "Fisher z test" in line.proto.help and "r = +0.20" in line.proto.help
+    assert "Fisher z test" in line.proto.help and "r = +0.17" in line.proto.help
 
 
 def test_presentation_has_no_theme_editor_save_or_upload(sample_db):

@@ -142,7 +142,7 @@ def test_readout_is_plain_words_with_the_statistics_in_tooltip_and_detail(app, s
     )
     assert "p =" not in readout.value and "CI" not in readout.value
     assert "95 % interval" in readout.proto.help and "two-sample test" in readout.proto.help
-    assert any("95 % interval -6.0 to +9.6" in c.value for c in at.caption)
+    assert any("95 % interval -6.1 to +9.7" in c.value for c in at.caption)
 
 
 def test_presentation_keeps_the_readout_but_drops_its_detail_line(sample_db):
