@@ -12,6 +12,7 @@ from ui.drivers import (
     table_section,
     theme_section,
 )
+from ui.value import value_section
 
 page_setup()
 st.title("Drivers & correlation")
@@ -25,5 +26,6 @@ else:
     driver_section(database)
     kpi_section(database)
     theme_section(database)
+    value_section(database)
 if editing():  # an upload: never on the screen share
     table_section()
