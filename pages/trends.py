@@ -10,6 +10,7 @@ from ui.common import (
     data_version,
     database_address,
     db,
+    editing,
     no_survey_data,
     page_setup,
     plain,
@@ -21,8 +22,10 @@ from ui.trends import (
     chart_caption,
     controls,
     followup_section,
+    load_annotations,
     load_trend,
     low_n_note,
+    notes_editor,
     readout,
     segment_table,
     verbatims_section,
@@ -47,10 +50,13 @@ trend_chart = charts.nps_trend_chart(
     table,
     title=f"NPS by {period}, with 95 % interval",
     height=chart_height(320, "trend"),
+    annotations=load_annotations(path, version) if period == "month" else None,
 )
 st.altair_chart(trend_chart, width="stretch", key="trend_chart")
 st.caption(chart_caption(period))
 low_n_note(table)
+if editing():
+    notes_editor(database)
 shown = nps.without_hidden_counts(table)  # downloads: hidden periods keep n, not counts
 if not presenting():
     chart_downloads(trend_chart, shown, f"nps_by_{period}", "trend")

@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cxdata import departments, followups, nps, store, verbatims, wording
+from cxdata import departments, effects, followups, milestones, nps, store, verbatims, wording
+from cxdata.errors import InputError
 from cxdata.export import safe_csv
 from cxdata.formatting import column_label, natural_date, natural_datetimes
 from ui.common import (
@@ -500,3 +501,36 @@ def followup_section(database) -> None:
         st.toast(f"Saved {count} follow-up(s).")
         if problems:
             st.error(f"{len(problems)} change(s) not saved:\n\n" + bullet_list(problems))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def load_annotations(address: str, version: str) -> pd.DataFrame:
+    """The marks on the monthly trend: shipped fixes of the base portfolio and the notes."""
+    database = store.connect(address)
+    return effects.annotations(database, milestones.load_initiatives(database, "base"))
+
+
+def notes_editor(database) -> None:
+    """Notes marked on the trend at their month ("price rise", "new IVR"), added and removed."""
+    with st.expander("Notes on the trend"):
+        st.caption(
+            "Events that explain a move (a price rise, a new IVR): marked on the monthly "
+            "trend chart and the briefing's, beside the fixes shipped."
+        )
+        c1, c2, c3 = st.columns([1, 3, 1], vertical_alignment="bottom")
+        month = c1.text_input("Month", placeholder="2026-10", key="note_month")
+        text = c2.text_input("Note", max_chars=120, key="note_text")
+        if c3.button("Add note", key="note_add", disabled=not (month and text.strip())):
+            try:
+                effects.add_note(database, month.strip(), text)
+            except InputError as exc:
+                st.error(plain(str(exc)))
+            else:
+                st.rerun()
+        stored = effects.notes(database)
+        for row in stored.itertuples():
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            left.markdown(plain(f"{wording.period_name(row.month)}: {row.text}"))
+            if right.button("Remove", key=f"note_remove_{row.id}"):
+                effects.delete_note(database, int(row.id))
+                st.rerun()

@@ -58,3 +58,28 @@ def test_the_owner_picker_lists_the_organisations_departments(app, sample_db):
     at = app("pages/trends.py")
     owners = at.selectbox(key="fu_owner").options
     assert owners[0] == "(any)" and "Field Service" in owners
+
+
+def test_a_note_added_on_the_trends_page_is_marked_on_the_trend_chart(app, sample_db):
+    from cxdata import effects, store
+    from tests.pages.conftest import chart_specs
+    from ui.trends import load_annotations
+
+    at = app("pages/trends.py")
+    at.text_input(key="note_month").set_value("2026-03").run()
+    at.text_input(key="note_text").set_value("Price rise").run()
+    at.button(key="note_add").click().run()
+    assert not at.exception
+    assert list(effects.notes(sample_db)["text"]) == ["Price rise"]
+    marks = load_annotations(str(store.database_path()), store.data_version(sample_db))
+    assert {"fix", "note"} <= set(marks["kind"]) and "Price rise" in set(marks["label"])
+    layers = chart_specs(at)[0]["layer"]
+    assert any(layer["mark"]["type"] == "rule" for layer in layers)  # drawn on the chart
+
+
+def test_a_note_with_a_month_that_is_no_month_is_refused_with_a_message(app, sample_db):
+    at = app("pages/trends.py")
+    at.text_input(key="note_month").set_value("March").run()
+    at.text_input(key="note_text").set_value("Price rise").run()
+    at.button(key="note_add").click().run()
+    assert any("must be YYYY-MM" in e.value for e in at.error)
