@@ -580,8 +580,11 @@ def _fixes(n: int) -> str:
     return f"{n} fix" if n == 1 else f"{n} fixes"
 
 
-# The validation's words for the one reason an editor's user meets most (a new row).
-_EDITOR_REASONS = {"no name": "an initiative needs a name"}
+# The validation's reasons in the editor's words (its columns read "Fix", "Chance of success").
+_EDITOR_REASONS = {
+    "no name": "an initiative needs a name",
+    "probability must be between 0 and 1": "the chance of success must be between 0 and 1",
+}
 
 
 def save_initiatives(db, frame: pd.DataFrame, scenario: str) -> PortfolioSave:

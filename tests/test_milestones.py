@@ -210,7 +210,7 @@ def test_save_lists_every_bad_row_with_its_reasons(db):
     report = m.save_initiatives(db, portfolio, "base")
     assert [r["row"] for r in report.rejected] == [1, 3]
     assert "low ≤ likely ≤ high (got 3, 2, 1)" in report.rejected[0]["reason"]
-    assert "probability must be between 0 and 1" in report.rejected[1]["reason"]
+    assert "the chance of success must be between 0 and 1" in report.rejected[1]["reason"]
     assert "start month" in report.rejected[1]["reason"]
 
 
