@@ -37,3 +37,28 @@ def test_save_as_new_scenario_shows_the_new_scenario(server, page, sample_databa
     page.get_by_text("Portfolio of fixes").scroll_into_view_if_needed()
     expect(page.get_by_test_id("stException")).to_have_count(0)
     shot(page, "milestones_saved_as_new_scenario")
+
+
+def test_a_new_fix_without_a_name_is_listed_as_not_saved(server, page, sample_database):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(server(sample_database) + "/milestones")
+    # The whole page drawn first (the odds come last), so nothing moves the grid.
+    expect(page.get_by_text("Plan at start: with the base portfolio")).to_be_visible(
+        timeout=60_000
+    )
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.scroll_into_view_if_needed()
+    expect(grid).to_be_visible()
+    page.wait_for_timeout(1000)  # the grid draws on a canvas once laid out
+    box = grid.bounding_box()
+    # The grid's last line adds a row: type a problem there and leave the name blank (the
+    # grid used to drop such a row while the toast said "Saved").
+    page.mouse.click(box["x"] + 520, box["y"] + box["height"] - 20)
+    cell = page.locator("#portal textarea").first  # the grid's cell editor, once it opens
+    expect(cell).to_be_visible(timeout=10_000)
+    cell.fill("Nobody named this fix")
+    cell.press("Enter")
+    page.wait_for_timeout(1500)  # the edit reaches the server (a rerun) before the click
+    page.get_by_role("button", name="Save portfolio").click()
+    expect(page.get_by_text("row 10: an initiative needs a name")).to_be_visible(timeout=30_000)
+    shot(page, "milestones_nameless_row")

@@ -315,7 +315,7 @@ def test_every_bad_row_is_listed_with_its_reason(sample_db):
     at = saving([FIX | {"effect_low": 5}, FIX, FIX | {"probability": 1.5}])
     message = at.error[0].value
     assert message.startswith("Nothing saved: 2 rows cannot be saved — row 1 (Fix): effects")
-    assert "row 3 (Fix): probability must be between 0 and 1" in message
+    assert "row 3 (Fix): the chance of success must be between 0 and 1" in message
 
 
 def test_empty_portfolio_cells_show_blank_not_none(app, sample_db):
