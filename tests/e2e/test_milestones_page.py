@@ -43,9 +43,7 @@ def test_a_new_fix_without_a_name_is_listed_as_not_saved(server, page, sample_da
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(server(sample_database) + "/milestones")
     # The whole page drawn first (the odds come last), so nothing moves the grid.
-    expect(page.get_by_text("Plan at start: with the base portfolio")).to_be_visible(
-        timeout=60_000
-    )
+    expect(page.get_by_text("Plan at start: with the base portfolio")).to_be_visible(timeout=60_000)
     grid = page.get_by_test_id("stDataFrame").first
     grid.scroll_into_view_if_needed()
     expect(grid).to_be_visible()
