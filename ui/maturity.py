@@ -56,16 +56,17 @@ def default_date(dates: list[str], rounds: dict[str, maturity.Round]) -> str:
 def draft_banner(round_: maturity.Round, rounds: dict[str, maturity.Round]) -> None:
     """What a draft round is, and which round stands for the organisation meanwhile."""
     done = maturity.latest_complete(list(rounds.values()))
-    meanwhile = (
-        f"the organisation's result is the last complete round's ({natural_date(done.assessed_at)})"
-        if done
-        else "the organisation has no complete round yet"
-    )
+    if done:
+        meanwhile = (
+            "the organisation's result is the last complete round's "
+            f"({natural_date(done.assessed_at)}) until it is complete"
+        )
+    else:
+        meanwhile = "the organisation has no result until a round is complete"
     st.warning(
         plain(
             f"Draft: {round_.departments} of {round_.of} departments have answered; "
-            f"{meanwhile} until it is complete. The scores below are what has been answered "
-            "so far."
+            f"{meanwhile}. The scores below are what has been answered so far."
         ),
         icon=":material/edit_note:",
     )

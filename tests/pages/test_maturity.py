@@ -220,3 +220,14 @@ def test_a_drafts_heatmap_has_no_organisation_row(sample_db):
     tables = [pa.ipc.open_stream(d.data.data).read_all() for d in heatmap.proto.datasets]
     units = {u for t in tables if "unit" in t.column_names for u in t["unit"].to_pylist()}
     assert units == {"Sales"}
+
+
+def test_a_first_round_still_a_draft_says_there_is_no_result_yet(app, fresh_database):
+    from cxdata import store
+
+    add_draft(store.connect(fresh_database))
+    at = app("pages/maturity.py")
+    assert at.warning[0].value.startswith(
+        "Draft: 1 of 1 departments have answered; the organisation has no result until a "
+        "round is complete."
+    )
