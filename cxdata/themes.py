@@ -127,14 +127,15 @@ def save_theme_table(db, frame: pd.DataFrame) -> ThemeSave:
         reason = None
         if not label:
             reason = f"a theme needs a name (keywords {', '.join(words)})"
-        elif label.casefold() in first:
+        elif label.casefold() in first:  # repeats a row above, whether that one was saved
             reason = f"Theme '{label}' is already row {first[label.casefold()]}"
         elif not words:
             reason = f"Theme '{label}' needs at least one keyword"
+        if label:
+            first.setdefault(label.casefold(), number)
         if reason:
             report.rejected.append({"row": number, "theme": label, "reason": reason})
             continue
-        first[label.casefold()] = number
         clean[label] = words
     if not report.rejected and not clean:
         report.rejected.append(

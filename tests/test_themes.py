@@ -103,3 +103,11 @@ def test_theme_summary_shares_and_nps(db, write_csv):
     assert billing["share_detractors"] == pytest.approx(2 / 3)
     assert billing["share_promoters"] == pytest.approx(1 / 2)
     assert billing["hidden"]  # three comments: too few to show an NPS
+
+
+def test_a_repeated_theme_is_listed_even_when_its_first_row_is_refused_too(db):
+    report = themes.save_theme_table(db, table(("billing", None), ("Billing", "bill")))
+    assert [r["reason"] for r in report.rejected] == [
+        "Theme 'billing' needs at least one keyword",
+        "Theme 'Billing' is already row 1",
+    ]
