@@ -19,6 +19,7 @@ def test_sample_shows_link_drivers_kpis_and_themes(app, sample_db):
         "What drives the score?",
         "Operational KPIs and the score",
         "Comment themes",
+        "What is a point of NPS worth?",  # issue 22
         "Drivers in any table",
     ]
     text = " ".join(m.value for m in at.markdown)
