@@ -7,6 +7,7 @@ import streamlit as st
 from cxdata import milestones
 from cxdata.errors import InputError
 from ui.common import db, editing, page_setup, plain
+from ui.effects import effects_section
 from ui.milestones import (
     comparison_section,
     goal_inputs,
@@ -25,7 +26,7 @@ if saved is None:
     no_goal_note()
     if editing():
         goal_inputs(database, saved)
-    portfolio_section(database)
+    effects_section(database, portfolio_section(database))
 else:
     settings = goal_inputs(database, saved) if editing() else milestones.plan_settings(database)
     goal, passive = settings.goal, settings.passive_share
@@ -41,6 +42,7 @@ else:
             else "The goal has no start month yet: no status month by month."
         )
     scenario = portfolio_section(database)
+    effects_section(database, scenario)
     try:
         simulation_section(database, goal, scenario, passive, actual)
         comparison_section(database, goal, passive)

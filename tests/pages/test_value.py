@@ -21,3 +21,31 @@ def test_without_outcomes_the_page_says_what_to_upload(app, sample_db):
     at = app("pages/drivers.py")
     assert not at.exception
     assert any("Upload customer outcomes" in i.value for i in at.info)
+
+
+def test_the_milestones_page_measures_the_shipped_fixes(app, sample_db):
+    from cxdata import effects, milestones
+
+    at = app("pages/milestones.py")
+    assert not at.exception
+    summary = effects.shipped_summary(
+        effects.measured_effects(sample_db, milestones.load_initiatives(sample_db, "base"))
+    )["text"]
+    shown = [m.value.replace("\\", "") for m in at.markdown]
+    assert any(summary.replace("\\", "") in text for text in shown)
+    (table,) = [d.value for d in at.dataframe if "verdict" in d.value.columns]
+    assert any(v.startswith("▲ +") and "it worked" in v for v in table["verdict"])
+    assert "cost_per_point" in table.columns
+
+
+def test_presenting_the_milestones_effects_leaves_out_the_cost_column(sample_db):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["present"] = "1"
+    at.switch_page("pages/milestones.py").run()
+    assert not at.exception
+    (table,) = [d.value for d in at.dataframe if "verdict" in d.value.columns]
+    assert "cost_per_point" not in table.columns
