@@ -7,7 +7,8 @@ import streamlit as st
 
 from cxdata import effects, milestones, settings, store
 from cxdata.formatting import money, period_label
-from ui.common import data_version, database_address, plain, presenting, show_table
+from cxdata.wording import driver_label
+from ui.common import bullet_list, data_version, database_address, plain, presenting, show_table
 
 MARKERS = {"worked": "▲", "worse": "▼", "no effect": "●"}
 
@@ -36,7 +37,7 @@ def effects_section(database, scenario: str) -> None:
     currency = settings.currency(database)
     table = frame.assign(
         shipped=frame["shipped_at"].astype(str).str[:7].map(period_label),
-        segment=frame["segment"].fillna("whole NPS").replace("", "whole NPS"),
+        segment=frame["segment"].fillna("").map(lambda v: driver_label(v) if v else "whole NPS"),
         cost_per_point=frame["cost_per_point"].map(lambda v: money(v, currency)),
         # A marker first: a verdict starting "+28 points" would be shown as a neutralised
         # formula ("'+28 …") by the table's guard against spreadsheet formulas.
@@ -65,15 +66,16 @@ def effects_section(database, scenario: str) -> None:
         ),
         "verdict": st.column_config.TextColumn("Verdict", width="large"),
     }
-    shown = [
-        "name",
-        "segment",
-        "shipped",
-        "effect",
-        "ci_low",
-        "ci_high",
-        "overall_effect",
-        "expected",
-    ]
-    shown += ["cost_per_point", "verdict"] if not presenting() else ["verdict"]
+    if presenting():  # lines that wrap: a wide table would cut the verdicts off on the screen
+        st.markdown(
+            bullet_list(
+                [
+                    f"{r.verdict} — {r.name} ({r.segment}, shipped {r.shipped})"
+                    for r in table.itertuples()
+                ]
+            )
+        )
+        return
+    shown = ["name", "segment", "shipped", "effect", "ci_low", "ci_high", "overall_effect"]
+    shown += ["expected", "cost_per_point", "verdict"]
     show_table(table[shown], hide_index=True, key="effects_table", column_config=columns)
