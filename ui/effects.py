@@ -70,7 +70,7 @@ def effects_section(database, scenario: str) -> None:
         st.markdown(
             bullet_list(
                 [
-                    f"{r.verdict} — {r.name} ({r.segment}, shipped {r.shipped})"
+                    f"{r.name} ({r.segment}, shipped {r.shipped}): {r.verdict}"
                     for r in table.itertuples()
                 ]
             )
