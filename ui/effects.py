@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cxdata import effects, milestones, settings, store
+from cxdata import brief, effects, milestones, settings, store
 from cxdata.formatting import money, period_label
 from cxdata.wording import driver_label
 from ui.common import bullet_list, data_version, database_address, plain, presenting, show_table
+from ui.value import load_value
 
 MARKERS = {"worked": "▲", "worse": "▼", "no effect": "●"}
 
@@ -26,6 +27,10 @@ def effects_section(database, scenario: str) -> None:
     if frame.empty and milestones.load_initiatives(database, scenario).empty:
         return  # no portfolio yet: the portfolio section says what to do
     st.subheader("Shipped fixes: measured against the plan")
+    if store.count_rows(database, "outcomes"):
+        value = load_value(database_address(), data_version(database))
+        currency = settings.currency(database)
+        st.markdown(plain(brief.value_line(value, milestones.saved_goal(database), currency)))
     if frame.empty:
         st.caption(
             "No fix of this scenario has shipped yet. Give a fix its shipping date (and the "

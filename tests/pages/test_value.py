@@ -35,6 +35,7 @@ def test_the_milestones_page_measures_the_shipped_fixes(app, sample_db):
     assert any(summary.replace("\\", "") in text for text in shown)
     (table,) = [d.value for d in at.dataframe if "verdict" in d.value.columns]
     assert any(v.startswith("▲ +") and "it worked" in v for v in table["verdict"])
+    assert any("A point of NPS is worth about €" in text and "goal ≈" in text for text in shown)
     assert "cost_per_point" in table.columns
 
 
