@@ -33,7 +33,7 @@ import pandas as pd
 from cxdata import departments as org_departments
 from cxdata import store
 from cxdata.errors import InputError
-from cxdata.formatting import utc_now_text
+from cxdata.formatting import natural_date, utc_now_text
 from cxdata.ingest import values
 from cxdata.store import app_tables
 
@@ -311,7 +311,8 @@ class Round:
         """``2026-06-15``, or ``2026-07-01 (draft, 1 of 11 departments)`` for a draft."""
         if self.complete:
             return self.assessed_at
-        return f"{self.assessed_at} (draft, {self.departments} of {self.of} departments)"
+        unit = "department" if self.of == 1 else "departments"
+        return f"{self.assessed_at} (draft, {self.departments} of {self.of} {unit})"
 
     def to_dict(self) -> dict:
         return {
@@ -380,7 +381,7 @@ def rounds(responses: pd.DataFrame, departments: Sequence[str]) -> list[Round]:
 def _round_reason(complete, everyone, short, covered, needed, previous) -> str:
     if everyone:
         return "every department in the list covers every domain"
-    since = f" (as on {previous.assessed_at})" if previous else ""
+    since = f" (as on {natural_date(previous.assessed_at)})" if previous else ""
     if complete:
         return f"every domain is covered by at least {needed} department(s){since}"
     gaps = ", ".join(f"{instrument()[c].name} {covered[c]}" for c in short)
