@@ -12,6 +12,7 @@ from ui.common import (
     chart_height,
     data_version,
     database_address,
+    keep_in_url,
     plain,
     presenting,
     url_choice,
@@ -37,7 +38,7 @@ def month_picker(database) -> str:
         key="month",
         label_visibility="collapsed",
     )
-    st.query_params["month"] = month
+    keep_in_url({"month": month}, {"month": default})
     return month
 
 

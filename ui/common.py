@@ -349,6 +349,20 @@ def url_number(name: str, default: int, low: int, high: int) -> int:
     return clamped
 
 
+def keep_in_url(values: dict, defaults: dict) -> None:
+    """Mirror a page's settings in the address, so a copied link reopens the same view.
+
+    Only what differs from the address is written, and a setting still at its default is not
+    added: Streamlit pushes a browser-history entry for every change of the address, so a page
+    that wrote its defaults on arrival would leave Back landing on the same page again."""
+    for name, value in values.items():
+        text = str(value)
+        if name not in st.query_params and text == str(defaults.get(name)):
+            continue
+        if st.query_params.get(name) != text:
+            st.query_params[name] = text
+
+
 def link_adjusted(text: str) -> None:
     """The small note a page shows when a setting in its link did not fit the data."""
     st.caption(plain(f"Link adjusted to the data: {text}."), help=None)

@@ -16,6 +16,7 @@ from ui.common import (
     database_address,
     edit_table,
     editing,
+    keep_in_url,
     link_adjusted,
     plain,
     presenting,
@@ -147,7 +148,7 @@ def link_section(database) -> None:
         help="A relationship response is linked to the same customer's touchpoint survey "
         "responses in this many days before it.",
     )
-    st.query_params.update({"link_by": by, "lookback": str(lookback)})
+    keep_in_url({"link_by": by, "lookback": int(lookback)}, {"link_by": "quarter", "lookback": 90})
     path, version = database_address(), data_version(database)
     table = load_link_trend(path, version, by, int(lookback))
     shown = table.dropna(subset=["pearson_r"])
@@ -219,7 +220,10 @@ def driver_section(database) -> None:
         "yes/no per value) and comment themes (the comment mentions it). By default, the "
         "ratings and KPIs present for at least half of the responses.",
     )
-    st.query_params.update({"target": target, "drivers": ",".join(chosen)})
+    keep_in_url(
+        {"target": target, "drivers": ",".join(chosen)},
+        {"target": "score", "drivers": ",".join(default)},
+    )
     if not chosen:
         st.info("Choose at least one driver.")
         return
@@ -393,7 +397,7 @@ def kpi_section(database) -> None:
     preferred = ranking["driver"].iloc[0] if not ranking.empty else kpis[0]
     wanted = url_choice("kpi", kpis, preferred, label=column_label)
     kpi = st.selectbox("KPI", kpis, key="kpi", index=kpis.index(wanted), format_func=column_label)
-    st.query_params.update({"kpi": kpi})
+    keep_in_url({"kpi": kpi}, {"kpi": preferred})
     frame = load_kpi_buckets(path, version, kpi)
     if frame.empty:
         st.info(plain(f"No survey response is linked to an interaction with {column_label(kpi)}."))

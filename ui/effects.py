@@ -3,6 +3,8 @@ resources well used?"""
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from cxdata import brief, effects, milestones, settings, store
@@ -30,7 +32,15 @@ def effects_section(database, scenario: str) -> None:
     if store.count_rows(database, "outcomes"):
         value = load_value(database_address(), data_version(database))
         currency = settings.currency(database)
-        st.markdown(plain(brief.value_line(value, milestones.saved_goal(database), currency)))
+        line = brief.value_line(value, milestones.saved_goal(database), currency)
+        if presenting():  # the interval on hover, as every statistic on the screen share
+            interval = re.search(r" \(\d+ % interval [^)]*\)", line)
+            shown = line.replace(interval.group(0), "") if interval else line
+            st.markdown(
+                plain(shown), help=plain(interval.group(0).strip(" ()")) if interval else None
+            )
+        else:
+            st.markdown(plain(line))
     if frame.empty:
         st.caption(
             "No fix of this scenario has shipped yet. Give a fix its shipping date (and the "

@@ -16,6 +16,7 @@ from ui.common import (
     chart_downloads,
     chart_height,
     editing,
+    keep_in_url,
     link_adjusted,
     masked_table,
     plain,
@@ -136,7 +137,7 @@ def pickers(history, rounds: dict[str, maturity.Round]) -> tuple[maturity.Assess
     departments = list(assessment.departments)
     wanted = url_choice("dept", departments, departments[0])
     dept = c2.selectbox("Department", departments, index=departments.index(wanted), key="dept")
-    st.query_params.update({"date": when, "dept": dept})
+    keep_in_url({"date": when, "dept": dept}, {"date": default, "dept": departments[0]})
     return assessment, dept
 
 

@@ -20,6 +20,7 @@ from ui.common import (
     database_address,
     edit_table,
     editing,
+    keep_in_url,
     masked_table,
     plain,
     show_table,
@@ -298,7 +299,7 @@ def portfolio_section(database) -> str:
     if not editing():
         c1, _ = st.columns([1, 3])
         scenario = c1.selectbox("Scenario", names, index=index, key="scenario")
-        st.query_params["scenario"] = scenario
+        keep_in_url({"scenario": scenario}, {"scenario": first})
         currency = settings.currency(database)
         current = milestones.load_initiatives(database, scenario)
         show_table(
@@ -316,7 +317,7 @@ def portfolio_section(database) -> str:
         "Copy it as a new scenario", key="new_scenario", placeholder="e.g. bolder"
     )
     currency = currency_input(database, c3)
-    st.query_params["scenario"] = scenario
+    keep_in_url({"scenario": scenario}, {"scenario": first})
     current = milestones.load_initiatives(database, scenario)
     edited = edit_table(
         current,

@@ -17,6 +17,7 @@ from ui.common import (
     database_address,
     edit_table,
     editing,
+    keep_in_url,
     link_adjusted,
     plain,
     presenting,
@@ -124,14 +125,21 @@ def controls(database) -> tuple[str, nps.Query, str | None]:
     if chosen:
         column, value = chosen.split(":", 1)
         where = ((column, value),)
-    st.query_params.update(
+    keep_in_url(
         {
             "period": period,
             "from": start.isoformat(),
             "to": end.isoformat(),
             "segment": segment,
             "filter": chosen,
-        }
+        },
+        {
+            "period": "month",
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "segment": segment_default,
+            "filter": "",
+        },
     )
     query = nps.Query(date_from=start.isoformat(), date_to=end.isoformat(), where=where)
     return period, query, None if segment == NO_SEGMENT else segment
