@@ -255,3 +255,21 @@ def test_the_currency_setting_saves_and_refuses_what_is_not_a_currency(app, samp
     at.button(key="settings_currency_save").click().run()
     assert any("is not a currency" in e.value for e in at.error)
     assert settings.currency(sample_db) == "SEK"
+
+
+def test_an_outcomes_export_uploaded_on_the_data_page_is_recognised_and_imported(app):
+    """A CRM renewal export: customer, date observed, churned yes/no, revenue a year (issue 22)."""
+    rows = ["Customer ID;As of;Churned;Revenue per year"] + [
+        f"C{i:03d};{1 + i % 28:02d}.03.2026;{'yes' if i % 5 == 0 else 'no'};{600 + i},50"
+        for i in range(40)
+    ]
+    data = ("\n".join(rows) + "\n").encode("cp1252")
+    at = app("pages/data.py")
+    at.file_uploader(key="upload").set_value(("renewals.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert any(s.value == "outcomes" for s in at.selectbox if "What is in this file" in s.label)
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception
+    assert "Imported 40 of 40 rows from renewals.csv" in texts(at)
+    kinds = {d["kind"] for d in store.list_datasets(store.connect(store.database_path()))}
+    assert kinds == {"outcomes"}
