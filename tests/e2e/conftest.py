@@ -93,12 +93,22 @@ def server(tmp_path):
         proc.wait(timeout=20)
 
 
+def _page_of(browser, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    yield pg
-    context.close()
+    """A laptop-sized page."""
+    yield from _page_of(browser, 1400, 1000)
+
+
+@pytest.fixture
+def big(browser):
+    """A 1920×1080 page: the leadership meeting's screen share."""
+    yield from _page_of(browser, 1920, 1080)
 
 
 def shot(page, name: str) -> Path:

@@ -18,11 +18,8 @@ INPUTS = (
 
 
 @pytest.fixture
-def screen(browser):
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = context.new_page()
-    yield page
-    context.close()
+def screen(big):
+    return big
 
 
 @pytest.fixture

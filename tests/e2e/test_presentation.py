@@ -29,14 +29,6 @@ LANDMARKS = {
 EDITING_LABELS = re.compile(r"^(Save|Delete|Import|Upload|Submit|Load sample)", re.IGNORECASE)
 
 
-@pytest.fixture
-def big(browser):
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def wait_for(page, path: str) -> None:
     name = LANDMARKS[path]
     heading = page.get_by_role("heading", name=re.compile(re.escape(name))).first
