@@ -80,3 +80,17 @@ def print_file_reading(reading: dict, *, used: str = "accepted") -> None:
     if reading["rejected"] > len(shown) and shown:
         print(f"  … and {reading['rejected'] - len(shown):,} more rejected rows")
     print()
+
+
+def initiatives_file(path: str, scenario: str):
+    """One scenario's initiatives from an initiatives CSV given on the command line (``plan``,
+    ``effects``); a file with a bad row is refused naming the row."""
+    from pathlib import Path
+
+    from cxdata import ingest, milestones
+
+    portfolio, problems = milestones.read_initiatives(ingest.read_path(path))
+    if problems:
+        first = problems[0]
+        raise InputError(f"{Path(path).name}, row {first['row']}: {first['reason']}.")
+    return portfolio[portfolio["scenario"] == scenario]

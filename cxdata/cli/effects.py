@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from cxdata.cli.common import existing_database, fmt
-from cxdata.errors import InputError
+from cxdata.cli.common import existing_database, fmt, initiatives_file
 
 
 def add_commands(commands, common: argparse.ArgumentParser) -> None:
@@ -38,18 +36,12 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
 
 
 def effects_command(args: argparse.Namespace) -> dict:
-    from cxdata import effects, ingest, milestones
+    from cxdata import effects, milestones
 
     db = existing_database(args.db)
     try:
         if args.initiatives:
-            portfolio, problems = milestones.read_initiatives(ingest.read_path(args.initiatives))
-            if problems:
-                first = problems[0]
-                raise InputError(
-                    f"{Path(args.initiatives).name}, row {first['row']}: {first['reason']}."
-                )
-            portfolio = portfolio[portfolio["scenario"] == args.scenario]
+            portfolio = initiatives_file(args.initiatives, args.scenario)
         else:
             portfolio = milestones.load_initiatives(db, args.scenario)
         warnings = milestones.segment_warnings(db, portfolio)

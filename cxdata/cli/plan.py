@@ -8,8 +8,8 @@ monthly volume and baseline passive share. Flags override.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from cxdata.cli.common import initiatives_file
 from cxdata.errors import InputError
 
 # As cxdata.milestones.SHAPES, RUNS and SEED (a test keeps them equal), without importing
@@ -78,7 +78,7 @@ def plan(args: argparse.Namespace) -> dict:
     import numpy as np
     import pandas as pd
 
-    from cxdata import ingest, milestones, store
+    from cxdata import milestones, store
 
     if args.passive_share is not None and not 0 <= args.passive_share < 1:
         raise InputError("--passive-share must be a fraction from 0 to below 1, e.g. 0.3.")
@@ -104,13 +104,7 @@ def plan(args: argparse.Namespace) -> dict:
                 "--n-per-month default to 15, 30 and 400."
             )
         if args.initiatives:
-            portfolio, problems = milestones.read_initiatives(ingest.read_path(args.initiatives))
-            if problems:
-                first = problems[0]
-                raise InputError(
-                    f"{Path(args.initiatives).name}, row {first['row']}: {first['reason']}."
-                )
-            portfolio = portfolio[portfolio["scenario"] == args.scenario]
+            portfolio = initiatives_file(args.initiatives, args.scenario)
         elif db is not None:
             portfolio = milestones.load_initiatives(db, args.scenario)
         else:
