@@ -438,15 +438,10 @@ def _add_effects(db, b: Briefing) -> None:
     portfolio = milestones.load_initiatives(db, "base")
     if portfolio.empty:
         return
-    shipped_at = portfolio["shipped_at"].fillna("").astype(str)
-    by_then = portfolio[(shipped_at != "") & (shipped_at.str[:7] <= b.month)]
-    segments = by_then["segment"] if "segment" in by_then else []
-    counts = effects.monthly_segment_counts(db, segments)
-    counts = counts[counts["month"] <= b.month]
-    b.effects = effects.effects_from_counts(by_then, counts)
+    b.effects = effects.measured_effects(db, portfolio, up_to=b.month)
     if not b.effects.empty:
         b.effects_line = effects.shipped_summary(b.effects)["text"]
-    marks = effects.annotations(db, by_then)
+    marks = effects.annotations(db, portfolio)
     first = _months_back(b.month, 12)
     b.annotations = marks[(marks["month"] >= first) & (marks["month"] <= b.month)]
 

@@ -144,13 +144,20 @@ def measured_effects(
     before: int = BEFORE_MONTHS,
     after: int = AFTER_MONTHS,
     level: float = nps.LEVEL,
+    up_to: str | None = None,
 ) -> pd.DataFrame:
     """The measured effect of each shipped fix of ``portfolio`` (one scenario's initiatives,
     as :func:`cxdata.milestones.load_initiatives` returns them), from the database's
     touchpoint survey counts; one row per fix with a ``shipped_at`` (``EFFECT_COLUMNS``), in
-    shipping order. See :func:`effects_from_counts`."""
+    shipping order. With ``up_to`` (YYYY-MM), as known at that month: the fixes shipped by
+    then, measured on the counts up to it (the briefing's rule). See
+    :func:`effects_from_counts`."""
     shipped = _shipped(portfolio)
+    if up_to is not None:
+        shipped = shipped[shipped["shipped_at"].astype(str).str[:7] <= up_to]
     counts = monthly_segment_counts(db, shipped["segment"] if "segment" in shipped else [])
+    if up_to is not None:
+        counts = counts[counts["month"] <= up_to]
     return effects_from_counts(shipped, counts, before=before, after=after, level=level)
 
 
