@@ -4,6 +4,8 @@ import pytest
 
 from cxdata import store
 
+pytest_plugins = ["tests.postgres"]
+
 DATA = Path(__file__).parent / "data"
 E2E = Path(__file__).parent / "e2e"
 
