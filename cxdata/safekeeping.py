@@ -24,6 +24,7 @@ from pathlib import Path
 from cxdata.errors import InputError
 from cxdata.files import atomic_target
 from cxdata.store import safekeeping as files
+from cxdata.store.sql import database_path, is_url
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -34,19 +35,28 @@ def backup_folder(path: str | os.PathLike) -> Path:
 
     >>> backup_folder("data/cx.db").as_posix()
     'data/backups'
+
+    A server database's backups go to ``backups/`` in the working folder (or the folder
+    ``CXDATA_BACKUPS`` names).
     """
+    if is_url(path):
+        return Path(os.environ.get("CXDATA_BACKUPS", "backups"))
     return Path(path).parent / "backups"
 
 
 def default_backup_name(path: str | os.PathLike) -> Path:
     """A new backup file in the backup folder, named for the database and the UTC time."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    return backup_folder(path) / f"{Path(path).stem}-{stamp}.db"
+    name = database_path(str(path)).name if is_url(path) else Path(path).stem
+    return backup_folder(path) / f"{name}-{stamp}.db"
 
 
 def earlier_backups(path: str | os.PathLike) -> list[Path]:
     """The SQLite files in the backup folder of ``path`` and the copies a restore kept aside
     (``<db>.before-restore*``): the copies CX Compass knows of."""
+    if is_url(path):
+        found = list(backup_folder(path).glob("*"))
+        return sorted(p for p in found if p.is_file() and _is_sqlite(p))
     path = Path(path)
     found = [*backup_folder(path).glob("*"), *path.parent.glob(path.name + ".before-restore*")]
     return sorted(p for p in found if p.is_file() and _is_sqlite(p))
@@ -129,7 +139,7 @@ def restore(source: str | os.PathLike, path: str | os.PathLike) -> dict:
     copied byte for byte to ``<path>.before-restore`` and the backup renamed into place. The
     result says where the old database went.
     """
-    source, path = Path(source), Path(path)
+    source = Path(source)
     if not source.is_file():
         raise InputError(f"Backup file '{source}' does not exist; nothing was changed.")
     try:
@@ -142,6 +152,9 @@ def restore(source: str | os.PathLike, path: str | os.PathLike) -> dict:
         raise InputError(
             f"'{source}' is not a sound CX Compass backup: {check.problem}; nothing was changed."
         )
+    if is_url(path):
+        return _restore_server(source, str(path))
+    path = Path(path)
     try:
         staged = files.stage_backup(source, path)
     except (OSError, sqlite3.DatabaseError) as exc:
@@ -169,4 +182,65 @@ def restore(source: str | os.PathLike, path: str | os.PathLike) -> dict:
         "from": str(source),
         "kept": str(kept) if kept else None,
         **files.kind_counts(path),
+    }
+
+
+def _restore_server(source: Path, url: str) -> dict:
+    """:func:`restore` into a server database: the current contents are kept as a backup file
+    first (``<database>-before-restore-<UTC time>.db`` in the backup folder), then replaced in
+    one server transaction."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    folder = backup_folder(url)
+    folder.mkdir(parents=True, exist_ok=True)
+    aside = folder / f"{database_path(url).name}-before-restore-{stamp}.db"
+    try:
+        files.restore_server(source, url, aside)
+    except (OSError, sqlite3.DatabaseError, InputError) as exc:
+        raise InputError(
+            f"The restore from '{source}' failed ({exc}); the server database is as it was "
+            "(the restore is one transaction)."
+        ) from None
+    return {
+        "restored": str(database_path(url).name),
+        "from": str(source),
+        "kept": str(aside),
+        **files.kind_counts(url),
+    }
+
+
+def migrate(source: str, target: str, *, replace: bool = False) -> dict:
+    """Copy the whole database ``source`` into ``target`` (a file or a server URL each), in
+    one transaction of the target: what a team runs once to move onto a server. The target
+    must hold no data unless ``replace``. Returns the rows copied per table and the time."""
+    from cxdata import store
+    from cxdata.store import transfer
+
+    source_path, target_path = database_path(source), database_path(target)
+    if str(source_path) == str(target_path):
+        raise InputError("--from and --to name the same database; nothing was copied.")
+    if not source_path.exists():
+        raise InputError(f"No database at {source}: check --from; nothing was copied.")
+    started = time.perf_counter()
+    src = store.connect(source_path)
+    try:
+        dst = store.connect(target_path)
+        try:
+            held = sum(store.count_rows(dst, t) for t in ("datasets", *store.KINDS))
+            if held and not replace:
+                raise InputError(
+                    f"{target} already holds data ({held:,} rows and imports); nothing was "
+                    "copied. Migrate into a new, empty database, or pass --replace to replace "
+                    "what it holds."
+                )
+            rows = transfer.copy_store(src, dst)
+        finally:
+            dst.conn.close()
+    finally:
+        src.conn.close()
+    return {
+        "from": str(source),
+        "to": str(target),
+        "rows": rows,
+        "total": sum(rows.values()),
+        "seconds": round(time.perf_counter() - started, 2),
     }

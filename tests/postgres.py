@@ -124,8 +124,9 @@ def _dbname(url: str) -> str:
 _numbers = itertools.count(1)
 
 
-def new_database(base_url: str) -> str:
-    """Create a new, empty database on the server of ``base_url``; return its URL.
+def new_database(base_url: str, template: str | None = None) -> str:
+    """Create a new database on the server of ``base_url`` (empty, or a copy of the database
+    the URL ``template`` names, which nobody may be connected to); return its URL.
 
     The name is unique across concurrent test runs sharing one server
     (``cx_test_<pid>_<n>_<random>``). Drop it with :func:`drop_database`.
@@ -134,8 +135,11 @@ def new_database(base_url: str) -> str:
     from psycopg import sql
 
     name = f"cx_test_{os.getpid()}_{next(_numbers)}_{secrets.token_hex(3)}"
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(_dbname(template)))
     with psycopg.connect(base_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(statement)
     return database_url(base_url, name)
 
 
@@ -147,6 +151,9 @@ def drop_database(url: str, maintenance_db: str = "postgres") -> None:
     import psycopg
     from psycopg import sql
 
+    from cxdata.store import postgres
+
+    postgres.close_pool(url)  # this process's idle connections to it go first
     name = _dbname(url)
     with psycopg.connect(database_url(url, maintenance_db), autocommit=True) as conn:
         conn.execute(

@@ -49,6 +49,36 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
     era.add_argument("--customer", required=True, metavar="ID", help="the customer id")
     era.set_defaults(run=erase, show=print_safekeeping)
 
+    mig = commands.add_parser(
+        "migrate",
+        parents=[common],
+        help="copy a whole database to another place: a SQLite file to a PostgreSQL server or back",
+        description=(
+            "Copy every import, response, follow-up, goal, fix, maturity answer, theme and "
+            "setting from one database to another, ids and all, in one transaction of the "
+            "target: 'migrate --from data/cx.db --to postgresql://user@host/cx' moves a team "
+            "onto a server. The target must be empty (a new database) unless --replace."
+        ),
+    )
+    mig.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="DB",
+        help="the database to copy (a file or a postgresql:// URL)",
+    )
+    mig.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="DB",
+        help="where to copy it (created when it is a new file)",
+    )
+    mig.add_argument(
+        "--replace", action="store_true", help="replace what the target holds (it is emptied first)"
+    )
+    mig.set_defaults(run=migrate, show=print_migration)
+
 
 def _existing_db(args: argparse.Namespace):
     from cxdata import store
@@ -83,6 +113,23 @@ def erase(args: argparse.Namespace) -> dict:
         return safekeeping.erase_customer(db, args.customer)
     finally:
         db.conn.close()
+
+
+def migrate(args: argparse.Namespace) -> dict:
+    from cxdata import safekeeping
+
+    return safekeeping.migrate(args.source, args.target, replace=args.replace)
+
+
+def print_migration(result: dict) -> None:
+    rows = ", ".join(
+        f"{result['rows'][k]:,} {k}"
+        for k in ("survey", "transactional", "relationship", "outcomes")
+    )
+    print(
+        f"copied {result['from']} to {result['to']} in {result['seconds']:.1f} s: {rows}; "
+        f"{result['total']:,} rows in {len(result['rows'])} tables"
+    )
 
 
 def print_safekeeping(result: dict) -> None:

@@ -126,7 +126,14 @@ def import_file(
     if earlier:
         return already_imported(report, earlier)
     plan = import_plan(fmt, kind, mapping or {}, wave, wave_date, dayfirst, chunk_rows, progress)
+    with store.prepare_columns(db, kind, _new_columns(db, plan, fmt.name)):
+        return _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress)
+
+
+def _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress) -> ImportReport:
+    """The import's one transaction (see :func:`import_file`)."""
     with store.transaction(db) as conn:
+        store.lock_import(conn, fmt.sha256)  # the same file from two places: one waits
         earlier = store.find_dataset(db, fmt.sha256, kind, source)
         if earlier:  # another process imported the same file while we profiled it
             return already_imported(report, earlier)
@@ -138,10 +145,10 @@ def import_file(
         dataset_id = store.insert_dataset(conn, _dataset_record(report, fmt))
         report.dataset_id = dataset_id
         report.extra_columns = list(plan.extras.values())
-        _add_extra_columns(db, conn, plan, fmt.name)
+        store.add_columns(conn, kind, _new_columns(db, plan, fmt.name))
         plan.table_had_rows = before > 0
         big = plan.rows >= _DEFER_INDEXES_ROWS and plan.rows >= before // 2
-        plan.key_deferred = big and before == 0
+        plan.key_deferred = big and before == 0 and store.key_can_wait(conn)
         writer = Writer(conn, plan, report, dataset_id, source)
         with store.indexes_deferred(conn, kind, big):
             if plan.key_deferred:
@@ -153,7 +160,7 @@ def import_file(
             counts.apply(conn, counts.total(writer.counts))
         if report.accepted == 0:
             raise InputError(no_valid_rows(report, fmt.name))
-        report.inserted = store.count_rows(db, kind) - before
+        report.inserted = store.rows_inserted(conn, kind, before)
         report.updated = report.accepted - report.duplicates_in_file - report.inserted
         if kind == "transactional" and report.duplicates_in_file:
             report.assumptions.append(collapsed_events(report))
@@ -196,21 +203,23 @@ def _dataset_record(report: ImportReport, fmt: FileFormat) -> dict:
 MAX_TABLE_COLUMNS = 1_990
 
 
-def _add_extra_columns(db: sqlite_utils.Database, conn, plan: Plan, file_name: str) -> None:
+def _new_columns(db: sqlite_utils.Database, plan: Plan, file_name: str) -> dict[str, str]:
+    """The extra columns this file brings that the table lacks (name → REAL or TEXT)."""
     existing = set(store.table_columns(db, plan.kind))
     new = {
         name: ("REAL" if plan.extra_numeric[j] else "TEXT")
         for j, name in plan.extras.items()
         if name not in existing
     }
-    if len(existing) + len(new) > MAX_TABLE_COLUMNS:
+    limit = store.max_columns(db)
+    if len(existing) + len(new) > limit:
         raise InputError(
             f"{file_name}: {len(new):,} new columns would give the {plan.kind} table "
-            f"{len(existing) + len(new):,} columns, more than the {MAX_TABLE_COLUMNS:,} it can "
+            f"{len(existing) + len(new):,} columns, more than the {limit:,} it can "
             "hold. Map the columns you need (--map) or remove the others from the file; "
             "deleting a dataset drops the extra columns only it used."
         )
-    store.add_columns(conn, plan.kind, new)
+    return new
 
 
 def inspect_file(

@@ -125,8 +125,9 @@ DEFAULT_SLA_DAYS = 7  # days from the response to the follow-up's due date, when
 # .sla_days, else 7 days) after the response. ``?today`` is bound by name.
 _OWNER = "coalesce(f.owner_department, s.department)"
 _DUE = (
-    f"coalesce(f.due_at, date(s.responded_at, printf('%+d days', coalesce("
-    f"(SELECT d.sla_days FROM departments d WHERE d.name = {_OWNER}), {DEFAULT_SLA_DAYS}))))"
+    f"coalesce(f.due_at, date(s.responded_at, coalesce("
+    f"(SELECT d.sla_days FROM departments d WHERE d.name = {_OWNER}), {DEFAULT_SLA_DAYS})"
+    " || ' days'))"
 )
 _FOLLOWUP_ROWS = (
     "WITH rows AS (SELECT s.id AS survey_id, s.response_id, s.responded_at, s.score, "
@@ -144,12 +145,12 @@ def _followup_filters(
 ) -> tuple[str, dict]:
     """The WHERE clause over ``marked`` for the list's filters (names and people compared
     without regard to case; an ``assignee`` of '' is the unassigned)."""
-    clauses, params = ["1"], {}
+    clauses, params = ["true"], {}
     if owner is not None:
-        clauses.append("owner_department = :owner COLLATE NOCASE")
+        clauses.append("lower(owner_department) = lower(:owner)")
         params["owner"] = owner
     if assignee is not None:
-        clauses.append("assignee = :assignee COLLATE NOCASE")
+        clauses.append("lower(assignee) = lower(:assignee)")
         params["assignee"] = assignee
     if status is not None:
         clauses.append("status = :status")

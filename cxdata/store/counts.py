@@ -122,8 +122,9 @@ def apply(conn, frame: pd.DataFrame, sign: int = 1) -> None:
     conn.executemany(
         "INSERT INTO survey_counts (day, dim, value, detractors, passives, promoters) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dim, value, day) DO UPDATE SET "
-        "detractors = detractors + excluded.detractors, "
-        "passives = passives + excluded.passives, promoters = promoters + excluded.promoters",
+        "detractors = survey_counts.detractors + excluded.detractors, "
+        "passives = survey_counts.passives + excluded.passives, "
+        "promoters = survey_counts.promoters + excluded.promoters",
         rows,
     )
     conn.execute(
@@ -151,10 +152,11 @@ def rebuild(conn) -> None:
     """Recount everything from the responses (migrations; a repair if ever needed)."""
     conn.execute("DELETE FROM survey_counts")
     bands = f"{BAND_SUMS} FROM survey GROUP BY 1, 3"
-    conn.execute("INSERT INTO survey_counts SELECT substr(responded_at, 1, 10), '', '', " + bands)
+    # date(t) is the day on both backends (SQLite: its text; a server: a date).
+    conn.execute("INSERT INTO survey_counts SELECT date(responded_at), '', '', " + bands)
     for dim in DIMENSIONS:
         conn.execute(
-            f"INSERT INTO survey_counts SELECT substr(responded_at, 1, 10), '{dim}', "
+            f"INSERT INTO survey_counts SELECT date(responded_at), '{dim}', "
             f"coalesce(CAST({quote(dim)} AS TEXT), '{NONE}'), " + bands
         )
 

@@ -23,7 +23,7 @@ import sqlite_utils
 from cxdata.formatting import utc_now_text
 from cxdata.store import counts, kinds
 from cxdata.store.kinds import KEY_COLUMN, KINDS
-from cxdata.store.sql import quote, transaction
+from cxdata.store.sql import column_info, in_values, is_postgres, quote, transaction
 
 
 def find_dataset(db: sqlite_utils.Database, sha256: str, kind: str, source: str) -> dict | None:
@@ -45,8 +45,10 @@ def insert_dataset(conn: sqlite3.Connection, record: dict) -> int:
     record.setdefault("imported_at", utc_now_text())
     names = ", ".join(quote(k) for k in record)
     marks = ", ".join("?" for _ in record)
-    cur = conn.execute(f"INSERT INTO datasets ({names}) VALUES ({marks})", list(record.values()))
-    return int(cur.lastrowid or 0)
+    cur = conn.execute(
+        f"INSERT INTO datasets ({names}) VALUES ({marks}) RETURNING id", list(record.values())
+    )
+    return int(cur.fetchone()[0])
 
 
 def update_dataset(conn: sqlite3.Connection, dataset_id: int, changes: dict) -> None:
@@ -144,9 +146,7 @@ def dataset_deletion(db: sqlite_utils.Database, dataset_id: int) -> Deletion:
         if restored and table == "survey":
             counts.apply(
                 conn,
-                counts.counts_of_rows(
-                    conn, "id IN (SELECT value FROM json_each(?))", [json.dumps(restored)]
-                ),
+                counts.counts_of_rows(conn, *in_values(conn, "id", restored)),
             )
         dropped = _drop_unused_columns(conn, kind) if kind in KINDS else ()
         conn.execute("DELETE FROM dataset_rejections WHERE dataset_id = ?", [dataset_id])
@@ -168,21 +168,26 @@ def _restore_versions(conn: sqlite3.Connection, kind: str, dataset_id: int) -> l
     ).fetchall()
     if not found:
         return []
-    columns = [
-        name
-        for (name,) in conn.execute("SELECT name FROM pragma_table_info(?)", [kind])
-        if name != "id"
-    ]
-    sets = ", ".join(f"{quote(c)} = ?" for c in columns)
-    rows = []
-    for row_id, _, text in found:
-        version = json.loads(text)
-        rows.append([version.get(c) for c in columns] + [row_id])
-    conn.executemany(f"UPDATE {quote(kind)} SET {sets} WHERE id = ?", rows)
-    conn.execute(
-        "DELETE FROM row_versions WHERE rowid IN (SELECT value FROM json_each(?))",
-        [json.dumps([version_id for _, version_id, _ in found])],
-    )
+    columns = [name for name, *_ in column_info(conn, kind) if name != "id"]
+    version_ids = [version_id for _, version_id, _ in found]
+    if is_postgres(conn):
+        # Each column read back in its own type from the version's JSON.
+        names = ", ".join(quote(c) for c in columns)
+        conn.executemany(
+            f"UPDATE {quote(kind)} AS t SET ({names}) = (SELECT {names} FROM "
+            f"jsonb_populate_record(NULL::{quote(kind)}, "
+            "(SELECT row FROM row_versions WHERE rowid = ?))) WHERE t.id = ?",
+            [(version_id, row_id) for row_id, version_id, _ in found],
+        )
+    else:
+        sets = ", ".join(f"{quote(c)} = ?" for c in columns)
+        rows = []
+        for row_id, _, text in found:
+            version = json.loads(text)
+            rows.append([version.get(c) for c in columns] + [row_id])
+        conn.executemany(f"UPDATE {quote(kind)} SET {sets} WHERE id = ?", rows)
+    condition, params = in_values(conn, "rowid", version_ids)
+    conn.execute(f"DELETE FROM row_versions WHERE {condition}", params)
     return [row_id for row_id, _, _ in found]
 
 

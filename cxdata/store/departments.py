@@ -54,8 +54,8 @@ def append_departments(conn: sqlite3.Connection, names: Iterable[str], source: s
     for name in names:
         conn.execute(
             "INSERT INTO departments (name, position, aliases, sla_days, source, added_at) "
-            "SELECT ?, coalesce(max(position), 0) + 1, '[]', NULL, ?, ? FROM departments "
-            "WHERE true ON CONFLICT (name) DO NOTHING",
+            "VALUES (?, (SELECT coalesce(max(position), 0) + 1 FROM departments), '[]', NULL, "
+            "?, ?) ON CONFLICT (name) DO NOTHING",
             [name, source, now],
         )
 
@@ -76,7 +76,7 @@ def data_department_names(db: sqlite_utils.Database) -> list[str]:
     ).fetchall()
     transactional = db.execute(
         "SELECT DISTINCT department FROM (SELECT department FROM transactional "
-        "ORDER BY id DESC LIMIT ?) WHERE department IS NOT NULL LIMIT ?",
+        "ORDER BY id DESC LIMIT ?) AS latest WHERE department IS NOT NULL LIMIT ?",
         [TRANSACTIONAL_ROWS_READ, MAX_NAMES],
     ).fetchall()
     answers = db.execute(

@@ -11,7 +11,6 @@ transaction.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
@@ -19,7 +18,7 @@ import pandas as pd
 
 from cxdata.store import counts
 from cxdata.store.kinds import KEY_COLUMN
-from cxdata.store.sql import quote
+from cxdata.store.sql import column_info, in_values, is_postgres, quote
 
 # SQLite's functions take at most 127 arguments: a row's JSON is built in groups of columns.
 _PAIRS_PER_CALL = 60
@@ -32,7 +31,7 @@ def repeated_key_rows(conn: sqlite3.Connection, table: str, key_column: str) -> 
         row_id
         for (row_id,) in conn.execute(
             "SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY source, "
-            f"{quote(key_column)} ORDER BY id DESC) AS later FROM {quote(table)}) "
+            f"{quote(key_column)} ORDER BY id DESC) AS later FROM {quote(table)}) AS numbered "
             "WHERE later > 1"
         )
     ]
@@ -40,18 +39,14 @@ def repeated_key_rows(conn: sqlite3.Connection, table: str, key_column: str) -> 
 
 def delete_rows(conn: sqlite3.Connection, table: str, row_ids: Sequence[int]) -> None:
     """Delete the rows of ``table`` with these row ids (``id``)."""
-    conn.execute(
-        f"DELETE FROM {quote(table)} WHERE id IN (SELECT value FROM json_each(?))",
-        [json.dumps(list(row_ids))],
-    )
+    condition, params = in_values(conn, "id", row_ids)
+    conn.execute(f"DELETE FROM {quote(table)} WHERE {condition}", params)
 
 
 def survey_counts_of_rows(conn: sqlite3.Connection, row_ids: Sequence[int]) -> pd.DataFrame:
     """Per-day counts (as :func:`cxdata.store.counts.counts` gives them) of the stored survey
     rows with these row ids (``id``)."""
-    return counts.counts_of_rows(
-        conn, "id IN (SELECT value FROM json_each(?))", [json.dumps(list(row_ids))]
-    )
+    return counts.counts_of_rows(conn, *in_values(conn, "id", row_ids))
 
 
 def survey_counts_of_ids(conn: sqlite3.Connection, source: str, response_ids) -> pd.DataFrame:
@@ -59,11 +54,8 @@ def survey_counts_of_ids(conn: sqlite3.Connection, source: str, response_ids) ->
     an upsert of them is about to replace); an empty frame for no ids."""
     if len(response_ids) == 0:
         return pd.DataFrame()
-    return counts.counts_of_rows(
-        conn,
-        "source = ? AND response_id IN (SELECT value FROM json_each(?))",
-        [source, json.dumps([str(i) for i in response_ids])],
-    )
+    condition, params = in_values(conn, "response_id", [str(i) for i in response_ids])
+    return counts.counts_of_rows(conn, f"source = ? AND {condition}", [source, *params])
 
 
 def keep_overwritten(
@@ -77,11 +69,17 @@ def keep_overwritten(
     significant digits (more than an export's cells carry).
     """
     key = KEY_COLUMN[kind]
-    columns = [
-        name
-        for (name,) in conn.execute("SELECT name FROM pragma_table_info(?)", [kind])
-        if name != "id"
-    ]
+    condition, params = in_values(conn, quote(key), [str(i) for i in ids])
+    if is_postgres(conn):
+        conn.execute(
+            "INSERT INTO row_versions (dataset_id, kind, source, key, customer_id, row) "
+            f"SELECT dataset_id, ?, source, {quote(key)}, customer_id, "
+            f"jsonb_strip_nulls(to_jsonb(t) - 'id') FROM {quote(kind)} AS t "
+            f"WHERE source = ? AND {condition} AND dataset_id IS NOT NULL AND dataset_id != ?",
+            [kind, source, *params, dataset_id],
+        )
+        return
+    columns = [name for name, *_ in column_info(conn, kind) if name != "id"]
     row = "'{}'"
     for start in range(0, len(columns), _PAIRS_PER_CALL):
         pairs = ", ".join(
@@ -91,9 +89,8 @@ def keep_overwritten(
     conn.execute(
         "INSERT INTO row_versions (dataset_id, kind, source, key, customer_id, row) "
         f"SELECT dataset_id, ?, source, {quote(key)}, customer_id, {row} FROM {quote(kind)} "
-        f"WHERE source = ? AND {quote(key)} IN (SELECT value FROM json_each(?)) "
-        "AND dataset_id IS NOT NULL AND dataset_id != ?",
-        [kind, source, json.dumps([str(i) for i in ids]), dataset_id],
+        f"WHERE source = ? AND {condition} AND dataset_id IS NOT NULL AND dataset_id != ?",
+        [kind, source, *params, dataset_id],
     )
 
 

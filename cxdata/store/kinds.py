@@ -12,7 +12,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
-from cxdata.store.sql import quote
+from cxdata.store.sql import column_info, is_postgres, quote
+
+# An extra column's type (the importer's REAL or TEXT) on a server.
+_SERVER_TYPES = {"REAL": "double precision", "TEXT": "text", "INTEGER": "bigint"}
 
 KINDS = ("survey", "transactional", "relationship", "outcomes")
 
@@ -85,19 +88,60 @@ CORE_COLUMNS = {
 
 
 def add_columns(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
-    """Add extra columns (name → ``REAL`` or ``TEXT``); call inside the import's transaction."""
+    """Add extra columns (name → ``REAL`` or ``TEXT``); call inside the import's transaction.
+    On a server, a column already there (added by :func:`prepare_columns`) is left as it is."""
+    if is_postgres(conn):
+        for name, sql_type in columns.items():
+            conn.execute(
+                f"ALTER TABLE {quote(table)} ADD COLUMN IF NOT EXISTS {quote(name)} "
+                + _SERVER_TYPES.get(sql_type, sql_type)
+            )
+        return
     for name, sql_type in columns.items():
         conn.execute(f"ALTER TABLE {quote(table)} ADD COLUMN {quote(name)} {sql_type}")
+
+
+@contextmanager
+def prepare_columns(db, table: str, columns: dict[str, str]) -> Iterator[None]:
+    """Around an import's transaction, on a server: add its new extra columns in a short
+    transaction of their own before it, and drop them again if the import fails and no other
+    import has used them meanwhile. ``ALTER TABLE`` locks the table against readers until its
+    transaction ends; inside the import it would keep every page waiting for the whole import.
+    On SQLite (one writer, readers unaffected) nothing happens here: the import adds its
+    columns itself, and its rollback takes them away."""
+    if not columns or not is_postgres(db):
+        yield
+        return
+    from cxdata.store.sql import transaction
+
+    with transaction(db) as conn:
+        added = [c for c in columns if c not in set(extra_columns(conn, table))]
+        add_columns(conn, table, columns)
+    try:
+        yield
+    except BaseException:
+        with transaction(db) as conn:
+            conn.execute(f"LOCK TABLE {quote(table)} IN SHARE ROW EXCLUSIVE MODE")
+            used = columns_in_use(conn, table, added)
+            drop_columns(conn, table, [c for c in added if c not in used])
+        raise
+
+
+# The most columns a table of each backend takes, less a margin for the bookkeeping columns
+# an import adds (SQLite's SQLITE_MAX_COLUMN is 2,000; PostgreSQL's limit is 1,600, dropped
+# columns included).
+MAX_COLUMNS = {"sqlite": 1_990, "postgres": 1_590}
+
+
+def max_columns(conn) -> int:
+    """How many columns a data table may have on this backend."""
+    return MAX_COLUMNS["postgres" if is_postgres(conn) else "sqlite"]
 
 
 def extra_columns(conn: sqlite3.Connection, kind: str) -> list[str]:
     """The extra columns files brought to ``kind``'s table, in table order."""
     core = set(CORE_COLUMNS[kind])
-    return [
-        name
-        for (name,) in conn.execute("SELECT name FROM pragma_table_info(?)", [kind])
-        if name not in core
-    ]
+    return [name for name, *_ in column_info(conn, kind) if name not in core]
 
 
 def columns_in_use(conn: sqlite3.Connection, kind: str, columns: Sequence[str]) -> set[str]:
@@ -119,6 +163,10 @@ def drop_columns(conn: sqlite3.Connection, kind: str, columns: Sequence[str]) ->
     """
     gone = set(columns) - set(CORE_COLUMNS[kind])
     if not gone:
+        return
+    if is_postgres(conn):  # one statement, no rewrite: the columns are only marked dropped
+        drops = ", ".join(f"DROP COLUMN {quote(c)}" for c in sorted(gone))
+        conn.execute(f"ALTER TABLE {quote(kind)} {drops}")
         return
     info = conn.execute(
         'SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)', [kind]
@@ -166,7 +214,9 @@ def indexes_deferred(conn: sqlite3.Connection, table: str, defer: bool) -> Itera
     rollback restores the indexes with everything else.
     """
     saved = []
-    if defer:
+    if defer and not is_postgres(conn):
+        # On a server an import never drops an index: that would lock the table against
+        # readers and other imports until it commits. COPY into the live table is fast enough.
         saved = conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
             "AND sql IS NOT NULL AND name != ?",
@@ -188,6 +238,8 @@ def drop_key(conn: sqlite3.Connection, kind: str) -> None:
 def build_key(conn: sqlite3.Connection, kind: str) -> bool:
     """Build the unique key (source, id) of ``kind``, ``<kind>_key``; False (and nothing
     built) when two rows share a key."""
+    if is_postgres(conn):
+        return _server_build_key(conn, kind)
     key_index, column = f"{kind}_key", KEY_COLUMN[kind]
     try:
         conn.execute(
@@ -198,10 +250,30 @@ def build_key(conn: sqlite3.Connection, kind: str) -> bool:
     return True
 
 
-def insert_rows(
-    conn: sqlite3.Connection, kind: str, columns: Sequence[str], rows: Iterable[Sequence]
-) -> None:
+def _server_build_key(conn, kind: str) -> bool:
+    key_index, column = f"{kind}_key", KEY_COLUMN[kind]
+    from cxdata.store.postgres import IntegrityError
+
+    conn.execute("SAVEPOINT build_key")
+    try:
+        conn.execute(
+            f"CREATE UNIQUE INDEX {quote(key_index)} ON {quote(kind)} (source, {quote(column)})"
+        )
+    except IntegrityError:
+        conn.execute("ROLLBACK TO build_key")
+        return False
+    finally:
+        conn.execute("RELEASE build_key")
+    return True
+
+
+def insert_rows(conn, kind: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Plain bulk insert (no conflict handling): for an import whose key is deferred."""
+    if is_postgres(conn):
+        rows = list(server_rows(conn, kind, columns, rows))
+        conn.copy_rows(kind, columns, rows)
+        conn.inserted[kind] = conn.inserted.get(kind, 0) + len(rows)
+        return
     names = ", ".join(quote(c) for c in columns)
     marks = ", ".join("?" for _ in columns)
     conn.executemany(f"INSERT INTO {quote(kind)} ({names}) VALUES ({marks})", rows)
@@ -216,6 +288,9 @@ def upsert_rows(
     prepared statement through ``executemany`` (about 3× faster than row-by-row inserts).
     """
     key = KEY_COLUMN[kind]
+    if is_postgres(conn):
+        _server_upsert(conn, kind, columns, rows)
+        return
     names = ", ".join(quote(c) for c in columns)
     marks = ", ".join("?" for _ in columns)
     updates = ", ".join(
@@ -226,3 +301,89 @@ def upsert_rows(
         f"ON CONFLICT (source, {quote(key)}) DO UPDATE SET {updates}"
     )
     conn.executemany(sql, rows)
+
+
+def _server_upsert(conn, kind: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """The upsert on a server: ``COPY`` into a temporary table shaped like ``kind``'s, then
+    one ``INSERT … SELECT … ON CONFLICT DO UPDATE``; of rows repeating a key the last wins, as
+    row-by-row upserts would have it."""
+    key = KEY_COLUMN[kind]
+    names = ", ".join(quote(c) for c in columns)
+    staged = f"staged_{kind}"
+    conn.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {quote(staged)} ON COMMIT DROP AS "
+        f"SELECT * FROM {quote(kind)} WITH NO DATA"
+    )
+    for name, *_ in column_info(conn, kind):  # columns a file added since the last chunk
+        conn.execute(f"ALTER TABLE {quote(staged)} ADD COLUMN IF NOT EXISTS {quote(name)} text")
+    conn.execute(f"ALTER TABLE {quote(staged)} ADD COLUMN IF NOT EXISTS cx_order bigserial")
+    conn.execute(f"TRUNCATE {quote(staged)}")
+    conn.copy_rows(staged, columns, server_rows(conn, kind, columns, rows))
+    updates = ", ".join(
+        f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in ("source", key)
+    )
+    new = conn.execute(
+        f"WITH written AS (INSERT INTO {quote(kind)} ({names}) SELECT {names} FROM "
+        f"(SELECT DISTINCT ON (source, {quote(key)}) * FROM {quote(staged)} "
+        f"ORDER BY source, {quote(key)}, cx_order DESC) AS latest ORDER BY cx_order "
+        f"ON CONFLICT (source, {quote(key)}) DO UPDATE SET {updates} "
+        "RETURNING xmax = 0 AS new) SELECT count(*) FILTER (WHERE new) FROM written"
+    ).fetchone()[0]
+    conn.inserted[kind] = conn.inserted.get(kind, 0) + new
+
+
+def server_rows(conn, kind: str, columns: Sequence[str], rows: Iterable[Sequence]):
+    """Rows as a server's ``COPY`` reads them: a whole number written as one (``9``, not
+    ``9.0``) in integer columns, and 0 / 1 as false / true in flag columns."""
+    # Asked before the COPY starts: the connection answers nothing else while it runs.
+    types = {r[0]: r[5] for r in conn.execute(_TYPES, [quote(kind)]).fetchall()}
+    flags = [i for i, c in enumerate(columns) if types.get(c) == "bool"]
+    whole = [i for i, c in enumerate(columns) if types.get(c) in ("int2", "int4", "int8")]
+    if not flags and not whole:
+        return rows
+    return _typed(rows, flags, whole)
+
+
+def _typed(rows: Iterable[Sequence], flags: list[int], whole: list[int]):
+    for row in rows:
+        row = list(row)
+        for i in whole:
+            v = row[i]
+            if isinstance(v, float):
+                row[i] = None if v != v else int(v)
+        for i in flags:
+            v = row[i]
+            if v is not None and not (isinstance(v, float) and v != v):
+                row[i] = bool(v)
+        yield row
+
+
+_TYPES = """
+SELECT a.attname, NULL, NULL, NULL, NULL, t.typname FROM pg_attribute a
+JOIN pg_type t ON t.oid = a.atttypid
+WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped
+"""
+
+
+def key_can_wait(conn) -> bool:
+    """Whether an import into an empty table may drop the unique key and build it after its
+    rows (SQLite: one writer at a time, so nobody else writes meanwhile). Never on a server,
+    where dropping it would lock the table against every reader and writer until the commit."""
+    return not is_postgres(conn)
+
+
+def lock_import(conn, sha256: str) -> None:
+    """Inside an import's transaction, before it asks whether the file was imported: on a
+    server, wait for any other import of the same file to finish (a transaction-scoped
+    advisory lock), so the second finds it done. SQLite's write lock already does this."""
+    if is_postgres(conn):
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(?))", [sha256])
+
+
+def rows_inserted(conn, kind: str, before: int) -> int:
+    """How many new rows this transaction put into ``kind``'s table, which held ``before``
+    when it started. SQLite: the count now less ``before`` (no one else writes meanwhile); a
+    server: the count the bulk writes kept (other imports may be committing rows meanwhile)."""
+    if is_postgres(conn):
+        return conn.inserted.get(kind, 0)
+    return conn.execute(f"SELECT count(*) FROM {quote(kind)}").fetchone()[0] - before

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import pandas as pd
 import sqlite_utils
 
-from cxdata.store.sql import count_rows, quote
+from cxdata.store.sql import as_number, count_rows, flag_columns, quote
 
 # Survey alias s, transactional alias t.
 _INTERACTION_JOIN = (
@@ -33,7 +33,7 @@ LEFT JOIN survey s
   ON s.customer_id = r.customer_id
  AND s.responded_at >= datetime(r.responded_at, ?)
  AND s.responded_at <= CASE WHEN length(r.responded_at) = 10
-                            THEN r.responded_at || ' 23:59:59'
+                            THEN datetime(r.responded_at, '+1 day', '-1 second')
                             ELSE r.responded_at END"""
 
 SAMPLE_MODULUS = 1_000_003
@@ -81,8 +81,8 @@ def relationship_with_lookback(db: sqlite_utils.Database, lookback_days: int) ->
         SELECT r.responded_at, r.customer_id, r.score,
                coalesce(sum(s.score), 0), count(s.score)
         FROM {_LOOKBACK_JOIN}
-        GROUP BY r.id
-        ORDER BY r.responded_at
+        GROUP BY r.id, r.responded_at, r.customer_id, r.score
+        ORDER BY r.responded_at, r.id
         """,
         [_window(lookback_days)],
     )
@@ -114,7 +114,10 @@ def relationship_with_survey_means(
         sample_clause(db, "relationship", "r", max_rows) if max_rows is not None else ("", [], 0)
     )
     sql = f"SELECT {', '.join(selects)} FROM {_LOOKBACK_JOIN}"
-    sql += (f" WHERE {sample}" if sample else "") + " GROUP BY r.id"
+    # Grouped by every relationship column shown, not only r.id: a department's scope reads
+    # relationship through a view, where a server cannot tell the others depend on the id.
+    group = ", ".join(["r.id", "r.score", *(f"r.{quote(c)}" for c in columns)])
+    sql += (f" WHERE {sample}" if sample else "") + f" GROUP BY {group} ORDER BY r.id"
     frame = _frame(db.execute(sql, params + sample_params))
     if sample:
         frame.attrs["sampled_from"] = total
@@ -196,10 +199,15 @@ def non_missing_counts(
     return counts
 
 
+def _kpi(db, kpi: str) -> str:
+    """The interaction's ``kpi`` as a number (a server keeps a yes/no KPI as a boolean)."""
+    return as_number(f"t.{quote(kpi)}", kpi in flag_columns(db, "transactional"))
+
+
 def kpi_value_counts(db: sqlite_utils.Database, kpi: str) -> tuple[int, int]:
     """``(rows, distinct values)`` of ``kpi`` over the survey responses whose interaction
     has it."""
-    column = f"t.{quote(kpi)}"
+    column = _kpi(db, kpi)
     return db.execute(
         f"SELECT count(*), count(DISTINCT {column}) {_survey_join()} WHERE {column} IS NOT NULL"
     ).fetchone()
@@ -208,7 +216,7 @@ def kpi_value_counts(db: sqlite_utils.Database, kpi: str) -> tuple[int, int]:
 def kpi_values_at_ranks(db: sqlite_utils.Database, kpi: str, ranks: Sequence[int]) -> list:
     """The values of ``kpi`` at the 0-based ``ranks`` of its ascending order over the survey
     responses whose interaction has it (one value per rank)."""
-    column = f"t.{quote(kpi)}"
+    column = _kpi(db, kpi)
     sql = f"SELECT {column} {_survey_join()} WHERE {column} IS NOT NULL ORDER BY 1 LIMIT 1 OFFSET ?"
     return [db.execute(sql, [int(rank)]).fetchone()[0] for rank in ranks]
 
@@ -223,7 +231,7 @@ def kpi_bucket_counts(
     Columns: ``key`` (the value, or the bucket number), ``low``, ``high``, ``n``,
     ``detractors``, ``passives``, ``promoters``; ordered by key.
     """
-    column = f"t.{quote(kpi)}"
+    column = _kpi(db, kpi)
     if cuts is None:
         bucket, params = column, []
     else:

@@ -19,10 +19,10 @@ def add_note(db: sqlite_utils.Database, month: str, text: str) -> int:
     """Store one note at ``month`` (YYYY-MM); returns its id."""
     with transaction(db) as conn:
         cursor = conn.execute(
-            "INSERT INTO annotations (month, text, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO annotations (month, text, created_at) VALUES (?, ?, ?) RETURNING id",
             [month, text, utc_now_text()],
         )
-        return int(cursor.lastrowid or 0)
+        return int(cursor.fetchone()[0])
 
 
 def notes(db: sqlite_utils.Database) -> pd.DataFrame:

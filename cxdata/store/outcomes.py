@@ -95,7 +95,7 @@ def link_counts(db: sqlite_utils.Database, months: int) -> dict[str, int]:
         SELECT count(*), count(customer_id), count(outcome)
         FROM (SELECT r.customer_id,
                      CASE WHEN r.customer_id IS NULL THEN NULL ELSE {_FIRST_OUTCOME} END AS outcome
-              FROM relationship r)
+              FROM relationship r) AS linked
         """,
         [_window(months)],
     ).fetchone()

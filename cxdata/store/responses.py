@@ -218,7 +218,7 @@ def segment_values(db: sqlite_utils.Database) -> dict[str, list[str]]:
     """For each segment dimension of the per-day counts, its values (blank left out), sorted."""
     rows = db.execute(
         "SELECT dim, value FROM (SELECT DISTINCT dim, value FROM survey_counts WHERE dim != '' "
-        f"AND value != '{NONE}') ORDER BY dim, value"
+        f"AND value != '{NONE}') AS used ORDER BY dim, value"
     ).fetchall()
     by_dim: dict[str, list[str]] = {}
     for dim, value in rows:

@@ -8,17 +8,18 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
 
 from cxdata.formatting import utc_now_text
-from cxdata.store import counts
+from cxdata.store import counts, transfer
 from cxdata.store.datasets import forget_customer_versions
 from cxdata.store.kinds import KINDS
 from cxdata.store.schema import SCHEMA_VERSION, connect, expected_objects
-from cxdata.store.sql import connect_read_only, quote, transaction
+from cxdata.store.sql import connect_read_only, is_postgres, quote, transaction
 
 # Characters an id cell of a rejected row may carry around the id (the import trims them
 # from stored ids): space, tab, CR, LF, no-break space.
@@ -64,6 +65,8 @@ def clear_wal(db: sqlite_utils.Database, wait_s: float = 2.0) -> bool:
     erased pages do not linger in ``-wal``. False when a reader kept it from finishing within
     ``wait_s`` (it is emptied at a later checkpoint)."""
     conn = db.conn
+    if is_postgres(conn):
+        return vacuum_erased(db)
     before = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
     try:
@@ -71,6 +74,30 @@ def clear_wal(db: sqlite_utils.Database, wait_s: float = 2.0) -> bool:
     finally:
         conn.execute(f"PRAGMA busy_timeout = {before}")
     return busy == 0
+
+
+# The tables an erasure deletes from (its rows and the indexes pointing at them).
+ERASED_TABLES = (
+    "survey",
+    "transactional",
+    "relationship",
+    "outcomes",
+    "followups",
+    "row_versions",
+    "dataset_rejections",
+    "survey_counts",
+)
+
+
+def vacuum_erased(db) -> bool:
+    """On a server, after an erasure's commit: ``VACUUM`` the tables it deleted from, so the
+    erased rows' versions are removed from the tables' pages and indexes now rather than at
+    the next autovacuum (no live table or index entry holds them after). It takes no lock that
+    stops readers or an import; one still running keeps the versions it can see until it ends
+    (they go at the next autovacuum). True when the vacuum ran."""
+    for table in ERASED_TABLES:
+        db.execute(f"VACUUM (ANALYZE) {quote(table)}")
+    return True
 
 
 def customer_rows_in(path: str | os.PathLike, customer_id: str) -> int:
@@ -90,7 +117,21 @@ def customer_rows_in(path: str | os.PathLike, customer_id: str) -> int:
 
 
 def copy_database(db: sqlite_utils.Database, target: str | os.PathLike) -> None:
-    """A consistent copy of the open database at ``target`` (SQLite's online backup API)."""
+    """A consistent copy of the open database at ``target`` (SQLite's online backup API), a
+    SQLite file. A server database is copied table by table into a new file of the current
+    schema (:func:`cxdata.store.transfer.copy_store`, from one snapshot)."""
+    if is_postgres(db):
+        copy = connect(target)
+        try:
+            db.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                transfer.copy_store(db, copy)
+            finally:
+                db.conn.execute("COMMIT")
+            copy.execute("PRAGMA journal_mode = DELETE")  # one file, as SQLite's backups are
+        finally:
+            copy.conn.close()
+        return
     out = sqlite3.connect(target)
     try:
         db.conn.backup(out)
@@ -198,7 +239,14 @@ def put_in_place(staged: Path, path: Path) -> None:
 
 
 def kind_counts(path: str | os.PathLike) -> dict[str, int]:
-    """Rows per data kind in the database file at ``path`` (opened read-only)."""
+    """Rows per data kind in the database file at ``path`` (opened read-only), or in the
+    server database it names."""
+    if str(path).startswith(("postgresql://", "postgres://")):
+        db = connect(str(path))
+        try:
+            return {k: db.execute(f"SELECT count(*) FROM {quote(k)}").fetchone()[0] for k in KINDS}
+        finally:
+            db.conn.close()
     conn = connect_read_only(path)
     try:
         return {
@@ -207,3 +255,23 @@ def kind_counts(path: str | os.PathLike) -> dict[str, int]:
         }
     finally:
         conn.close()
+
+
+def restore_server(source: Path, url: str, aside: Path) -> Path:
+    """Replace the server database at ``url`` with the checked backup file ``source``: its
+    current contents are first copied to the SQLite file ``aside``, then, in one server
+    transaction, every table is emptied and loaded from the backup (an older backup is brought
+    up to date on a private copy first). Returns ``aside``."""
+    db = connect(url)
+    try:
+        copy_database(db, aside)
+        with tempfile.TemporaryDirectory(prefix="cx-restore-") as folder:
+            staged = stage_backup(source, Path(folder) / "backup.db")
+            backup = connect(staged)
+            try:
+                transfer.copy_store(backup, db)
+            finally:
+                backup.conn.close()
+    finally:
+        db.conn.close()
+    return aside

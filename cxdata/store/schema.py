@@ -20,8 +20,21 @@ import sqlite_utils
 
 from cxdata.errors import InputError
 from cxdata.formatting import utc_now_text
-from cxdata.store import counts, kinds, scopes, sql
-from cxdata.store.sql import CACHE_MB, VERSION_TABLE, Database, open_database, quote, transaction
+from cxdata.store import counts, kinds, pg_schema, scopes, sql
+from cxdata.store.sql import CACHE_MB, VERSION_TABLE, Database, quote, transaction
+from cxdata.store.sql import open_database as open_file
+
+
+def open_database(path=None, *, cache_mb: int = CACHE_MB) -> Database:
+    """Open the database at ``path`` as it is: a file (:func:`cxdata.store.sql.open_database`)
+    or, for a ``postgresql://`` URL, a server database (:mod:`cxdata.store.postgres`)."""
+    address = sql.database_path(path)
+    if sql.is_url(address):
+        from cxdata.store.postgres import ServerDatabase
+
+        return ServerDatabase(str(address))  # type: ignore[return-value]
+    return open_file(address, cache_mb=cache_mb)
+
 
 sql.REFUSAL = InputError  # a refused write (read-only file, busy writer) is the user's to fix
 
@@ -393,6 +406,12 @@ def pending_migrations(path: str | os.PathLike) -> int:
     """How many migrations opening the database at ``path`` would apply (0 for a new file,
     whose tables are created in an instant). The app shows a spinner when some are due: one
     may rebuild the response tables (about 4 s per million responses)."""
+    if sql.is_url(path):
+        held = open_database(path)
+        try:
+            return max(0, SCHEMA_VERSION - schema_version(held))
+        finally:
+            held.conn.close()
     path = Path(path)
     if str(path) == ":memory:" or not path.exists():
         return 0
@@ -412,7 +431,7 @@ def pending_migrations(path: str | os.PathLike) -> int:
 
 def schema_version(db: sqlite_utils.Database) -> int:
     """The schema version recorded in the database (0 for a new, empty file)."""
-    if not db["schema_version"].exists():
+    if not sql.table_exists(db, "schema_version"):
         return 0
     row = db.execute("SELECT max(version) FROM schema_version").fetchone()
     return row[0] or 0
@@ -423,6 +442,8 @@ def migrate(db: sqlite_utils.Database) -> int:
     version = schema_version(db)
     if version >= SCHEMA_VERSION:
         return version  # the common case: no write lock taken just to open the database
+    if sql.is_postgres(db):
+        return pg_schema.migrate(db, version, SCHEMA_VERSION)
     with transaction(db):
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TEXT)")
     for target in range(version + 1, SCHEMA_VERSION + 1):

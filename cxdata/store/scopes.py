@@ -26,7 +26,7 @@ from __future__ import annotations
 import urllib.parse
 
 from cxdata.store.counts import BAND_SUMS, DIMENSIONS, NONE
-from cxdata.store.sql import quote
+from cxdata.store.sql import is_postgres, quote
 
 _MARK = "#department="
 
@@ -56,7 +56,12 @@ def restrict(conn, names: list[str]) -> None:
     """Shadow the data tables of ``conn`` with views of the rows of the department called by
     any of ``names`` (its name and aliases)."""
     wanted = sorted({" ".join(str(n).split()).lower() for n in names if str(n).strip()})
-    conn.execute("DROP VIEW IF EXISTS temp.survey_counts")
+    # The tables themselves: SQLite's main schema, a server's current one (its temporary views
+    # come first on the search path, as SQLite's temp schema does).
+    main, temp = "main", "temp"
+    if is_postgres(conn):
+        main, temp = quote(conn.execute("SELECT current_schema()").fetchone()[0]), "pg_temp"
+    conn.execute(f"DROP VIEW IF EXISTS {temp}.survey_counts")
     for table in (
         "survey",
         "transactional",
@@ -65,7 +70,7 @@ def restrict(conn, names: list[str]) -> None:
         "initiatives",
         "maturity_responses",
     ):
-        conn.execute(f"DROP VIEW IF EXISTS temp.{table}")
+        conn.execute(f"DROP VIEW IF EXISTS {temp}.{table}")
 
     def matches(column: str) -> str:
         # Views cannot take parameters: the names are written in as quoted literals.
@@ -73,35 +78,35 @@ def restrict(conn, names: list[str]) -> None:
         return f"lower(trim({column})) IN ({literals})"
 
     conn.execute(
-        f"CREATE TEMP VIEW survey AS SELECT * FROM main.survey WHERE {matches('department')}"
+        f"CREATE TEMP VIEW survey AS SELECT * FROM {main}.survey WHERE {matches('department')}"
     )
     conn.execute(
-        "CREATE TEMP VIEW transactional AS SELECT * FROM main.transactional "
+        f"CREATE TEMP VIEW transactional AS SELECT * FROM {main}.transactional "
         f"WHERE {matches('department')}"
     )
     conn.execute(
-        "CREATE TEMP VIEW relationship AS SELECT * FROM main.relationship WHERE customer_id IN "
-        "(SELECT customer_id FROM temp.survey WHERE customer_id IS NOT NULL)"
+        f"CREATE TEMP VIEW relationship AS SELECT * FROM {main}.relationship WHERE customer_id IN "
+        f"(SELECT customer_id FROM {temp}.survey WHERE customer_id IS NOT NULL)"
     )
     conn.execute(
-        "CREATE TEMP VIEW outcomes AS SELECT * FROM main.outcomes WHERE customer_id IN "
-        "(SELECT customer_id FROM temp.survey WHERE customer_id IS NOT NULL)"
+        f"CREATE TEMP VIEW outcomes AS SELECT * FROM {main}.outcomes WHERE customer_id IN "
+        f"(SELECT customer_id FROM {temp}.survey WHERE customer_id IS NOT NULL)"
     )
     conn.execute(
-        f"CREATE TEMP VIEW initiatives AS SELECT * FROM main.initiatives WHERE {matches('owner')}"
+        f"CREATE TEMP VIEW initiatives AS SELECT * FROM {main}.initiatives WHERE {matches('owner')}"
     )
     conn.execute(
-        "CREATE TEMP VIEW maturity_responses AS SELECT * FROM main.maturity_responses "
+        f"CREATE TEMP VIEW maturity_responses AS SELECT * FROM {main}.maturity_responses "
         f"WHERE {matches('department')}"
     )
-    day = "substr(responded_at, 1, 10)"
+    day = "date(responded_at)"
     parts = [
-        f"SELECT {day} AS day, '' AS dim, '' AS value, {BAND_SUMS} FROM temp.survey GROUP BY 1"
+        f"SELECT {day} AS day, '' AS dim, '' AS value, {BAND_SUMS} FROM {temp}.survey GROUP BY 1"
     ]
     for dim in DIMENSIONS:
         parts.append(
             f"SELECT {day}, '{dim}', coalesce(CAST({quote(dim)} AS TEXT), {_literal(NONE)}), "
-            f"{BAND_SUMS} FROM temp.survey GROUP BY 1, 3"
+            f"{BAND_SUMS} FROM {temp}.survey GROUP BY 1, 3"
         )
     conn.execute(
         "CREATE TEMP VIEW survey_counts (day, dim, value, detractors, passives, promoters) AS "

@@ -12,11 +12,14 @@ version* (see :func:`data_version`) that page caches are keyed on, and a writer 
 out the busy timeout behind another one gets an :class:`~cxdata.errors.InputError` saying so.
 
 Which database: ``--db PATH`` beats the ``CXDATA_DB`` environment variable, which beats
-``data/cx.db`` (see :func:`database_path`).
+``data/cx.db`` (see :func:`database_path`). An address that is a ``postgresql://`` URL opens a
+server database instead (:mod:`cxdata.store.postgres`); :func:`is_postgres` tells a module
+which kind of connection it holds, for the few statements that differ.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import urllib.parse
@@ -49,16 +52,57 @@ REFUSAL: type[Exception] = sqlite3.OperationalError
 _OPEN: weakref.WeakSet = weakref.WeakSet()
 
 
-def database_path(cli_value: str | os.PathLike | None = None) -> Path:
-    """The database file to use: ``--db`` beats ``CXDATA_DB``, which beats ``data/cx.db``.
+def database_path(cli_value: str | os.PathLike | None = None, fallback: str | None = None):
+    """The database to use: ``--db`` beats ``CXDATA_DB``, which beats ``fallback`` (the app's
+    ``[connections.cxdata] url``), which beats ``data/cx.db``. A file's :class:`Path`, or a
+    server database's URL as a :class:`ServerAddress` (a ``str`` with
+    ``exists()`` and ``name``).
 
     >>> database_path("/tmp/cx.db").name
     'cx.db'
+    >>> database_path("postgresql://cx@db.example.com/cx").name
+    'cx'
     """
-    if cli_value:
-        return Path(cli_value)
-    env = os.environ.get(ENV_VAR)
-    return Path(env) if env else DEFAULT_DB
+    chosen = cli_value or os.environ.get(ENV_VAR) or fallback
+    if not chosen:
+        return DEFAULT_DB
+    if is_url(chosen):
+        return ServerAddress(str(chosen))
+    return Path(chosen)
+
+
+class ServerAddress(str):
+    """A server database's URL where the store's callers expect a file path: ``exists()`` is
+    whether the server answers and the database has CX Compass's tables, ``name`` the
+    database's name (backups are named after it)."""
+
+    def exists(self) -> bool:
+        import psycopg  # only when a server is used
+
+        try:
+            with psycopg.connect(str(self), autocommit=True, connect_timeout=10) as conn:
+                row = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()
+        except psycopg.Error:
+            return False
+        return bool(row and row[0])
+
+    @property
+    def name(self) -> str:
+        return urllib.parse.urlsplit(str(self)).path.strip("/") or "postgres"
+
+    def resolve(self) -> ServerAddress:
+        return self
+
+
+def is_url(address: object) -> bool:
+    """Whether ``address`` is a server database's URL (``postgresql://…``), not a file."""
+    return str(address).startswith(("postgresql://", "postgres://"))
+
+
+def is_postgres(conn) -> bool:
+    """Whether ``conn`` (a connection or a store ``Database``) is a PostgreSQL one."""
+    conn = getattr(conn, "conn", conn)
+    return getattr(conn, "dialect", "sqlite") == "postgres"
 
 
 def quote(name: str) -> str:
@@ -140,7 +184,7 @@ def open_database(path: str | os.PathLike | None = None, *, cache_mb: int = CACH
     :func:`cxdata.store.connect`, which also brings the schema up to date. A database whose
     file or folder cannot be written is opened read-only (see :func:`read_only_needed`).
     """
-    path = database_path(path)
+    path = Path(database_path(path))
     memory = str(path) == ":memory:"
     if not memory and read_only_needed(path):
         conn = connect_read_only(path)
@@ -214,6 +258,10 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
     conn = db.conn
     if getattr(conn, "read_only", False):
         raise _read_only_error(conn)
+    if is_postgres(conn):
+        with _server_transaction(conn):
+            yield conn
+        return
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
@@ -236,6 +284,25 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+@contextmanager
+def _server_transaction(conn) -> Iterator[None]:
+    """:func:`transaction` on a server: readers are never blocked; a writer waiting longer than
+    the lock timeout for a row another one holds is refused as SQLite's busy writer is."""
+    conn.execute("BEGIN")
+    try:
+        yield
+        stamp_version(conn)
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if getattr(exc, "sqlstate", None) == "55P03":  # lock_not_available
+            raise REFUSAL(
+                "Another import is writing the same rows; try again when it finishes (waited 30 s)."
+            ) from None
+        raise
+    conn.execute("COMMIT")
+
+
 def _read_only_error(conn: sqlite3.Connection) -> Exception:
     where = getattr(conn, "path", "") or "the database"
     return REFUSAL(
@@ -247,6 +314,10 @@ def _read_only_error(conn: sqlite3.Connection) -> Exception:
 
 def stamp_version(conn: sqlite3.Connection) -> None:
     """Record that the data changed (inside the writer's transaction)."""
+    if is_postgres(conn):
+        if conn.execute(f"SELECT to_regclass('{VERSION_TABLE}')").fetchone()[0] is not None:
+            conn.execute(f"UPDATE {VERSION_TABLE} SET token = ?", [uuid.uuid4().hex])
+        return
     try:
         conn.execute(f"UPDATE {VERSION_TABLE} SET token = ?", [uuid.uuid4().hex])
     except sqlite3.OperationalError as exc:  # a database still being created or migrated
@@ -262,15 +333,68 @@ def data_version(db: sqlite_utils.Database) -> str:
     return row[0] if row else ""
 
 
+# A column as column_info gives it: name, declared type (SQLite's names: INTEGER, REAL, TEXT),
+# NOT NULL, default (SQL text), part of the primary key.
+_SERVER_COLUMNS = """
+SELECT a.attname,
+       CASE WHEN t.typname IN ('int2', 'int4', 'int8', 'bool') THEN 'INTEGER'
+            WHEN t.typname IN ('float4', 'float8', 'numeric') THEN 'REAL'
+            ELSE 'TEXT' END,
+       a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
+       coalesce(a.attnum = ANY (i.indkey), false), t.typname
+FROM pg_attribute a
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum
+"""
+
+
+def column_info(db, table: str) -> list[tuple]:
+    """``(name, type, notnull, default, pk)`` of each column of ``table`` in order (a view's
+    too), the type in SQLite's words (``INTEGER``, ``REAL``, ``TEXT``) on both backends."""
+    if is_postgres(db):
+        rows = db.execute(_SERVER_COLUMNS, [quote(table)]).fetchall()
+        return [tuple(r[:5]) for r in rows]
+    rows = db.execute(
+        'SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)', [table]
+    ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def flag_columns(db, table: str) -> set[str]:
+    """The columns of ``table`` a server keeps as booleans (none in SQLite, where a flag is an
+    INTEGER 0 / 1): SQL that compares or sorts them as numbers reads them through
+    :func:`as_number`."""
+    if not is_postgres(db):
+        return set()
+    return {r[0] for r in db.execute(_SERVER_COLUMNS, [quote(table)]).fetchall() if r[5] == "bool"}
+
+
+def as_number(expression: str, flag: bool) -> str:
+    """``expression`` as a number: a boolean column read as 0 / 1 (``flag``)."""
+    return f"CAST({expression} AS INTEGER)" if flag else expression
+
+
+def in_values(conn, expression: str, values) -> tuple[str, list]:
+    """A condition ``expression`` is one of ``values`` (ids, keys), with its one parameter:
+    SQLite reads the list from a JSON array, a server binds it as an array."""
+    values = list(values)
+    if is_postgres(conn):
+        return f"{expression} = ANY(?)", [values]
+    return f"{expression} IN (SELECT value FROM json_each(?))", [json.dumps(values)]
+
+
 def table_columns(db: sqlite_utils.Database, table: str) -> list[str]:
     """The column names of ``table`` in order."""
-    return [row[1] for row in db.execute(f"PRAGMA table_info({quote(table)})").fetchall()]
+    return [row[0] for row in column_info(db, table)]
 
 
 def numeric_columns(db: sqlite_utils.Database, table: str, skip=()) -> list[str]:
     """The REAL and INTEGER columns of ``table``, in order, except those in ``skip``."""
-    info = db.execute("SELECT name, type FROM pragma_table_info(?)", [table]).fetchall()
-    return [name for name, kind in info if kind in ("REAL", "INTEGER") and name not in skip]
+    info = column_info(db, table)
+    return [row[0] for row in info if row[1] in ("REAL", "INTEGER") and row[0] not in skip]
 
 
 def count_rows(db: sqlite_utils.Database, table: str) -> int:
@@ -280,6 +404,8 @@ def count_rows(db: sqlite_utils.Database, table: str) -> int:
 
 def table_exists(db: sqlite_utils.Database, table: str) -> bool:
     """Whether ``table`` exists in the database."""
+    if is_postgres(db):
+        return db.execute("SELECT to_regclass(?)", [quote(table)]).fetchone()[0] is not None
     return (
         db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]

@@ -8,11 +8,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def fresh_database(tmp_path, monkeypatch):
+def fresh_database(db_address, monkeypatch):
     """Every page test gets its own empty database and empty caches."""
-    monkeypatch.setenv("CXDATA_DB", str(tmp_path / "cx.db"))
+    monkeypatch.setenv("CXDATA_DB", str(db_address))
     st.cache_data.clear()
-    yield tmp_path / "cx.db"
+    yield db_address
 
 
 @pytest.fixture
@@ -29,12 +29,20 @@ def app():
 
 
 @pytest.fixture
-def sample_db(sample_file, fresh_database):
+def sample_db(sample_file, sample_template, fresh_database, monkeypatch):
     """The app's database (CXDATA_DB) holding the sample story."""
     from cxdata import store
-    from tests.conftest import copy_database
+    from tests.conftest import drop_database, sample_address
 
-    return store.connect(copy_database(sample_file, fresh_database))
+    if sample_template is None:
+        yield store.connect(sample_address(sample_file, None, fresh_database))
+        return
+    address = sample_address(sample_file, sample_template, fresh_database)
+    monkeypatch.setenv("CXDATA_DB", str(address))
+    database = store.connect(address)
+    yield database
+    database.conn.close()
+    drop_database(str(address))
 
 
 def chart_specs(at) -> list[dict]:
