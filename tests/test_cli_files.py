@@ -62,8 +62,8 @@ def test_nps_file_prints_which_column_it_scored(capsys, survey_file):
     assert out.index("Columns used:") < out.index("NPS ")
 
 
-def test_nps_on_the_database_prints_no_file_reading(capsys, db, tmp_path):
-    code, out, _ = run(capsys, "nps", "--json", "--db", str(tmp_path / "cx.db"))
+def test_nps_on_the_database_prints_no_file_reading(capsys, db, db_address):
+    code, out, _ = run(capsys, "nps", "--json", "--db", str(db_address))
     assert code == 0
     assert "mapping" not in json.loads(out)
 

@@ -163,6 +163,7 @@ def test_a_deleted_files_extra_columns_go(db, write_csv):
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only("1,200 answered columns exceed a PostgreSQL row's 8 kB page")
 def test_after_a_deleted_wide_file_another_wide_file_fits(db, write_csv):
     """Two files of 1,200 extra columns would need 2,416: over SQLite's 2,000 (about 25 s)."""
     wide = ingest.import_file(db, write_csv("wide.csv", wide_csv("q", 1200, rows=1)), "survey")
@@ -175,6 +176,7 @@ def test_after_a_deleted_wide_file_another_wide_file_fits(db, write_csv):
     assert len(store.table_columns(db, "survey")) == len(store.CORE_COLUMNS["survey"]) + 1200
 
 
+@pytest.mark.sqlite_only("SQLite rebuilds the table to drop columns; a server drops them in place")
 def test_dropping_columns_keeps_indexes_and_the_key(db, write_csv):
     wide = ingest.import_file(db, write_csv("wide.csv", wide_csv("q", 3)), "survey")
     indexes = set(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
@@ -216,8 +218,8 @@ def test_the_migration_adds_row_versions_to_a_version_8_database(tmp_path, write
     assert {r[0] for r in db.execute("SELECT score FROM survey")} == {9}
 
 
-def test_cli_lists_datasets_as_json(tmp_path, capsys, cumulative):
-    db_path = tmp_path / "cx.db"
+def test_cli_lists_datasets_as_json(db_address, capsys, cumulative):
+    db_path = db_address
     assert cli.main(["datasets", "--db", str(db_path), "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["datasets"]
     assert [(d["file"], d["rows"], d["rejected"]) for d in listed] == [
@@ -227,23 +229,23 @@ def test_cli_lists_datasets_as_json(tmp_path, capsys, cumulative):
     assert set(listed[0]) >= {"dataset_id", "kind", "source", "imported_at"}
 
 
-def test_cli_lists_datasets_readably(tmp_path, capsys, cumulative):
-    assert cli.main(["datasets", "--db", str(tmp_path / "cx.db")]) == 0
+def test_cli_lists_datasets_readably(db_address, capsys, cumulative):
+    assert cli.main(["datasets", "--db", str(db_address)]) == 0
     out = capsys.readouterr().out
     assert "september.csv" in out and "150" in out
 
 
-def test_cli_delete_restores_the_earlier_rows(tmp_path, capsys, db, cumulative):
+def test_cli_delete_restores_the_earlier_rows(db_address, capsys, db, cumulative):
     _, s, as_august, _, _ = cumulative
-    args = ["delete", "--dataset", str(s.dataset_id), "--db", str(tmp_path / "cx.db"), "--json"]
+    args = ["delete", "--dataset", str(s.dataset_id), "--db", str(db_address), "--json"]
     assert cli.main(args) == 0
     result = json.loads(capsys.readouterr().out)
     assert (result["removed"], result["restored"]) == (50, 100)
     assert db.execute(STORED).fetchall() == as_august
 
 
-def test_cli_delete_of_an_unknown_dataset_exits_2(tmp_path, capsys, db):
-    assert cli.main(["delete", "--dataset", "99", "--db", str(tmp_path / "cx.db")]) == 2
+def test_cli_delete_of_an_unknown_dataset_exits_2(db_address, capsys, db):
+    assert cli.main(["delete", "--dataset", "99", "--db", str(db_address)]) == 2
     assert "99" in capsys.readouterr().err
 
 

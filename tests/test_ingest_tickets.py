@@ -47,7 +47,7 @@ def test_ticket_columns_map_without_overrides(event_log):
 def test_one_interaction_per_incident_with_its_last_event(db, event_log):
     report = ingest.import_file(db, event_log, "transactional")
     assert (report.accepted, report.inserted, report.duplicates_in_file) == (8, 3, 5)
-    rows = {r["interaction_id"]: r for r in db["transactional"].rows}
+    rows = {r["interaction_id"]: r for r in db.query("SELECT * FROM transactional")}
     assert sorted(rows) == ["INC0000045", "INC0000047", "INC0000057"]
     assert rows["INC0000045"]["incident_state"] == "Closed"
     assert rows["INC0000057"]["reassignment_count"] == 2
@@ -90,6 +90,6 @@ def test_ticket_aliases_are_transactional_only(header, field):
 
 def test_question_mark_is_a_missing_value(db, event_log):
     ingest.import_file(db, event_log, "transactional")
-    rows = {r["interaction_id"]: r for r in db["transactional"].rows}
+    rows = {r["interaction_id"]: r for r in db.query("SELECT * FROM transactional")}
     assert rows["INC0000045"]["cmdb_ci"] is None
     assert rows["INC0000057"]["customer_id"] is None

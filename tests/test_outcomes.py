@@ -110,6 +110,7 @@ def test_link_counts_say_how_far_the_link_reaches(db, write_csv):
     }
 
 
+@pytest.mark.sqlite_only("SQLite's EXPLAIN QUERY PLAN")
 def test_the_link_walks_the_customer_and_date_index(db):
     plan = db.execute(
         "EXPLAIN QUERY PLAN SELECT o.id FROM outcomes o WHERE o.customer_id = ? "

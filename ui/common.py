@@ -85,7 +85,7 @@ def db():
     rerun left them open by the dozen). A new one replaces it when the path changed or a
     restore put a new file there. A database from an earlier version is brought up to date
     first, under a spinner."""
-    path, address = store.database_path(), database_address()
+    path, address = app_database(), database_address()
     held = st.session_state.get("_cx_database")
     if held is not None:
         if held.path == path and held.scope == user_scope() and held.reusable():
@@ -404,7 +404,25 @@ def database_address() -> str:
     """The database as this session sees it: the file, scoped to the signed-in user's
     department when their view is scoped (:func:`user_scope`). Every cached loader takes it
     as its first argument, so one scope's figures are never served to another."""
-    return store.scoped_address(store.database_path(), user_scope())
+    return store.scoped_address(app_database(), user_scope())
+
+
+def app_database():
+    """The app's database: ``CXDATA_DB``, else the server Streamlit's connection settings name
+    in ``.streamlit/secrets.toml`` (the ecosystem's convention), else ``data/cx.db``::
+
+        [connections.cxdata]
+        url = "postgresql://cx@db.example.com:5432/cx"
+    """
+    return store.database_path(None, fallback=_connection_url())
+
+
+def _connection_url() -> str | None:
+    try:
+        url = st.secrets.get("connections", {}).get("cxdata", {}).get("url")
+    except Exception:  # no secrets file at all
+        return None
+    return str(url) if url else None
 
 
 ALL = "all"

@@ -133,7 +133,7 @@ def import_file(
 def _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress) -> ImportReport:
     """The import's one transaction (see :func:`import_file`)."""
     with store.transaction(db) as conn:
-        store.lock_import(conn, fmt.sha256)  # the same file from two places: one waits
+        store.lock_import(conn, kind, source)  # imports into the same rows wait for each other
         earlier = store.find_dataset(db, fmt.sha256, kind, source)
         if earlier:  # another process imported the same file while we profiled it
             return already_imported(report, earlier)

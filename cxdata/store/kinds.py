@@ -117,14 +117,58 @@ def prepare_columns(db, table: str, columns: dict[str, str]) -> Iterator[None]:
     with transaction(db) as conn:
         added = [c for c in columns if c not in set(extra_columns(conn, table))]
         add_columns(conn, table, columns)
+        conn.executemany(
+            "INSERT INTO pending_columns (kind, name, pid) VALUES (?, ?, pg_backend_pid())",
+            [(table, c) for c in added],
+        )
     try:
         yield
     except BaseException:
         with transaction(db) as conn:
-            conn.execute(f"LOCK TABLE {quote(table)} IN SHARE ROW EXCLUSIVE MODE")
-            used = columns_in_use(conn, table, added)
-            drop_columns(conn, table, [c for c in added if c not in used])
+            _drop_if_unused(conn, table, added)
+            _forget_pending(conn, table, added)
         raise
+    with transaction(db) as conn:
+        _forget_pending(conn, table, added)
+
+
+def _drop_if_unused(conn, table: str, names: list[str]) -> None:
+    conn.execute(f"LOCK TABLE {quote(table)} IN SHARE ROW EXCLUSIVE MODE")
+    present = set(extra_columns(conn, table))
+    names = [c for c in names if c in present]
+    used = columns_in_use(conn, table, names)
+    drop_columns(conn, table, [c for c in names if c not in used])
+
+
+def _forget_pending(conn, table: str, names: list[str]) -> None:
+    conn.execute(
+        "DELETE FROM pending_columns WHERE kind = ? AND name = ANY(?) AND pid = pg_backend_pid()",
+        [table, names],
+    )
+
+
+def drop_abandoned_columns(db) -> None:
+    """On a server: drop the extra columns an import added and then died without using (its
+    process killed before it could take them away again); cheap when there are none."""
+    if not is_postgres(db):
+        return
+    gone = db.execute(
+        "SELECT kind, name FROM pending_columns WHERE pid NOT IN "
+        "(SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)"
+    ).fetchall()
+    if not gone:
+        return
+    from cxdata.store.sql import transaction
+
+    with transaction(db) as conn:
+        for table in sorted({kind for kind, _ in gone}):
+            names = [name for kind, name in gone if kind == table]
+            _drop_if_unused(conn, table, names)
+            conn.execute(
+                "DELETE FROM pending_columns WHERE kind = ? AND name = ANY(?) AND pid NOT IN "
+                "(SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)",
+                [table, names],
+            )
 
 
 # The most columns a table of each backend takes, less a margin for the bookkeeping columns
@@ -372,12 +416,16 @@ def key_can_wait(conn) -> bool:
     return not is_postgres(conn)
 
 
-def lock_import(conn, sha256: str) -> None:
-    """Inside an import's transaction, before it asks whether the file was imported: on a
-    server, wait for any other import of the same file to finish (a transaction-scoped
-    advisory lock), so the second finds it done. SQLite's write lock already does this."""
+def lock_import(conn, kind: str, source: str) -> None:
+    """Inside an import's transaction, before it asks whether the file was imported or counts
+    what it replaces: on a server, wait for any other import into the same kind and source to
+    commit (a transaction-scoped advisory lock). Keys are (source, id), so only such imports
+    can touch the same rows; without the wait each would count the other's new rows as new
+    and the per-day counts would gain them twice. The same file sent twice waits too, and then
+    finds itself imported. Imports into other kinds or sources run at the same time. SQLite's
+    write lock already serialises every import."""
     if is_postgres(conn):
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(?))", [sha256])
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(?))", [f"import {kind} {source}"])
 
 
 def rows_inserted(conn, kind: str, before: int) -> int:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import pandas as pd
 import sqlite_utils
 
+from cxdata.store.counts import band_sums
 from cxdata.store.sql import as_number, count_rows, flag_columns, quote
 
 # Survey alias s, transactional alias t.
@@ -174,6 +175,7 @@ def survey_with_interaction(
     sql = f"SELECT {', '.join(selects)} {source}"
     if conditions:
         sql += " WHERE " + " AND ".join(conditions)
+    sql += " ORDER BY s.id"  # the bootstrap resamples rows by position: the same on both backends
     frame = _frame(db.execute(sql, params), [*columns, *kpis])
     if sample:
         frame.attrs["sampled_from"] = total
@@ -239,7 +241,7 @@ def kpi_bucket_counts(
         bucket, params = f"CASE {cases} ELSE {len(cuts)} END", list(cuts)
     cursor = db.execute(
         f"SELECT {bucket} AS b, min({column}), max({column}), count(*), "
-        "sum(s.score <= 6), sum(s.score BETWEEN 7 AND 8), sum(s.score >= 9) "
+        f"{band_sums('s.score')} "
         f"{_survey_join()} WHERE {column} IS NOT NULL GROUP BY b ORDER BY b",
         params,
     )

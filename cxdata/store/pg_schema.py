@@ -22,9 +22,11 @@ BASELINE_VERSION = 14
 # The SQLite functions the store's SQL uses, with SQLite's meaning over PostgreSQL types.
 # Each is SQL-language and immutable or stable, so the planner inlines most of them.
 COMPAT = r"""
+-- STABLE, as the cast of a timestamp to text is (it follows DateStyle, ISO in every session
+-- the store opens), so the planner inlines it.
 CREATE OR REPLACE FUNCTION substr(t timestamptz, start integer, len integer) RETURNS text
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $$ SELECT substr(to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), start, len) $$;
+  LANGUAGE sql STABLE PARALLEL SAFE
+  AS $$ SELECT substr(CAST(t AT TIME ZONE 'UTC' AS text), start, len) $$;
 CREATE OR REPLACE FUNCTION substr(d date, start integer, len integer) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT substr(to_char(d, 'YYYY-MM-DD'), start, len) $$;
@@ -302,6 +304,15 @@ CREATE TABLE departments (
     sla_days integer,
     source text NOT NULL,
     added_at timestamptz NOT NULL
+);
+-- Extra columns an import added before its transaction (kinds.prepare_columns), until it
+-- ends: an import killed meanwhile leaves its row here, and the next connection drops the
+-- column if nothing uses it (kinds.drop_abandoned_columns).
+CREATE TABLE pending_columns (
+    kind text NOT NULL,
+    name text NOT NULL,
+    pid integer NOT NULL,
+    added_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE annotations (
     id {_ID},

@@ -39,6 +39,7 @@ import psycopg
 import psycopg_pool
 from psycopg.adapt import Loader
 
+from cxdata.store import sql as store_sql
 from cxdata.store.sql import ServerAddress
 
 SCHEMES = ("postgresql://", "postgres://")
@@ -184,6 +185,7 @@ class PgConnection:
         self.path = display_url(url)
         self._pool = pool(url)
         self.raw: psycopg.Connection | None = self._pool.getconn()
+        store_sql.remember(self)
         self._implicit: list[str] = []  # savepoints that opened the transaction
         # New rows the bulk writes of the current transaction put in each table (see
         # kinds.rows_inserted), reset when a transaction begins.
@@ -218,12 +220,19 @@ class PgConnection:
         return conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
     def close(self) -> None:
+        store_sql.forget(self)
         raw, self.raw = self.raw, None
         if raw is not None:
             try:
                 self._pool.putconn(raw)
             except psycopg_pool.PoolTimeout:  # pragma: no cover - a closed pool
                 raw.close()
+
+    def __enter__(self) -> PgConnection:  # ``with conn:`` as with sqlite3's autocommit
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
 
     @property
     def closed(self) -> bool:
@@ -251,10 +260,18 @@ class PgConnection:
     def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
         """Bulk-load rows into ``table`` with ``COPY … FROM STDIN`` (text format)."""
         names = ", ".join(_quote(c) for c in columns)
-        with self._conn().cursor() as cursor:
-            with cursor.copy(f"COPY {_quote(table)} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        try:
+            with self._conn().cursor() as cursor:
+                with cursor.copy(f"COPY {_quote(table)} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        except psycopg.errors.ProgramLimitExceeded as exc:
+            raise store_sql.REFUSAL(
+                f"A row of {len(columns):,} columns is too big for a PostgreSQL table row (the "
+                "server keeps a row's short values within one 8 kB page: "
+                f"{exc.diag.message_primary}). Import only the columns you need (--map), or "
+                "keep such wide files in a SQLite database; nothing was stored."
+            ) from None
 
     def _conn(self) -> psycopg.Connection:
         if self.raw is None:

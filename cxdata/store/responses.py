@@ -162,7 +162,9 @@ def comments(
     clauses, params = _clauses(db, sel)
     clauses.append("comment IS NOT NULL AND trim(comment) != ''")
     if search.strip():
-        clauses.append("comment LIKE ? ESCAPE '\\'")
+        # lower() on both sides: SQLite's LIKE ignores the case of ASCII letters, a server's
+        # does not.
+        clauses.append("lower(comment) LIKE lower(?) ESCAPE '\\'")
         escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params.append(f"%{escaped}%")
     if scores is not None:

@@ -393,6 +393,7 @@ def connect(path: str | os.PathLike | None = None, *, cache_mb: int = CACHE_MB) 
     db = open_database(path, cache_mb=cache_mb)
     try:
         migrate(db)
+        kinds.drop_abandoned_columns(db)
         if department is not None:
             scopes.restrict(db.conn, scopes.department_names(db.conn, department))
     except BaseException:

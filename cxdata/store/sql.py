@@ -128,8 +128,19 @@ class _Connection(sqlite3.Connection):
 def open_connections(path: str | os.PathLike | None = None) -> int:
     """How many connections this process opened (to ``path``, or to any database) and has not
     closed yet. A leak shows here: the app holds one per browser session."""
+    if path is not None and is_url(path):
+        return sum(1 for c in list(_OPEN) if getattr(c, "url", None) == str(path))
     wanted = str(Path(path).resolve()) if path is not None else None
     return sum(1 for c in list(_OPEN) if wanted is None or c.path == wanted)
+
+
+def remember(conn) -> None:
+    """Count a server connection among the open ones (see :func:`open_connections`)."""
+    _OPEN.add(conn)
+
+
+def forget(conn) -> None:
+    _OPEN.discard(conn)
 
 
 class Database(sqlite_utils.Database):
