@@ -52,11 +52,11 @@ PG_SUITES := tests/test_store.py tests/test_datasets.py tests/test_counts.py \
 
 test: $(DEV_STAMP)
 	$(PY) -m pytest
-	$(PY) -m pytest -q --backend=postgres -m "not browser" $(PG_SUITES)
+	$(PY) -m pytest -q --backend=postgres -m "not browser and not slow" $(PG_SUITES)
 
 # The same PostgreSQL pass alone.
 test-postgres: $(DEV_STAMP)
-	$(PY) -m pytest -q --backend=postgres -m "not browser" $(PG_SUITES)
+	$(PY) -m pytest -q --backend=postgres -m "not browser and not slow" $(PG_SUITES)
 
 # The inner loop: everything but the browser tests and the few slow ones (see CONTRIBUTING.md).
 test-fast: $(DEV_STAMP)

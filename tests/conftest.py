@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 
 from cxdata import store
-from tests.postgres import drop_database, new_database
 
 pytest_plugins = ["tests.postgres"]
 
@@ -51,6 +50,8 @@ def db_address(backend, tmp_path, request):
     if backend == "sqlite":
         yield tmp_path / "cx.db"
         return
+    from tests.postgres import drop_database, new_database
+
     url = new_database(request.getfixturevalue("pg_server"))
     yield store.database_path(url)
     drop_database(url)
@@ -104,6 +105,7 @@ def sample_template(backend, request, sample_file):
         return
     from cxdata import sample
     from cxdata.store import postgres
+    from tests.postgres import drop_database, new_database
 
     server = request.getfixturevalue("pg_server")
     url = new_database(server)
@@ -120,6 +122,8 @@ def sample_address(sample_file, sample_template, target: Path):
     new server database made from the template."""
     if sample_template is None:
         return copy_database(sample_file, target)
+    from tests.postgres import new_database
+
     return store.database_path(new_database(_server_of(sample_template), sample_template))
 
 
@@ -137,4 +141,6 @@ def sample_db(sample_file, sample_template, tmp_path):
     yield database
     database.conn.close()
     if sample_template is not None:
+        from tests.postgres import drop_database
+
         drop_database(str(address))

@@ -143,6 +143,22 @@ def new_database(base_url: str, template: str | None = None) -> str:
     return database_url(base_url, name)
 
 
+def replace_database(url: str, template: str) -> str:
+    """Drop the database ``url`` names and create it again, under the same name, as a copy of
+    the database ``template`` names (nobody may be connected to it); return ``url``."""
+    import psycopg
+    from psycopg import sql
+
+    drop_database(url)
+    with psycopg.connect(database_url(url, "postgres"), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(_dbname(url)), sql.Identifier(_dbname(template))
+            )
+        )
+    return url
+
+
 def drop_database(url: str, maintenance_db: str = "postgres") -> None:
     """Drop the database ``url`` names, closing any connection still open to it.
 

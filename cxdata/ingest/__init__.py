@@ -127,7 +127,9 @@ def import_file(
         return already_imported(report, earlier)
     plan = import_plan(fmt, kind, mapping or {}, wave, wave_date, dayfirst, chunk_rows, progress)
     with store.prepare_columns(db, kind, _new_columns(db, plan, fmt.name)):
-        return _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress)
+        report = _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress)
+    store.refresh_statistics(db, kind)
+    return report
 
 
 def _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress) -> ImportReport:

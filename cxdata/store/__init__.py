@@ -45,6 +45,7 @@ from cxdata.store.kinds import (  # noqa: I001  (sql first: the modules below im
     lock_import,
     max_columns,
     prepare_columns,
+    refresh_statistics,
     rows_inserted,
     upsert_rows,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "lock_import",
     "max_columns",
     "prepare_columns",
+    "refresh_statistics",
     "rows_inserted",
     "list_datasets",
     "migrate",

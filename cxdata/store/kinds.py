@@ -435,3 +435,13 @@ def rows_inserted(conn, kind: str, before: int) -> int:
     if is_postgres(conn):
         return conn.inserted.get(kind, 0)
     return conn.execute(f"SELECT count(*) FROM {quote(kind)}").fetchone()[0] - before
+
+
+def refresh_statistics(db, kind: str) -> None:
+    """After an import's commit, on a server: ``ANALYZE`` the table it wrote (and the per-day
+    counts), so the next query is planned for the rows now there. Until autovacuum gets to a
+    new table the planner guesses its size, and the Drivers page's joins took 25 s instead of
+    1.4 s on the sample. SQLite plans from its indexes alone: nothing to do."""
+    if is_postgres(db):
+        for table in (kind, "survey_counts") if kind == "survey" else (kind,):
+            db.execute(f"ANALYZE {quote(table)}")

@@ -66,6 +66,9 @@ def copy_store(source, target, progress: Progress | None = None) -> dict[str, in
                 progress(table, copied[table])
         if is_postgres(out):
             _move_identities(out)
+    if is_postgres(target):  # plan the next queries for the rows now there
+        for table in TABLES:
+            target.execute(f"ANALYZE {quote(table)}")
     return copied
 
 

@@ -32,17 +32,16 @@ def app():
 def sample_db(sample_file, sample_template, fresh_database, monkeypatch):
     """The app's database (CXDATA_DB) holding the sample story."""
     from cxdata import store
-    from tests.conftest import drop_database, sample_address
+    from tests.conftest import sample_address
+    from tests.postgres import replace_database
 
     if sample_template is None:
         yield store.connect(sample_address(sample_file, None, fresh_database))
         return
-    address = sample_address(sample_file, sample_template, fresh_database)
-    monkeypatch.setenv("CXDATA_DB", str(address))
-    database = store.connect(address)
+    # The app's database (fresh_database) becomes a copy of the sample, under its own name.
+    database = store.connect(replace_database(str(fresh_database), sample_template))
     yield database
     database.conn.close()
-    drop_database(str(address))
 
 
 def chart_specs(at) -> list[dict]:

@@ -46,6 +46,7 @@ def test_ten_reruns_of_a_page_hold_one_connection(app, sample_db, fresh_database
     assert _open_files_of(fresh_database) == 0
 
 
+@pytest.mark.sqlite_only("replaces the database file")
 def test_a_restored_file_gets_a_new_connection(app, sample_db, fresh_database, tmp_path):
     """A restore renames a new file onto the path: the session's connection must follow it."""
     from cxdata import safekeeping

@@ -6,10 +6,7 @@ import pytest
 @pytest.fixture
 def no_goal_db(sample_db, fresh_database):
     """The sample story without its saved goal: data, fixes, no goal anyone set."""
-    import sqlite3
-
-    with sqlite3.connect(fresh_database) as conn:
-        conn.execute("DELETE FROM goals")
+    sample_db.execute("DELETE FROM goals")
     return sample_db
 
 
