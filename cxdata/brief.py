@@ -178,7 +178,7 @@ def briefing(
     _add_maturity(db, b)
     _add_portfolio(db, b)
     _add_effects(db, b)
-    b.value = outcomes.value_of_nps(db) if store.count_rows(db, "outcomes") else None
+    b.value = outcomes.value_of_nps(db) if store.has_rows(db, "outcomes") else None
     stats = followups.followup_stats(db, month)
     b.problems_closed, b.detractors = stats["resolved_in_month"], stats["detractors_in_month"]
     b.overdue, b.open_followups = stats["overdue"], stats["open"]

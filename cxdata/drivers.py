@@ -902,7 +902,7 @@ def _database_rows(db, target: str, chosen: list[str]) -> tuple[pd.DataFrame, li
     """The database rows of ``target`` with the ``chosen`` drivers (or the defaults), and the
     columns those drivers became."""
     rows_of = "relationship" if target == "relationship_score" else "survey"
-    if store.count_rows(db, rows_of) == 0:
+    if not store.has_rows(db, rows_of):
         raise InputError(
             f"There are no {rows_of} responses in the database yet: import some, or "
             "give a CSV file to read as a plain table."

@@ -6,7 +6,7 @@ from ui.common import db, page_setup
 
 page_setup()
 database = db()
-if store.count_rows(database, "survey") == 0:
+if not store.has_rows(database, "survey"):
     empty_state()  # a new user lands on the Data page, which says what to upload
 else:
     show(database)

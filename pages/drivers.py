@@ -17,7 +17,7 @@ from ui.value import value_section
 page_setup()
 st.title("Drivers & correlation")
 database = db()
-if store.count_rows(database, "survey") == 0:
+if not store.has_rows(database, "survey"):
     no_survey_data(
         "A ratings table can be analysed below without importing it." if editing() else ""
     )

@@ -34,7 +34,7 @@ from ui.trends import (
 page_setup()
 st.title("NPS trends")
 database = db()
-if store.count_rows(database, "survey") == 0:
+if not store.has_rows(database, "survey"):
     no_survey_data()
     st.stop()
 

@@ -120,7 +120,7 @@ def load_theme_summary(path: str, version: str) -> pd.DataFrame:
 
 def link_section(database) -> None:
     st.header("Is the link tightening?")
-    if store.count_rows(database, "relationship") == 0:
+    if not store.has_rows(database, "relationship"):
         st.info(
             "Upload relationship (overall) survey responses with customer ids on the Data "
             "page to see whether touchpoint scores explain them better over time."
@@ -189,7 +189,7 @@ def link_section(database) -> None:
 def driver_section(database) -> None:
     st.header("What drives the score?")
     targets = list(drivers.TARGETS)
-    if store.count_rows(database, "relationship") == 0:
+    if not store.has_rows(database, "relationship"):
         targets.remove("relationship_score")
     target_wanted = url_choice("target", targets, "score", label=drivers.TARGETS.get)
     path, version = database_address(), data_version(database)

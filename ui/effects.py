@@ -29,7 +29,7 @@ def effects_section(database, scenario: str) -> None:
     if frame.empty and milestones.load_initiatives(database, scenario).empty:
         return  # no portfolio yet: the portfolio section says what to do
     st.subheader("Shipped fixes: measured against the plan")
-    if store.count_rows(database, "outcomes"):
+    if store.has_rows(database, "outcomes"):
         value = load_value(database_address(), data_version(database))
         currency = settings.currency(database)
         line = brief.value_line(value, milestones.saved_goal(database), currency)

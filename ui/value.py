@@ -25,7 +25,7 @@ def load_value(address: str, version: str) -> outcomes.OutcomeValue:
 def value_section(database) -> None:
     """The churn and revenue of each NPS group and the value of one point, or what to upload."""
     st.header("What is a point of NPS worth?")
-    if not store.count_rows(database, "outcomes"):
+    if not store.has_rows(database, "outcomes"):
         st.info(
             "Upload customer outcomes on the Data page (customer id, the date observed, churned "
             "yes/no and revenue per year, e.g. a CRM export at each renewal) to see how churn "

