@@ -24,6 +24,20 @@ ARGS = [
 ]
 
 
+def wait_for_app(url: str, output) -> str:
+    """``url`` once the app there answers its health check (60 s at most); else an error
+    with what ``output()`` says the server wrote."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return url
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the app did not start: " + output())
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -75,16 +89,7 @@ def server(tmp_path):
             stderr=subprocess.PIPE,
         )
         procs.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return url
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("the app did not start: " + proc.stderr.read().decode()[-2000:])
+        return wait_for_app(f"http://127.0.0.1:{port}", lambda: proc.stderr.read().decode()[-2000:])
 
     procs: list[subprocess.Popen] = []
     yield start

@@ -14,7 +14,6 @@ import re
 import subprocess
 import sys
 import time
-import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,7 +21,7 @@ from playwright.sync_api import expect
 
 from cxdata import effects, sample, store
 from cxdata.store import postgres
-from tests.e2e.conftest import ROOT, _free_port, shot
+from tests.e2e.conftest import ROOT, _free_port, shot, wait_for_app
 from tests.postgres import drop_database, new_database
 
 pytestmark = pytest.mark.postgres
@@ -96,16 +95,7 @@ def app(tmp_path):
             stderr=subprocess.STDOUT,
         )  # fmt: skip
         started.append((proc, log))
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return url
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("the app did not start: " + server_output())
+        return wait_for_app(f"http://127.0.0.1:{port}", server_output)
 
     def server_output() -> str:
         text = []
