@@ -9,14 +9,13 @@ printer (:mod:`~cxdata.cli.imports`, :mod:`~cxdata.cli.datasets`, :mod:`~cxdata.
 :mod:`~cxdata.cli.effects`,
 :mod:`~cxdata.cli.brief`, :mod:`~cxdata.cli.safekeeping`); this module builds the parser from
 them and turns bad input into exit 2. The library is imported inside each command, so
-``python -m cxdata --help`` loads neither pandas nor scipy nor altair.
+``python -m cxdata --help`` loads neither pandas nor scipy nor altair nor the store, and a
+command loads only what it uses (tests/test_cli_startup.py checks both).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -75,7 +74,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (0, 2 on bad input, 130 when interrupted)."""
-    args = parser().parse_args(argv)
+    args = parser().parse_args(argv)  # --help and a bad argument end here
+    import json
+    import sqlite3
+
     try:
         result = args.run(args)
     except InputError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from cxdata.errors import InputError
 
@@ -26,6 +25,8 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
 
 
 def write_brief(args: argparse.Namespace) -> dict:
+    from pathlib import Path
+
     import numpy as np
 
     from cxdata import brief, milestones, store

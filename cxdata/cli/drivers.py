@@ -4,8 +4,6 @@ score: correlations and relative weights)."""
 from __future__ import annotations
 
 import argparse
-import tempfile
-from pathlib import Path
 
 from cxdata.cli.common import existing_database, fmt, print_file_reading
 from cxdata.errors import InputError
@@ -25,7 +23,7 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
             "Link each relationship (overall) survey response to the same customer's "
             "touchpoint survey responses in the days before it, and correlate the customer's "
             "mean touchpoint score with the relationship score, per period: n customers, "
-            "Pearson r and Spearman rho with Fisher-z 95 %% intervals. Relationship responses "
+            "Pearson r and Spearman rho with Fisher-z 95 % intervals. Relationship responses "
             "with no touchpoint response in the window are counted as unlinked. Reads the "
             "database, or --survey and --relationship files."
         ),
@@ -58,7 +56,7 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
         help="what moves the score: correlations and relative weights of drivers",
         description=(
             "Rank drivers of a target: Spearman rho and Pearson r, and Johnson's relative "
-            "weights (raw weights sum to R squared, rescaled to %%) with bootstrap 95 %% "
+            "weights (raw weights sum to R squared, rescaled to %) with bootstrap 95 % "
             "intervals; every correlation uses the rows where both values are present, and "
             "the rows used are counted per channel. Each driver is tested against a column of "
             "random numbers (Tonidandel & LeBreton 2015): 'significant' when the interval of "
@@ -103,6 +101,9 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
 
 
 def correlate(args: argparse.Namespace) -> dict:
+    import tempfile
+    from pathlib import Path
+
     from cxdata import correlation, ingest, store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -159,6 +160,8 @@ def _ci(pair) -> str:
 
 
 def driver_table(args: argparse.Namespace) -> dict:
+    from pathlib import Path
+
     import numpy as np
 
     from cxdata import drivers, ingest
@@ -191,6 +194,8 @@ def driver_table(args: argparse.Namespace) -> dict:
 def _table_reading(table, result: dict, args: argparse.Namespace, given: bool) -> dict:
     """How FILE was read as a plain table: the target and the drivers used, what was assumed,
     and the rows left out for want of a target value."""
+    from pathlib import Path
+
     target = table[args.target]
     present = int((target.notna() & (target.astype("string").str.strip() != "")).sum())
     used = [d["driver"] for d in result["drivers"]]

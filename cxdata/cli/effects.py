@@ -17,7 +17,7 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
             "For each shipped fix: its segment's NPS (e.g. touchpoint=Billing enquiry) in the "
             "--before months ending the month before it shipped and in the --after months "
             "starting the month after its ramp ended (as many as have data so far), minus the "
-            "same change in the rest of the data (difference in differences), with a 95 %% "
+            "same change in the rest of the data (difference in differences), with a 95 % "
             "interval, n on both sides, the effect on the overall NPS (effect × the segment's "
             "share of responses), the cost per measured point and a verdict in words. A fix "
             "without a segment is measured on the whole NPS, before/after only. Fixes come "

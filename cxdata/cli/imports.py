@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import tempfile
-from pathlib import Path
 
 from cxdata.cli.common import parse_map
 from cxdata.errors import InputError
@@ -155,6 +153,9 @@ def print_import(result: dict) -> None:
 
 
 def write_sample(args: argparse.Namespace) -> dict:
+    import tempfile
+    from pathlib import Path
+
     from cxdata import sample, store
 
     if args.rows is not None and args.rows < 1:

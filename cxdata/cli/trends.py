@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
 from cxdata.cli.common import existing_database, file_reading, fmt, parse_map, print_file_reading
 from cxdata.errors import InputError
@@ -75,6 +73,8 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
 
 def _database_or_file(args: argparse.Namespace, tmp: str):
     """The database and None, or FILE imported into a temporary one and the import's report."""
+    from pathlib import Path
+
     from cxdata import ingest, store
 
     if not args.file:
@@ -103,6 +103,8 @@ def _parse_where(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 
 def nps_trend(args: argparse.Namespace) -> dict:
+    import tempfile
+
     import pandas as pd
 
     from cxdata import nps

@@ -23,9 +23,9 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
             "Link each relationship response to the same customer's first outcome observed "
             "after it (within --months months; import outcomes with --kind outcomes) and show, "
             "for detractors, passives and promoters, the customers linked, their churn rate "
-            "(95 %% Wilson interval) and mean revenue per year. The value of one NPS point is "
-            "the yearly revenue kept if 1 %% of the customers moved from detractor to passive: "
-            "customers x 1 %% x (churn of detractors - churn of passives) x the linked "
+            "(95 % Wilson interval) and mean revenue per year. The value of one NPS point is "
+            "the yearly revenue kept if 1 % of the customers moved from detractor to passive: "
+            "customers x 1 % x (churn of detractors - churn of passives) x the linked "
             "detractors' mean revenue, with a bootstrap interval; also for passive to "
             "promoter. An association in your data, not an experiment."
         ),
