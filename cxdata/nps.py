@@ -713,3 +713,16 @@ def group_dict(row: pd.Series, segment: bool = False) -> dict:
         }
     )
     return out
+
+
+def latest_complete_month(db) -> str | None:
+    """The month a briefing is about by default: the latest month with responses whose data
+    runs to its last day — when the data stops mid-month, the latest month with responses
+    before that one (a month with no responses has nothing to brief on)."""
+    last = responses.date_span(db)[1]
+    if last is None:
+        return None
+    day = pd.Timestamp(last)
+    complete = day.to_period("M") if day.is_month_end else day.to_period("M") - 1
+    months = [m for m in responses.months_with_responses(db) if m <= complete.strftime("%Y-%m")]
+    return months[0] if months else None

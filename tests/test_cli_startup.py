@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from cxdata import brief, ingest
+from cxdata import brief, ingest, nps
 from cxdata.cli import parser
-from cxdata.cli import plan as plan_cli
 from tests.conftest import copy_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,9 +155,9 @@ def test_plans_forecast_month_is_the_briefings_default_month(db, write_csv, last
     rows += [f"D{i},2018-12-10,7" for i in range(40)]
     rows += [f"L1,{last_day},10"]
     ingest.import_file(db, write_csv("stops.csv", "\n".join(rows) + "\n"), "survey")
-    assert plan_cli.latest_complete_month(db) == brief.latest_complete_month(db) == month
+    assert nps.latest_complete_month(db) == brief.latest_complete_month(db) == month
 
 
 def test_plans_forecast_month_of_an_empty_database_is_none(db):
-    assert plan_cli.latest_complete_month(db) is None
+    assert nps.latest_complete_month(db) is None
     assert brief.latest_complete_month(db) is None

@@ -138,32 +138,14 @@ def _forecast(db, goal, portfolio, args: argparse.Namespace):
     import numpy as np
 
     from cxdata import forecast as forecasting
-    from cxdata import milestones
+    from cxdata import milestones, nps
 
-    month = latest_complete_month(db)
+    month = nps.latest_complete_month(db)  # the Briefing's month, without loading the brief
     if month is None:
         return None
     counts = milestones.monthly_counts(db, up_to=month)
     rng = np.random.default_rng(args.seed)
     return forecasting.forecast(counts, goal, portfolio, rng, month=month, runs=args.runs)
-
-
-def latest_complete_month(db) -> str | None:
-    """The month the forecast starts from, as :func:`cxdata.brief.latest_complete_month` (a
-    test keeps them equal): the latest month with responses whose data runs to its last day,
-    else the latest one before. Importing the briefing would load altair and the charts for a
-    command that draws none."""
-    import pandas as pd
-
-    from cxdata.store import responses
-
-    last = responses.date_span(db)[1]
-    if last is None:
-        return None
-    day = pd.Timestamp(last)
-    complete = day.to_period("M") if day.is_month_end else day.to_period("M") - 1
-    months = [m for m in responses.months_with_responses(db) if m <= complete.strftime("%Y-%m")]
-    return months[0] if months else None
 
 
 def print_plan(result: dict) -> None:
