@@ -13,7 +13,10 @@ One module per question, each a thin set of functions over one connection:
   (a deleted import's overwritten rows get their earlier versions back).
 
 Other modules of the package answer one family of questions each (responses, links, app
-tables, imports, safekeeping). The names below are the ones most callers need.
+tables, imports, safekeeping). A ``postgresql://`` address opens a server database instead of a
+file: :mod:`~cxdata.store.postgres` (the connection), :mod:`~cxdata.store.pg_schema` (its schema)
+and :mod:`~cxdata.store.transfer` (copying a whole store, either way). The names below are the
+ones most callers need.
 """
 
 from __future__ import annotations
