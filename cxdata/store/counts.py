@@ -121,14 +121,6 @@ def apply(conn, frame: pd.DataFrame, sign: int = 1) -> None:
     """Add (``sign`` = 1) or subtract (−1) counts, inside the caller's transaction."""
     if frame.empty:
         return
-    rows = zip(
-        frame["day"].tolist(),
-        frame["dim"].tolist(),
-        frame["value"].tolist(),
-        (sign * frame["detractors"]).tolist(),
-        (sign * frame["passives"]).tolist(),
-        (sign * frame["promoters"]).tolist(),
-    )
     upsert = (
         " ON CONFLICT (dim, value, day) DO UPDATE SET "
         "detractors = survey_counts.detractors + excluded.detractors, "
@@ -154,6 +146,14 @@ def apply(conn, frame: pd.DataFrame, sign: int = 1) -> None:
             ],
         )
     else:
+        rows = zip(
+            frame["day"].tolist(),
+            frame["dim"].tolist(),
+            frame["value"].tolist(),
+            (sign * frame["detractors"]).tolist(),
+            (sign * frame["passives"]).tolist(),
+            (sign * frame["promoters"]).tolist(),
+        )
         conn.executemany(
             "INSERT INTO survey_counts (day, dim, value, detractors, passives, promoters) "
             "VALUES (?, ?, ?, ?, ?, ?)" + upsert,

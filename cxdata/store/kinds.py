@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
-from cxdata.store.sql import column_info, is_postgres, quote
+from cxdata.store.sql import column_info, is_postgres, quote, server_types, transaction
 
 # An extra column's type (the importer's REAL or TEXT) on a server.
 _SERVER_TYPES = {"REAL": "double precision", "TEXT": "text", "INTEGER": "bigint"}
@@ -112,8 +112,6 @@ def prepare_columns(db, table: str, columns: dict[str, str]) -> Iterator[None]:
     if not columns or not is_postgres(db):
         yield
         return
-    from cxdata.store.sql import transaction
-
     with transaction(db) as conn:
         added = [c for c in columns if c not in set(extra_columns(conn, table))]
         add_columns(conn, table, columns)
@@ -158,8 +156,6 @@ def drop_abandoned_columns(db) -> None:
     ).fetchall()
     if not gone:
         return
-    from cxdata.store.sql import transaction
-
     with transaction(db) as conn:
         for table in sorted({kind for kind, _ in gone}):
             names = [name for kind, name in gone if kind == table]
@@ -358,8 +354,6 @@ def _server_upsert(conn, kind: str, columns: Sequence[str], rows: Iterable[Seque
         f"CREATE TEMP TABLE IF NOT EXISTS {quote(staged)} ON COMMIT DROP AS "
         f"SELECT * FROM {quote(kind)} WITH NO DATA"
     )
-    for name, *_ in column_info(conn, kind):  # columns a file added since the last chunk
-        conn.execute(f"ALTER TABLE {quote(staged)} ADD COLUMN IF NOT EXISTS {quote(name)} text")
     conn.execute(f"ALTER TABLE {quote(staged)} ADD COLUMN IF NOT EXISTS cx_order bigserial")
     conn.execute(f"TRUNCATE {quote(staged)}")
     conn.copy_rows(staged, columns, server_rows(conn, kind, columns, rows))
@@ -380,7 +374,7 @@ def server_rows(conn, kind: str, columns: Sequence[str], rows: Iterable[Sequence
     """Rows as a server's ``COPY`` reads them: a whole number written as one (``9``, not
     ``9.0``) in integer columns, and 0 / 1 as false / true in flag columns."""
     # Asked before the COPY starts: the connection answers nothing else while it runs.
-    types = {r[0]: r[5] for r in conn.execute(_TYPES, [quote(kind)]).fetchall()}
+    types = server_types(conn, kind)
     flags = [i for i, c in enumerate(columns) if types.get(c) == "bool"]
     whole = [i for i, c in enumerate(columns) if types.get(c) in ("int2", "int4", "int8")]
     if not flags and not whole:
@@ -400,13 +394,6 @@ def _typed(rows: Iterable[Sequence], flags: list[int], whole: list[int]):
             if v is not None and not (isinstance(v, float) and v != v):
                 row[i] = bool(v)
         yield row
-
-
-_TYPES = """
-SELECT a.attname, NULL, NULL, NULL, NULL, t.typname FROM pg_attribute a
-JOIN pg_type t ON t.oid = a.atttypid
-WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped
-"""
 
 
 def key_can_wait(conn) -> bool:

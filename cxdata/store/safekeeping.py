@@ -19,7 +19,7 @@ from cxdata.store import counts, transfer
 from cxdata.store.datasets import forget_customer_versions
 from cxdata.store.kinds import KINDS
 from cxdata.store.schema import SCHEMA_VERSION, connect, expected_objects
-from cxdata.store.sql import connect_read_only, is_postgres, quote, transaction
+from cxdata.store.sql import connect_read_only, is_postgres, is_url, quote, transaction
 
 # Characters an id cell of a rejected row may carry around the id (the import trims them
 # from stored ids): space, tab, CR, LF, no-break space.
@@ -241,7 +241,7 @@ def put_in_place(staged: Path, path: Path) -> None:
 def kind_counts(path: str | os.PathLike) -> dict[str, int]:
     """Rows per data kind in the database file at ``path`` (opened read-only), or in the
     server database it names."""
-    if str(path).startswith(("postgresql://", "postgres://")):
+    if is_url(path):
         db = connect(str(path))
         try:
             return {k: db.execute(f"SELECT count(*) FROM {quote(k)}").fetchone()[0] for k in KINDS}

@@ -380,7 +380,12 @@ def flag_columns(db, table: str) -> set[str]:
     :func:`as_number`."""
     if not is_postgres(db):
         return set()
-    return {r[0] for r in db.execute(_SERVER_COLUMNS, [quote(table)]).fetchall() if r[5] == "bool"}
+    return {name for name, kind in server_types(db, table).items() if kind == "bool"}
+
+
+def server_types(db, table: str) -> dict[str, str]:
+    """On a server: each column of ``table`` → its PostgreSQL type name (``int4``, ``bool``…)."""
+    return {r[0]: r[5] for r in db.execute(_SERVER_COLUMNS, [quote(table)]).fetchall()}
 
 
 def as_number(expression: str, flag: bool) -> str:

@@ -84,7 +84,7 @@ def _match_extra_columns(source, out, kind: str) -> None:
     """Give ``out``'s table of ``kind`` exactly the source's extra columns, with their types."""
     types = {row[0]: row[1] for row in column_info(source, kind)}
     have = set(extra_columns(out, kind))
-    wanted = [c for c in extra_columns(source, kind)]
+    wanted = extra_columns(source, kind)
     drop_columns(out, kind, [c for c in have if c not in wanted])
     add_columns(
         out,
