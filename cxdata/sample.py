@@ -69,8 +69,10 @@ def write_sample(
 ) -> dict[str, Path]:
     """Write the sample CSVs into ``out_dir`` and return their paths by kind.
 
-    With ``rows=N`` only a survey file of exactly N rows (``survey_<N>.csv``) is written, for
-    benchmarks; it is produced in chunks so memory stays small.
+    With ``rows=N`` the benchmark-size files are written instead (see :func:`_write_bulk`):
+    ``survey_<N>.csv`` of exactly N rows, ``transactional_<N>.csv`` with the interaction of
+    each of them, and ``relationship_<N>.csv`` of about N/10 wave responses from the same
+    customers; they are produced in chunks so memory stays small at any N.
 
     Examples
     --------
@@ -82,9 +84,7 @@ def write_sample(
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     if rows is not None:
-        path = out / f"survey_{rows}.csv"
-        _write_bulk_survey(path, rows, rng)
-        return {"survey": path}
+        return _write_bulk(out, rows, rng, seed)
     customers = _customers(rng)
     survey, transactional = _survey_and_interactions(rng, customers)
     relationship = _relationship(rng, customers, survey)
@@ -618,20 +618,66 @@ def _maturity(rng) -> pd.DataFrame:
 # --- benchmark-size survey files -----------------------------------------------------------
 
 
-def _write_bulk_survey(path: Path, rows: int, rng: np.random.Generator) -> None:
-    """A survey file of exactly ``rows`` rows, written in chunks (bounded memory)."""
-    chunk = 200_000
+_BULK_CHUNK = 200_000  # rows per chunk; the survey file's bytes depend on it
+
+
+def _write_bulk(out: Path, rows: int, rng: np.random.Generator, seed: int) -> dict[str, Path]:
+    """The benchmark-size files of ``rows`` survey responses, written chunk by chunk.
+
+    - ``survey_<N>.csv``: exactly N touchpoint responses (ids B00000001…, customers
+      C000001…C199999, interactions BI00000001…); every chunk spans the whole 24 months.
+    - ``transactional_<N>.csv``: one interaction per response (its ``interaction_id``, the
+      columns of the normal sample's transactional.csv), occurring half an hour to four days
+      before the response. Its KPIs lean on the response's score — long waits, unresolved
+      first contacts, escalations and late deliveries go with low scores — so driver
+      analyses find them.
+    - ``relationship_<N>.csv``: ceil(N/10) quarterly-wave responses (ids BW00000001…, the
+      columns of relationship.csv). Each is given by a customer 1 to 60 days after one of
+      their touchpoint responses, with a score that follows it, so the relationship →
+      touchpoint lookback (90 days) finds at least that response for each.
+
+    The survey rows are drawn from ``rng`` exactly as they always were (the file keeps its
+    bytes for a seed, so import figures stay comparable); the other two files draw from their
+    own stream (``[seed, 24]``).
+    """
+    paths = {
+        kind: out / f"{kind}_{rows}.csv" for kind in ("survey", "transactional", "relationship")
+    }
+    companion = np.random.default_rng([seed, 24])
+    files = {kind: open(path, "w", encoding="utf-8", newline="") for kind, path in paths.items()}
+    try:
+        for first, survey in _bulk_survey_chunks(rows, rng):
+            header = first == 0
+            survey.to_csv(files["survey"], index=False, header=header, lineterminator="\n")
+            interactions = _bulk_interactions(survey, companion)
+            interactions.to_csv(
+                files["transactional"], index=False, header=header, lineterminator="\n"
+            )
+            # ceil(rows / 10) in all: each chunk adds its share of the running total.
+            wanted = -(-(first + len(survey)) // 10) - -(-first // 10)
+            waves = _bulk_relationship(survey, companion, wanted, -(-first // 10) + 1)
+            waves.to_csv(files["relationship"], index=False, header=header, lineterminator="\n")
+    finally:
+        for f in files.values():
+            f.close()
+    return paths
+
+
+def _bulk_survey_chunks(rows: int, rng: np.random.Generator):
+    """``(index of the first row, frame)`` per chunk of ``_BULK_CHUNK`` survey responses."""
+    chunk = _BULK_CHUNK
     total_seconds = int((START + pd.DateOffset(months=MONTHS) - START).total_seconds())
     names = list(TOUCHPOINTS)
     phrases = [p for group in _DETRACTOR.values() for p in group] + _PASSIVE
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        for first in range(0, rows, chunk):
-            n = min(chunk, rows - first)
-            when = START + pd.to_timedelta(np.sort(rng.integers(0, total_seconds, n)), unit="s")
-            progress = (when - START) / (total_seconds * pd.Timedelta(seconds=1))
-            latent = 6.2 + 1.6 * np.asarray(progress) + rng.normal(0, 2.6, n)
-            touch = rng.integers(0, len(names), n)
-            frame = pd.DataFrame(
+    for first in range(0, rows, chunk):
+        n = min(chunk, rows - first)
+        when = START + pd.to_timedelta(np.sort(rng.integers(0, total_seconds, n)), unit="s")
+        progress = (when - START) / (total_seconds * pd.Timedelta(seconds=1))
+        latent = 6.2 + 1.6 * np.asarray(progress) + rng.normal(0, 2.6, n)
+        touch = rng.integers(0, len(names), n)
+        yield (
+            first,
+            pd.DataFrame(
                 {
                     "response_id": [f"B{i:08d}" for i in range(first + 1, first + n + 1)],
                     "responded_at": pd.DatetimeIndex(when).strftime("%Y-%m-%d %H:%M:%S"),
@@ -651,5 +697,88 @@ def _write_bulk_survey(path: Path, rows: int, rng: np.random.Generator) -> None:
                     "ease": rng.integers(1, 6, n),
                     "agent_knowledge": rng.integers(1, 6, n),
                 }
-            )
-            frame.to_csv(f, index=False, header=first == 0, lineterminator="\n")
+            ),
+        )
+
+
+def _bulk_interactions(survey: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The interaction behind each survey response of a chunk, with KPIs that lean on its
+    score (a low score: a longer wait, less often resolved at first contact, more often
+    escalated, a later delivery)."""
+    n = len(survey)
+    badness = (10 - survey["score"].to_numpy()) / 10  # 0 for a 10, 1 for a 0
+    channel = survey["channel"].to_numpy()
+    touchpoint = survey["touchpoint"].to_numpy()
+    assisted = np.isin(channel, ("Phone", "Chat", "Store"))
+    wait = np.where(
+        assisted, rng.lognormal(np.log(3 + 10 * badness), 0.6), rng.lognormal(0, 0.5, n)
+    ).round(1)
+    fcr = rng.random(n) < 0.9 - 0.5 * badness
+    escalated = (~fcr) & (rng.random(n) < 0.15 + 0.3 * badness)
+    delivers = np.isin(touchpoint, ("Delivery", "New order"))
+    delay = np.where(delivers, rng.poisson(0.3 + 3.5 * badness), np.nan)
+    responded = pd.to_datetime(survey["responded_at"].to_numpy(), format="%Y-%m-%d %H:%M:%S")
+    occurred = responded - pd.to_timedelta(rng.integers(1800, 4 * 86400, n), unit="s")
+    return pd.DataFrame(
+        {
+            "interaction_id": survey["interaction_id"].to_numpy(),
+            "occurred_at": occurred.strftime("%Y-%m-%d %H:%M:%S"),
+            "customer_id": survey["customer_id"].to_numpy(),
+            "channel": channel,
+            "department": survey["department"].to_numpy(),
+            "region": survey["region"].to_numpy(),
+            "handle_time_min": rng.lognormal(np.log(6 + 4 * badness), 0.45).round(1),
+            "wait_time_min": wait,
+            "first_contact_resolution": np.where(fcr, "yes", "no"),
+            "escalated": np.where(escalated, "yes", "no"),
+            "delivery_delay_days": pd.array(delay, dtype="Int64"),
+            "order_value": np.where(
+                touchpoint == "New order", rng.lognormal(4.3, 0.6, n).round(2), np.nan
+            ),
+        }
+    )
+
+
+_SEGMENTS = np.array(["Consumer"] * 7 + ["Small business"] * 2 + ["Enterprise"])
+_REVENUE_SCALE = {"Consumer": 1.0, "Small business": 4.0, "Enterprise": 20.0}
+
+
+def _bulk_relationship(
+    survey: pd.DataFrame, rng: np.random.Generator, k: int, first_id: int
+) -> pd.DataFrame:
+    """``k`` wave responses of a chunk's customers, each 1–60 days after one of their
+    touchpoint responses (within the story's 24 months), its score following that response's;
+    a customer's segment comes from their id, so it is the same in every wave."""
+    picked = np.sort(rng.choice(len(survey), size=min(k, len(survey)), replace=False))
+    touch = survey.iloc[picked]
+    end = START + pd.DateOffset(months=MONTHS) - pd.Timedelta(days=1)
+    when = pd.to_datetime(touch["responded_at"].to_numpy(), format="%Y-%m-%d %H:%M:%S").normalize()
+    when = when + pd.to_timedelta(rng.integers(1, 61, len(touch)), unit="D")
+    when = when.where(when <= end, end)
+    score = np.clip(
+        np.rint(0.6 * touch["score"].to_numpy() + 0.4 * rng.normal(7.2, 2.2, len(touch))), 0, 10
+    ).astype(int)
+    customers = touch["customer_id"].to_numpy()
+    segment = _SEGMENTS[np.array([int(c[1:]) for c in customers]) % len(_SEGMENTS)]
+    scale = np.array([_REVENUE_SCALE[s] for s in segment])
+    return pd.DataFrame(
+        {
+            "response_id": [f"BW{i:08d}" for i in range(first_id, first_id + len(touch))],
+            "responded_at": when.strftime("%Y-%m-%d"),
+            "customer_id": customers,
+            "score": score,
+            "wave": when.year.astype(str) + "Q" + when.quarter.astype(str),
+            "segment": segment,
+            "region": touch["region"].to_numpy(),
+            "annual_revenue": (scale * rng.lognormal(6.8, 0.4, len(touch))).round(-1),
+            "comment": np.where(
+                rng.random(len(touch)) < 0.3,
+                np.where(
+                    score >= 9,
+                    "Reliable and good value",
+                    np.where(score <= 6, "Too many problems this year", "Fine overall"),
+                ),
+                "",
+            ),
+        }
+    )

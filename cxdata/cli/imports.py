@@ -79,8 +79,10 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
             "Write a realistic, deterministic sample: 24 months of a telecom's touchpoint "
             "surveys, linked interactions, quarterly relationship waves, a maturity assessment "
             "and a portfolio of fixes. With --db the survey, interaction and relationship files "
-            "are also imported. With --rows N only a survey file of N rows is written "
-            "(for benchmarks)."
+            "are also imported. With --rows N the benchmark-size files are written instead: "
+            "survey_N.csv (exactly N touchpoint responses), transactional_N.csv (the "
+            "interaction behind each, with its KPIs) and relationship_N.csv (about N/10 wave "
+            "responses from the same customers), in chunks so memory stays small."
         ),
     )
     smp.add_argument(
@@ -89,7 +91,9 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
         help="folder for the CSV files (default: a "
         "temporary folder when importing, else sample_data)",
     )
-    smp.add_argument("--rows", type=int, metavar="N", help="write one survey file of N rows")
+    smp.add_argument(
+        "--rows", type=int, metavar="N", help="write the benchmark-size files for N survey rows"
+    )
     smp.add_argument(
         "--seed", type=int, default=7, metavar="S", help="random seed (default: %(default)s)"
     )
