@@ -163,6 +163,11 @@ def _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress) -> 
         if report.accepted == 0:
             raise InputError(no_valid_rows(report, fmt.name))
         report.inserted = store.rows_inserted(conn, kind, before)
+        # Only rows of the same source can have been overwritten: recount those imports.
+        if plan.table_had_rows:
+            store.recount_rows(conn, kind, source=source)
+        else:
+            store.recount_rows(conn, kind, ids=[dataset_id])
         report.updated = report.accepted - report.duplicates_in_file - report.inserted
         if kind == "transactional" and report.duplicates_in_file:
             report.assumptions.append(collapsed_events(report))

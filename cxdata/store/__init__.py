@@ -32,6 +32,7 @@ from cxdata.store.datasets import (
     insert_dataset,
     insert_rejections,
     list_datasets,
+    recount_rows,
     update_dataset,
 )
 from cxdata.store.kinds import (  # noqa: I001  (sql first: the modules below import it)
@@ -114,6 +115,7 @@ __all__ = [
     "refresh_statistics",
     "rows_inserted",
     "list_datasets",
+    "recount_rows",
     "migrate",
     "numeric_columns",
     "pending_migrations",

@@ -14,6 +14,7 @@ import pandas as pd
 import sqlite_utils
 
 from cxdata.formatting import utc_now_text
+from cxdata.store.datasets import recount_rows
 from cxdata.store.sql import transaction
 
 # --- settings ------------------------------------------------------------------------------
@@ -72,6 +73,8 @@ def upsert_maturity_answers(conn: sqlite3.Connection, rows: Iterable[Sequence]) 
         "score = excluded.score, dataset_id = excluded.dataset_id, saved_at = excluded.saved_at",
         rows,
     )
+    # An answer given again moves from the import that held it: keep the rows each owns.
+    recount_rows(conn, "maturity")
 
 
 def save_maturity_answers(db: sqlite_utils.Database, rows: Iterable[Sequence]) -> None:

@@ -327,6 +327,16 @@ CREATE TABLE annotations (
 MIGRATIONS: dict[int, str | Callable] = {}
 
 
+def _rows_stored(conn) -> None:
+    """Version 15: ``datasets.rows_stored`` (see ``schema._rows_stored``), the same SQL."""
+    from cxdata.store import schema
+
+    schema._rows_stored(conn)
+
+
+MIGRATIONS[15] = _rows_stored
+
+
 def migrate(db, version: int, target: int) -> int:
     """Bring a server database from ``version`` to ``target``: a new one gets the baseline (and
     the SQLite functions) in one transaction, then each later migration in its own. Two

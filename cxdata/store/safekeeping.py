@@ -16,7 +16,7 @@ import sqlite_utils
 
 from cxdata.formatting import utc_now_text
 from cxdata.store import counts, transfer
-from cxdata.store.datasets import forget_customer_versions
+from cxdata.store.datasets import forget_customer_versions, recount_rows
 from cxdata.store.kinds import KINDS
 from cxdata.store.schema import SCHEMA_VERSION, connect, expected_objects
 from cxdata.store.sql import connect_read_only, is_postgres, is_url, quote, transaction
@@ -41,9 +41,19 @@ def erase_customer_rows(db: sqlite_utils.Database, customer_id: str) -> dict[str
             [customer_id],
         ).rowcount
         for table in KINDS:
+            held = [
+                dataset_id
+                for (dataset_id,) in conn.execute(
+                    f"SELECT DISTINCT dataset_id FROM {quote(table)} WHERE customer_id = ?",
+                    [customer_id],
+                )
+                if dataset_id is not None
+            ]
             removed[table] = conn.execute(
                 f"DELETE FROM {quote(table)} WHERE customer_id = ?", [customer_id]
             ).rowcount
+            if held:
+                recount_rows(conn, table, ids=held)
         # Rejected rows keep their original cells for the import report: drop any that
         # carry the id (matched as a whole cell, spaces around it trimmed, so C001 does not
         # erase C0012 but "  C001 " does erase C001).

@@ -32,9 +32,6 @@ BRIEFING, DRIVERS, MILESTONES, DATA = (
 # Whole-table scans the pages still make: a regular expression over the statement (its values
 # replaced by ?) → why it is there and the pages that may make it.
 KNOWN_SCANS = {
-    # The Data page's rows stored per import: one GROUP BY per kind (1.6 s at 10 million
-    # responses); to become counts kept in the datasets table.
-    r'^SELECT dataset_id, count\(\*\) FROM "\w+" GROUP BY dataset_id$': ("stored", {DATA}),
     # What a point of NPS is worth: how far the link from relationship responses to
     # outcomes reaches, over every outcome; to become counts kept with the link.
     r"^SELECT count\(\*\), count\(DISTINCT customer_id\) FROM outcomes$": (
