@@ -8,14 +8,14 @@ other columns) fall back to indexed SQL and are printed too. Target: ratio ≤ 2
 from __future__ import annotations
 
 import numpy as np
-from common import arguments, best_of, report, survey_database
+from common import arguments, best_of, report, scale_database
 
 
 def main() -> None:
     args = arguments(__doc__)
     from cxdata import nps, store
 
-    db = store.connect(survey_database(args.rows))
+    db = store.connect(scale_database(args.rows))
     rows = db.execute("SELECT substr(responded_at, 1, 7), score FROM survey").fetchall()
     months = np.array([int(m[:4]) * 12 + int(m[5:7]) for m, _ in rows])
     months -= months.min()

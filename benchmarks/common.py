@@ -1,8 +1,10 @@
-"""Shared helpers for the benchmarks: sample files of N rows, a cached 1M-row database,
+"""Shared helpers for the benchmarks: sample files of N rows, a cached N-row database,
 best-of timing, and one printed line per figure.
 
-Every script takes ``--rows N`` (default 1,000,000); the smoke test runs them at 10,000.
-Data goes to ``benchmarks/out/`` (ignored by git) and is reused between scripts.
+Every script takes ``--rows N``; the default is ``$BENCH_ROWS`` when set, else 1,000,000
+(``make bench BENCH_ROWS=10000000`` runs them all at 10M). The smoke test runs them at 10,000.
+Data goes to ``benchmarks/out/`` (ignored by git; ``$CXDATA_BENCH_OUT`` moves it) and is
+reused between scripts.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -17,44 +20,74 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(os.environ.get("CXDATA_BENCH_OUT", ROOT / "benchmarks" / "out"))
+KINDS = ("survey", "transactional", "relationship")
 sys.path.insert(0, str(ROOT))
 
 
-def arguments(description: str) -> argparse.Namespace:
+def default_rows() -> int:
+    """``$BENCH_ROWS`` (digits, ``_`` or ``,`` allowed) when set, else 1,000,000."""
+    value = os.environ.get("BENCH_ROWS", "").replace("_", "").replace(",", "").strip()
+    return int(value) if value else 1_000_000
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """The options every script shares (``--rows``, ``--repeats``); a script adds its own."""
+    rows = default_rows()
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows (default 1,000,000)")
+    parser.add_argument(
+        "--rows", type=int, default=rows, help=f"survey rows (default $BENCH_ROWS, else {rows:,})"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
-    return parser.parse_args()
+    return parser
 
 
-def survey_file(rows: int) -> Path:
-    """``python -m cxdata sample --rows N``: a survey CSV of exactly N rows (made once)."""
-    path = OUT / f"survey_{rows}.csv"
-    if not path.exists():
-        OUT.mkdir(parents=True, exist_ok=True)
+def arguments(description: str) -> argparse.Namespace:
+    return parser(description).parse_args()
+
+
+def sample_files(rows: int) -> dict[str, Path]:
+    """``python -m cxdata sample --rows N`` (made once): ``survey_N.csv`` of exactly N rows,
+    ``transactional_N.csv`` with each response's interaction and ``relationship_N.csv`` of
+    about N/10 wave responses from the same customers. Written to a private folder first and
+    moved into place, so a script running alongside never reads a half-written file."""
+    paths = {kind: OUT / f"{kind}_{rows}.csv" for kind in KINDS}
+    if not all(p.exists() for p in paths.values()):
+        making = OUT / f"making_{rows}_{os.getpid()}"
+        making.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "cxdata", "sample", "--rows", str(rows), "--out", str(OUT)],
+            [sys.executable, "-m", "cxdata", "sample", "--rows", str(rows), "--out", str(making)],
             cwd=ROOT,
             check=True,
             capture_output=True,
         )
-    return path
+        for kind in KINDS:
+            (making / paths[kind].name).replace(paths[kind])
+        shutil.rmtree(making)
+    return paths
 
 
-def survey_database(rows: int) -> Path:
-    """A database holding the N-row survey file (imported once, then reused)."""
-    path = OUT / f"survey_{rows}.db"
+def survey_file(rows: int) -> Path:
+    """The N-row survey CSV of :func:`sample_files`."""
+    return sample_files(rows)["survey"]
+
+
+def scale_database(rows: int) -> Path:
+    """``scale_N.db``: a database holding the three files of :func:`sample_files` (survey,
+    transactional, relationship; imported once, then reused)."""
+    path = OUT / f"scale_{rows}.db"
     if not path.exists():
         from cxdata import ingest, store
 
-        building = path.with_suffix(".building")
-        for old in OUT.glob(building.name + "*"):
-            old.unlink()
+        files = sample_files(rows)
+        building = OUT / f"scale_{rows}.building{os.getpid()}"
         db = store.connect(building)
-        ingest.import_file(db, survey_file(rows), "survey")
+        for kind in KINDS:
+            ingest.import_file(db, files[kind], kind)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.conn.close()
         building.rename(path)
+        for leftover in OUT.glob(building.name + "-*"):  # -wal and -shm, empty after closing
+            leftover.unlink()
     return path
 
 
@@ -79,13 +112,16 @@ def report(
     *,
     target: str = "",
     memory: float | None = None,
+    baseline_memory: float | None = None,
 ) -> None:
-    """One line per figure: ours, baseline, ratio (and memory), and the target."""
+    """One line per figure: ours, baseline, ratio (and peak memory of each), and the target."""
     parts = [f"{figure:<46}", f"ours {ours:8.3f} s"]
     if baseline is not None:
         parts += [f"baseline {baseline:8.3f} s", f"ratio {ours / baseline:6.2f}"]
     if memory is not None:
         parts.append(f"peak {memory:6.0f} MB")
+    if baseline_memory is not None:
+        parts.append(f"baseline peak {baseline_memory:6.0f} MB")
     if target:
         parts.append(f"(target {target})")
     print("  ".join(parts), flush=True)
