@@ -138,11 +138,12 @@ def linked_responses(db, lookback_days: int = LOOKBACK_DAYS) -> pd.DataFrame:
     Columns: ``responded_at``, ``customer_id``, ``relationship_score``, ``touchpoint_sum``,
     ``touchpoint_n`` (0 when the customer had no touchpoint response in the window or has no
     customer id). The window is the ``lookback_days`` before the relationship response, up to
-    the end of its day when it has no time (a wave date).
+    the end of its day when it has no time (a wave date). Beyond ``links.SAMPLE_ROWS``
+    relationship responses, a pseudo-random sample of them (``attrs["sampled_from"]``).
     """
     if lookback_days < 0:
         raise InputError("The lookback window must be 0 days or more.")
-    return links.relationship_with_lookback(db, lookback_days)
+    return links.relationship_with_lookback(db, lookback_days, max_rows=links.SAMPLE_ROWS)
 
 
 def customer_pairs(linked: pd.DataFrame, by: str = "quarter") -> pd.DataFrame:
@@ -198,14 +199,17 @@ def link_trend(
     customer had no touchpoint response in the window, or no customer id), ``pearson_r``,
     ``pearson_low``, ``pearson_high``, ``spearman_rho``, ``spearman_low``, ``spearman_high``.
     """
-    pairs = customer_pairs(linked_responses(db, lookback_days), by)
+    linked = linked_responses(db, lookback_days)
+    pairs = customer_pairs(linked, by)
     rows = []
     for period, group in pairs.groupby("period", sort=True):
         linked = group[group["linked"]]
         c = correlation(linked["touchpoint_mean"], linked["relationship_score"], level)
         counts = {"customers": int(len(linked)), "unlinked": int((~group["linked"]).sum())}
         rows.append({"period": period, **counts, **_flat(c)})
-    return pd.DataFrame(rows, columns=_TREND_COLUMNS)
+    table = pd.DataFrame(rows, columns=_TREND_COLUMNS)
+    table.attrs.update(linked.attrs)
+    return table
 
 
 _TREND_COLUMNS = [
@@ -273,21 +277,20 @@ def kpi_buckets(db, kpi: str, buckets: int = 5, level: float = 0.95) -> pd.DataF
     """NPS of touchpoint responses by KPI bucket: quantile buckets for a measure (e.g. wait
     time), one bucket per value for a yes/no flag (e.g. first-contact resolution).
 
-    Survey rows reach their interaction through ``interaction_id``. Columns: ``bucket``
+    Survey rows reach their interaction through ``interaction_id``; beyond
+    ``links.SAMPLE_ROWS`` responses, those of the pseudo-random sample the drivers use
+    (``attrs["sampled_from"]`` then holds the number of responses). Columns: ``bucket``
     (label), ``low``, ``high``, ``n``, ``detractors``, ``passives``, ``promoters`` and the NPS
     columns of :func:`cxdata.nps.summarise` (``nps``, ``ci_low``, ``ci_high``, ``low_n``…).
     """
     _check_kpi(db, kpi)
-    n, distinct = links.kpi_value_counts(db, kpi)
-    if n == 0:
+    linked = links.survey_with_interaction(
+        db, ["score"], [kpi], require=kpi, max_rows=links.SAMPLE_ROWS
+    )
+    if linked.empty:
         return pd.DataFrame()
-    cuts = None
-    if distinct > max(2, buckets):
-        # Quantile cut points (upper bounds), deduplicated so tied values share one bucket.
-        ranks = [max(0, int(n * q / buckets) - 1) for q in range(1, buckets)]
-        cuts = sorted(set(links.kpi_values_at_ranks(db, kpi, ranks)))
-    frame = links.kpi_bucket_counts(db, kpi, cuts)
-    yes_no = distinct <= 2 and set(frame["low"]) <= {0, 1}
+    frame = bucket_counts(linked[kpi].astype(float).to_numpy(), linked["score"].to_numpy(), buckets)
+    yes_no = len(frame) <= 2 and set(frame["low"]) <= {0, 1}
     frame["bucket"] = [
         ("yes" if low == 1 else "no") if yes_no else _range_label(low, high)
         for low, high in zip(frame["low"], frame["high"])
@@ -301,7 +304,54 @@ def kpi_buckets(db, kpi: str, buckets: int = 5, level: float = 0.95) -> pd.DataF
     summary.insert(0, "bucket", frame["bucket"].to_numpy())
     summary.insert(1, "low", frame["low"].to_numpy())
     summary.insert(2, "high", frame["high"].to_numpy())
+    summary.attrs.update(linked.attrs)
     return summary.drop(columns=["key"])
+
+
+def bucket_counts(values: np.ndarray, scores: np.ndarray, buckets: int = 5) -> pd.DataFrame:
+    """Detractors, passives and promoters by bucket of ``values``: one bucket per value when
+    there are no more than ``max(2, buckets)`` distinct values, else quantile buckets — the
+    cut points are the values at ranks ``n·q/buckets − 1`` of the ascending order
+    (q = 1 … buckets − 1), deduplicated so tied values share one bucket, and bucket ``i``
+    holds the values up to cut ``i``.
+
+    Columns: ``key`` (the value, or the bucket number), ``low``, ``high``, ``n``,
+    ``detractors``, ``passives``, ``promoters``; ordered by key.
+
+    Examples
+    --------
+    >>> bucket_counts(np.array([1.0, 1, 0]), np.array([10, 9, 3]))[["key", "n", "promoters"]]
+       key  n  promoters
+    0  0.0  1          0
+    1  1.0  2          2
+    """
+    n = len(values)
+    distinct = np.unique(values)
+    if len(distinct) > max(2, buckets):
+        ordered = np.sort(values)
+        ranks = [max(0, int(n * q / buckets) - 1) for q in range(1, buckets)]
+        cuts = np.unique(ordered[ranks])
+        key = np.searchsorted(cuts, values, side="left")
+    else:
+        key = values
+    frame = pd.DataFrame(
+        {
+            "key": key,
+            "value": values,
+            "detractors": scores <= 6,
+            "passives": (scores > 6) & (scores < 9),
+            "promoters": scores >= 9,
+        }
+    )
+    out = frame.groupby("key", sort=True).agg(
+        low=("value", "min"),
+        high=("value", "max"),
+        n=("value", "size"),
+        detractors=("detractors", "sum"),
+        passives=("passives", "sum"),
+        promoters=("promoters", "sum"),
+    )
+    return out.reset_index().astype({"detractors": int, "passives": int, "promoters": int})
 
 
 def _range_label(low: float, high: float) -> str:
@@ -317,7 +367,9 @@ def kpi_trend(db, kpi: str, by: str = "quarter", level: float = 0.95) -> pd.Data
     Rank correlation is the one to read for skewed KPIs such as wait time.
     """
     _check_kpi(db, kpi)
-    frame = links.survey_with_interaction(db, ["responded_at", "score"], [kpi], require=kpi)
+    frame = links.survey_with_interaction(
+        db, ["responded_at", "score"], [kpi], require=kpi, max_rows=links.SAMPLE_ROWS
+    )
     frame.columns = ["responded_at", "score", "kpi"]
     if frame.empty:
         return pd.DataFrame(columns=["period", "n", "pearson_r", "spearman_rho"])
@@ -326,7 +378,9 @@ def kpi_trend(db, kpi: str, by: str = "quarter", level: float = 0.95) -> pd.Data
     for period, group in frame.groupby("period", sort=True):
         c = correlation(group["kpi"], group["score"], level)
         out.append({"period": period, "n": c["n"], **_flat(c)})
-    return pd.DataFrame(out)
+    table = pd.DataFrame(out)
+    table.attrs.update(frame.attrs)
+    return table
 
 
 def kpi_dicts(table: pd.DataFrame) -> list[dict]:
@@ -348,10 +402,15 @@ def kpi_correlations(db, level: float = 0.95) -> pd.DataFrame:
     ``driver``, ``n``, ``coverage`` (share of survey responses with the KPI), ``spearman_rho``
     with ``spearman_low``/``spearman_high``, ``pearson_r``; strongest first."""
     kpis = kpi_columns(db)
-    total = store.count_rows(db, "survey")
-    if not kpis or not total:
+    if not kpis or not store.has_rows(db, "survey"):
         return pd.DataFrame()
-    frame = links.survey_with_interaction(db, ["score"], kpis).astype(float)
+    # Every response (of the sample, beyond links.SAMPLE_ROWS), so coverage is a share of them.
+    frame = links.survey_with_interaction(
+        db, ["score"], kpis, keep_unlinked=True, max_rows=links.SAMPLE_ROWS
+    )
+    sampled = dict(frame.attrs)
+    frame = frame.astype(float)
+    total = len(frame)
     rows = []
     for k in kpis:
         c = correlation(frame[k], frame["score"], level)
@@ -368,4 +427,6 @@ def kpi_correlations(db, level: float = 0.95) -> pd.DataFrame:
         )
     out = pd.DataFrame(rows)
     order = out["spearman_rho"].abs().fillna(-1).sort_values(ascending=False).index
-    return out.loc[order].reset_index(drop=True)
+    out = out.loc[order].reset_index(drop=True)
+    out.attrs.update(sampled)
+    return out

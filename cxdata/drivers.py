@@ -684,11 +684,8 @@ def candidate_drivers(db, target: str = "score") -> dict[str, list[str]]:
     }
 
 
-MAX_ROWS = 100_000  # beyond this, a pseudo-random sample of the responses (stated in notes)
-
-
 def driver_frame(
-    db, target: str, drivers: list[str], lookback_days: int = 90, max_rows: int = MAX_ROWS
+    db, target: str, drivers: list[str], lookback_days: int = 90, max_rows: int | None = None
 ) -> pd.DataFrame:
     """The rows to rank ``drivers`` on, with only the columns they need.
 
@@ -697,8 +694,10 @@ def driver_frame(
     customer's touchpoint scores and ratings in the ``lookback_days`` before it averaged.
     ``segment:COLUMN`` expands to yes/no columns ``COLUMN=value``; ``theme:NAME`` is 1 when the
     comment mentions the theme. The column :func:`row_segment` names is kept as it is, to count
-    the rows used per segment.
+    the rows used per segment. Beyond ``max_rows`` rows (default ``links.SAMPLE_ROWS``), a
+    fixed pseudo-random sample of them, read by id (``attrs["sampled_from"]``).
     """
+    max_rows = links.SAMPLE_ROWS if max_rows is None else max_rows
     if target not in TARGETS:
         raise InputError(f"Unknown target '{target}': use {', '.join(TARGETS)}.")
     offered = candidate_drivers(db, target)
@@ -775,14 +774,18 @@ def default_drivers(db, target: str, min_coverage: float = 0.5) -> list[str]:
     offered = candidate_drivers(db, target)
     if target == "relationship_score":
         return offered["ratings"][:1] + list(offered["kpis"])
-    total = store.count_rows(db, "survey")
-    if not total:
+    candidates = offered["ratings"] + offered["kpis"]
+    if not candidates or not store.has_rows(db, "survey"):
         return []
     survey_cols = set(store.table_columns(db, "survey"))
-    own = [c for c in offered["ratings"] + offered["kpis"] if c in survey_cols]
-    joined = [c for c in offered["ratings"] + offered["kpis"] if c not in survey_cols]
-    present = links.non_missing_counts(db, own, joined)
-    return [c for c in offered["ratings"] + offered["kpis"] if present[c] >= min_coverage * total]
+    own = [c for c in candidates if c in survey_cols]
+    joined = [c for c in candidates if c not in survey_cols]
+    # Coverage among the rows the ranking reads (the sample, beyond links.SAMPLE_ROWS).
+    rows = links.survey_with_interaction(
+        db, own, joined, keep_unlinked=True, max_rows=links.SAMPLE_ROWS
+    )
+    present = rows.notna().sum()
+    return [c for c in candidates if present[c] >= min_coverage * len(rows)]
 
 
 def table_drivers(table: pd.DataFrame, target: str) -> list[str]:

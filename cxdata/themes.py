@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from cxdata import nps
 from cxdata.errors import InputError
-from cxdata.store import app_tables, responses
+from cxdata.store import app_tables, links, responses
 
 DEFAULT_THEMES: dict[str, list[str]] = {
     "billing": ["bill", "invoice", "charge", "overcharg", "price", "refund", "payment", "fee"],
@@ -182,7 +182,9 @@ def theme_summary(
     db, themes: dict[str, list[str]], query: nps.Query | None = None, level: float = 0.95
 ) -> pd.DataFrame:
     """Per theme: how often detractors and promoters mention it, and the NPS of the comments
-    that do, with n and interval.
+    that do, with n and interval. Beyond ``links.SAMPLE_ROWS`` responses, the comments of the
+    pseudo-random sample the drivers use (``attrs["sampled_from"]``: the responses it was
+    drawn from), so the page never reads every comment.
 
     Columns: ``theme``, ``mentions``,
     ``share_detractors``, ``share_promoters`` (of the commenting detractors / promoters),
@@ -191,7 +193,7 @@ def theme_summary(
     """
     query = query or nps.Query()
     names = list(themes)
-    rows = responses.comment_scores(db, query)
+    rows, sampled_from = responses.comment_scores(db, query, max_rows=links.SAMPLE_ROWS)
     # The comments go through Arrow's regular-expression engine column-wise: word-start
     # matching is beyond SQL's LIKE, and row-by-row Python is ten times slower.
     comments = pa.array([r[0] for r in rows], type=pa.large_string())
@@ -220,4 +222,6 @@ def theme_summary(
     summary.insert(3, "share_promoters", summary["promoters"] / total_p if total_p else np.nan)
     summary.attrs["commenting_detractors"] = total_d
     summary.attrs["commenting_promoters"] = total_p
+    if sampled_from:
+        summary.attrs["sampled_from"] = sampled_from
     return summary.drop(columns=["change", "p_value", "significant"])

@@ -212,3 +212,22 @@ def names(items: list[str]) -> str:
     if not labels:
         return "none"
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def sample_note(sampled_from: int | None, rows: str = "responses") -> str:
+    """What a figure read from the fixed pseudo-random sample says about it, or ``""`` when
+    it was read from every row.
+
+    >>> sample_note(3_000_000).split(":")[0]
+    'Read from a fixed pseudo-random sample of about 100,000 of the 3,000,000 responses'
+    >>> sample_note(None)
+    ''
+    """
+    if not sampled_from:
+        return ""
+    from cxdata.store.links import SAMPLE_ROWS
+
+    return (
+        f"Read from a fixed pseudo-random sample of about {SAMPLE_ROWS:,} of the "
+        f"{sampled_from:,} {rows}: counts are the sample's, and the intervals allow for it."
+    )

@@ -180,7 +180,8 @@ def link_section(database) -> None:
         plain(
             f"{band} 0 is no link, 1 a perfect one. {unlinked:,} relationship responses had "
             f"no touchpoint response from the same customer in the {lookback} days before "
-            "them and are not counted."
+            "them and are not counted. "
+            + wording.sample_note(table.attrs.get("sampled_from"), "relationship responses")
         )
     )
     _downloads(chart, table, f"link_by_{by}", "link")
@@ -390,7 +391,8 @@ def kpi_section(database) -> None:
                     f"{wording.driver_label(r.driver)} {r.n:,} responses ({_percent(r.coverage)})"
                     for r in ranking.itertuples()
                 )
-                + "."
+                + ". "
+                + wording.sample_note(ranking.attrs.get("sampled_from"))
             )
         )
         _downloads(ranked, ranking, "kpis_vs_score", "kpi_rank")
@@ -410,7 +412,8 @@ def kpi_section(database) -> None:
         plain(
             f"Touchpoint responses linked to their interaction, {int(frame['n'].sum()):,} in "
             "all; numeric KPIs in five groups of about equal size (tied values share a group). "
-            "Bars: NPS; lines: 95 % interval."
+            "Bars: NPS; lines: 95 % interval. "
+            + wording.sample_note(frame.attrs.get("sampled_from"))
         )
     )
     _downloads(chart, frame, f"nps_by_{kpi}", "kpi")
@@ -440,7 +443,8 @@ def theme_section(database) -> None:
         plain(
             f"Among {summary.attrs['commenting_detractors']:,} detractors and "
             f"{summary.attrs['commenting_promoters']:,} promoters who left a comment. "
-            "Themes can also be chosen as drivers above (Theme: …)."
+            "Themes can also be chosen as drivers above (Theme: …). "
+            + wording.sample_note(summary.attrs.get("sampled_from"))
         )
     )
     _downloads(by_theme, summary, "comment_themes", "themes")

@@ -118,8 +118,12 @@ def correlate(args: argparse.Namespace) -> dict:
         if args.kpi:
             table = correlation.kpi_trend(db, args.kpi, args.by)
             db.conn.close()
-            return {"kpi": args.kpi, "periods": correlation.kpi_dicts(table)}
-        if store.count_rows(db, "relationship") == 0:
+            return {
+                "kpi": args.kpi,
+                "periods": correlation.kpi_dicts(table),
+                "sampled_from": table.attrs.get("sampled_from"),
+            }
+        if not store.has_rows(db, "relationship"):
             raise InputError("There are no relationship survey responses to link.")
         table = correlation.link_trend(db, args.by, args.lookback_days)
         db.conn.close()
@@ -127,6 +131,7 @@ def correlate(args: argparse.Namespace) -> dict:
         "by": args.by,
         "lookback_days": args.lookback_days,
         "periods": correlation.trend_dicts(table),
+        "sampled_from": table.attrs.get("sampled_from"),
     }
 
 
@@ -140,6 +145,7 @@ def print_correlate(result: dict) -> None:
                 f"{r['period']:<10}{r['n']:>8,}{fmt(r['pearson_r'], '+.2f'):>8}"
                 f"{fmt(r['spearman_rho'], '+.2f'):>8}   {_ci(r['spearman_ci'])}"
             )
+        _print_sample_note(result, "responses")
         return
     print(
         f"Touchpoint vs relationship score, by {result['by']} "
@@ -152,6 +158,15 @@ def print_correlate(result: dict) -> None:
             f"{fmt(r['pearson_r'], '+.2f'):>8}   {_ci(r['pearson_ci']):<14}"
             f"{fmt(r['spearman_rho'], '+.2f'):>6}"
         )
+    _print_sample_note(result, "relationship responses")
+
+
+def _print_sample_note(result: dict, rows: str) -> None:
+    from cxdata.wording import sample_note
+
+    note = sample_note(result.get("sampled_from"), rows)
+    if note:
+        print(note)
 
 
 def _ci(pair) -> str:

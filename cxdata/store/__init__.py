@@ -33,6 +33,7 @@ from cxdata.store.datasets import (
     insert_rejections,
     list_datasets,
     recount_rows,
+    stored_rows,
     update_dataset,
 )
 from cxdata.store.kinds import (  # noqa: I001  (sql first: the modules below import it)
@@ -116,6 +117,7 @@ __all__ = [
     "rows_inserted",
     "list_datasets",
     "recount_rows",
+    "stored_rows",
     "migrate",
     "numeric_columns",
     "pending_migrations",

@@ -103,6 +103,17 @@ def list_datasets(db: sqlite_utils.Database) -> list[dict]:
     return datasets
 
 
+def stored_rows(db: sqlite_utils.Database, kind: str) -> int:
+    """How many rows ``kind``'s table holds, from the counts kept with the imports (every
+    stored row came with one); a department's scoped connection counts the rows it sees."""
+    if getattr(db, "scope", None) is not None:
+        return db.execute(f"SELECT count(*) FROM {quote(DATASET_TABLES[kind])}").fetchone()[0]
+    found = db.execute(
+        "SELECT coalesce(sum(rows_stored), 0) FROM datasets WHERE kind = ?", [kind]
+    ).fetchone()[0]
+    return int(found)
+
+
 def recount_rows(
     conn: sqlite3.Connection, kind: str, *, source: str | None = None, ids: Iterable[int] = ()
 ) -> None:

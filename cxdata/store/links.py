@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from cxdata.store.counts import band_sums
-from cxdata.store.sql import as_number, count_rows, flag_columns, quote
+from cxdata.store.datasets import stored_rows
+from cxdata.store.sql import in_values, quote
 
 # Survey alias s, transactional alias t.
 _INTERACTION_JOIN = (
@@ -38,6 +39,9 @@ LEFT JOIN survey s
                             ELSE r.responded_at END"""
 
 SAMPLE_MODULUS = 1_000_003
+# Beyond this many responses the Drivers page, ``drivers`` and ``correlate`` read a fixed
+# pseudo-random sample of them (:func:`sample_clause`), said so beside the figures.
+SAMPLE_ROWS = 100_000
 
 
 def _survey_join(how: str = "JOIN") -> str:
@@ -49,20 +53,41 @@ def _window(lookback_days: int) -> str:
     return f"-{int(lookback_days)} days"
 
 
+def sample_ids(top: int, total: int, max_rows: int) -> np.ndarray:
+    """The ids from 1 to ``top`` of a pseudo-random sample of about ``max_rows`` of ``total``
+    rows: those whose multiplicative hash falls below the sampled share of the modulus.
+
+    The same ids on every backend and every run; the rows of a table keep their id, so a
+    sample changes only where rows were added or removed. Ids no row has any more are simply
+    not found.
+
+    Examples
+    --------
+    >>> len(sample_ids(1_000, 1_000, 100)) in range(80, 121)
+    True
+    """
+    threshold = int(SAMPLE_MODULUS * max_rows / total) + 1
+    ids = np.arange(1, top + 1, dtype=np.int64)
+    return ids[(ids * 2654435761) % SAMPLE_MODULUS < threshold]
+
+
 def sample_clause(
     db: sqlite_utils.Database, table: str, alias: str, max_rows: int
 ) -> tuple[str, list, int]:
     """A condition keeping about ``max_rows`` rows of ``table``, spread evenly by a hash of
     the id: ``(condition, parameters, rows in the table)``; the condition is ``""`` when the
-    table has no more than ``max_rows`` rows."""
-    total = count_rows(db, table)
+    table has no more than ``max_rows`` rows.
+
+    The sampled ids are listed (:func:`sample_ids`), so the rows are read by their primary
+    key: ten million rows cost what a hundred thousand do, where a hash in the WHERE clause
+    made the database visit every row. The table's size is the one kept with the imports.
+    """
+    total = stored_rows(db, table)
     if total <= max_rows:
         return "", [], total
-    return (
-        f"({alias}.id * 2654435761) % {SAMPLE_MODULUS} < ?",
-        [int(SAMPLE_MODULUS * max_rows / total) + 1],
-        total,
-    )
+    top = db.execute(f"SELECT max(id) FROM {quote(table)}").fetchone()[0] or 0
+    condition, params = in_values(db, f"{alias}.id", sample_ids(top, total, max_rows).tolist())
+    return condition, params, total
 
 
 def _frame(cursor, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -73,24 +98,36 @@ def _frame(cursor, columns: Sequence[str] | None = None) -> pd.DataFrame:
 # --- the lookback join ---------------------------------------------------------------------
 
 
-def relationship_with_lookback(db: sqlite_utils.Database, lookback_days: int) -> pd.DataFrame:
+def relationship_with_lookback(
+    db: sqlite_utils.Database, lookback_days: int, max_rows: int | None = None
+) -> pd.DataFrame:
     """One row per relationship response, in time order, with the sum and count of its
     customer's survey scores in the window: ``responded_at``, ``customer_id``,
-    ``relationship_score``, ``touchpoint_sum``, ``touchpoint_n``."""
+    ``relationship_score``, ``touchpoint_sum``, ``touchpoint_n``.
+
+    With ``max_rows``, a pseudo-random sample of about that many responses (see
+    :func:`sample_clause`); ``attrs["sampled_from"]`` then holds the number of responses."""
+    sample, params, total = (
+        sample_clause(db, "relationship", "r", max_rows) if max_rows is not None else ("", [], 0)
+    )
     cursor = db.execute(
         f"""
         SELECT r.responded_at, r.customer_id, r.score,
                coalesce(sum(s.score), 0), count(s.score)
         FROM {_LOOKBACK_JOIN}
+        {"WHERE " + sample if sample else ""}
         GROUP BY r.id, r.responded_at, r.customer_id, r.score
         ORDER BY r.responded_at, r.id
         """,
-        [_window(lookback_days)],
+        [_window(lookback_days), *params],
     )
-    return _frame(
+    frame = _frame(
         cursor,
         ["responded_at", "customer_id", "relationship_score", "touchpoint_sum", "touchpoint_n"],
     )
+    if sample:
+        frame.attrs["sampled_from"] = total
+    return frame
 
 
 def relationship_with_survey_means(
@@ -180,69 +217,3 @@ def survey_with_interaction(
     if sample:
         frame.attrs["sampled_from"] = total
     return frame
-
-
-def non_missing_counts(
-    db: sqlite_utils.Database, columns: Sequence[str] = (), kpis: Sequence[str] = ()
-) -> dict[str, int]:
-    """How many survey responses have each of ``columns``, and how many reach an interaction
-    that has each of ``kpis``."""
-    counts: dict[str, int] = {}
-    if columns:
-        row = db.execute(
-            "SELECT " + ", ".join(f"count({quote(c)})" for c in columns) + " FROM survey"
-        ).fetchone()
-        counts.update(zip(columns, row))
-    if kpis:
-        row = db.execute(
-            "SELECT " + ", ".join(f"count(t.{quote(k)})" for k in kpis) + f" {_survey_join()}"
-        ).fetchone()
-        counts.update(zip(kpis, row))
-    return counts
-
-
-def _kpi(db, kpi: str) -> str:
-    """The interaction's ``kpi`` as a number (a server keeps a yes/no KPI as a boolean)."""
-    return as_number(f"t.{quote(kpi)}", kpi in flag_columns(db, "transactional"))
-
-
-def kpi_value_counts(db: sqlite_utils.Database, kpi: str) -> tuple[int, int]:
-    """``(rows, distinct values)`` of ``kpi`` over the survey responses whose interaction
-    has it."""
-    column = _kpi(db, kpi)
-    return db.execute(
-        f"SELECT count(*), count(DISTINCT {column}) {_survey_join()} WHERE {column} IS NOT NULL"
-    ).fetchone()
-
-
-def kpi_values_at_ranks(db: sqlite_utils.Database, kpi: str, ranks: Sequence[int]) -> list:
-    """The values of ``kpi`` at the 0-based ``ranks`` of its ascending order over the survey
-    responses whose interaction has it (one value per rank)."""
-    column = _kpi(db, kpi)
-    sql = f"SELECT {column} {_survey_join()} WHERE {column} IS NOT NULL ORDER BY 1 LIMIT 1 OFFSET ?"
-    return [db.execute(sql, [int(rank)]).fetchone()[0] for rank in ranks]
-
-
-def kpi_bucket_counts(
-    db: sqlite_utils.Database, kpi: str, cuts: Sequence | None = None
-) -> pd.DataFrame:
-    """Detractors, passives and promoters of the survey responses whose interaction has
-    ``kpi``, by bucket of the KPI: one bucket per value when ``cuts`` is None, else bucket
-    ``i`` holds values up to ``cuts[i]`` (ascending upper bounds) and the last the rest.
-
-    Columns: ``key`` (the value, or the bucket number), ``low``, ``high``, ``n``,
-    ``detractors``, ``passives``, ``promoters``; ordered by key.
-    """
-    column = _kpi(db, kpi)
-    if cuts is None:
-        bucket, params = column, []
-    else:
-        cases = " ".join(f"WHEN {column} <= ? THEN {i}" for i in range(len(cuts)))
-        bucket, params = f"CASE {cases} ELSE {len(cuts)} END", list(cuts)
-    cursor = db.execute(
-        f"SELECT {bucket} AS b, min({column}), max({column}), count(*), "
-        f"{band_sums('s.score')} "
-        f"{_survey_join()} WHERE {column} IS NOT NULL GROUP BY b ORDER BY b",
-        params,
-    )
-    return _frame(cursor, ["key", "low", "high", "n", "detractors", "passives", "promoters"])

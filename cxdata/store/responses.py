@@ -181,13 +181,27 @@ def comments(
     return pd.DataFrame(list(db.query(sql, params)), columns=names)
 
 
-def comment_scores(db: sqlite_utils.Database, sel: Selection) -> list[tuple[str, int]]:
-    """(comment, score) of every non-empty comment of the selection, in storage order."""
+def comment_scores(
+    db: sqlite_utils.Database, sel: Selection, max_rows: int | None = None
+) -> tuple[list[tuple[str, int]], int]:
+    """(comment, score) of every non-empty comment of the selection, in storage order, and
+    the number of responses they were read from: with ``max_rows``, beyond that many
+    responses only those of the pseudo-random sample the drivers use (0 when not sampled)."""
+    from cxdata.store.links import sample_clause
+
     clauses, params = _clauses(db, sel)
     clauses.append("comment IS NOT NULL AND trim(comment) != ''")
-    return db.execute(
+    sampled_from = 0
+    if max_rows is not None:
+        sample, sample_params, total = sample_clause(db, sel.kind, quote(sel.kind), max_rows)
+        if sample:
+            clauses.append(sample)
+            params += sample_params
+            sampled_from = total
+    rows = db.execute(
         f"SELECT comment, score FROM {quote(sel.kind)}{_where(clauses)}", params
     ).fetchall()
+    return rows, sampled_from
 
 
 def date_span(db: sqlite_utils.Database, kind: str = "survey") -> tuple[str | None, str | None]:

@@ -1,0 +1,139 @@
+"""Beyond ``links.SAMPLE_ROWS`` responses, the Drivers page, ``drivers`` and ``correlate``
+read a fixed pseudo-random sample of them by id (issue 24): the same rows on every run and
+backend, about the sample's size whatever the table's, and every figure read from it says so.
+The tests shrink the sample size below the sample database's rows, as ten million responses
+exceed the real one."""
+
+import json
+
+import numpy as np
+import pytest
+
+from cxdata import correlation, drivers, themes, wording
+from cxdata.cli import main
+from cxdata.store import links
+
+SMALL = 2_000
+
+
+@pytest.fixture
+def small_sample(monkeypatch):
+    monkeypatch.setattr(links, "SAMPLE_ROWS", SMALL)
+    return SMALL
+
+
+def test_sample_ids_are_those_whose_hash_falls_below_the_share():
+    ids = links.sample_ids(50_000, 50_000, 5_000)
+    threshold = int(links.SAMPLE_MODULUS * 5_000 / 50_000) + 1
+    expected = [i for i in range(1, 50_001) if (i * 2654435761) % links.SAMPLE_MODULUS < threshold]
+    assert ids.tolist() == expected
+
+
+def test_a_sample_holds_about_the_rows_asked_for():
+    # Binomial(10 million, 1 %): sd about 315 rows; 5,000 is over 15 sd.
+    assert abs(len(links.sample_ids(10_000_000, 10_000_000, 100_000)) - 100_000) < 5_000
+
+
+def test_no_sample_below_the_size(sample_db):
+    condition, params, total = links.sample_clause(sample_db, "survey", "s", 10**9)
+    assert (condition, params) == ("", [])
+    assert total == sample_db.execute("SELECT count(*) FROM survey").fetchone()[0]
+
+
+def test_the_sampled_rows_are_read_by_id_and_counted_from_the_imports(sample_db):
+    condition, params, total = links.sample_clause(sample_db, "survey", "s", SMALL)
+    assert total == sample_db.execute("SELECT count(*) FROM survey").fetchone()[0]
+    threshold = int(links.SAMPLE_MODULUS * SMALL / total) + 1
+    by_hash = sample_db.execute(
+        f"SELECT id FROM survey WHERE (id * 2654435761) % {links.SAMPLE_MODULUS} < ? ORDER BY id",
+        [threshold],
+    ).fetchall()
+    listed = sample_db.execute(
+        f"SELECT s.id FROM survey s WHERE {condition} ORDER BY s.id", params
+    ).fetchall()
+    assert listed == by_hash
+    assert abs(len(listed) - SMALL) < 300
+
+
+def test_the_driver_rows_are_the_sample(sample_db, small_sample):
+    frame = drivers.driver_frame(sample_db, "score", ["ease"])
+    total = sample_db.execute("SELECT count(*) FROM survey").fetchone()[0]
+    assert frame.attrs["sampled_from"] == total
+    assert abs(len(frame) - SMALL) < 300
+
+
+def test_the_ranking_says_it_read_a_sample(sample_db, small_sample):
+    result = drivers.rank_drivers(sample_db, "score", ["ease"], rng=np.random.default_rng(1))
+    assert any("pseudo-random sample" in note for note in result.notes)
+
+
+def test_kpi_buckets_come_from_the_sample_and_say_so(sample_db, small_sample):
+    kpi = correlation.linked_kpi_columns(sample_db)[0]
+    buckets = correlation.kpi_buckets(sample_db, kpi)
+    assert buckets.attrs["sampled_from"] > SMALL
+    assert buckets["n"].sum() <= SMALL * 1.2
+
+
+def test_kpi_correlations_count_coverage_within_the_sample(sample_db, small_sample):
+    ranking = correlation.kpi_correlations(sample_db)
+    assert ranking.attrs["sampled_from"] > SMALL
+    assert ((ranking["coverage"] > 0) & (ranking["coverage"] <= 1)).all()
+    assert ranking["n"].max() <= SMALL * 1.2
+
+
+def test_theme_shares_read_only_the_sampled_comments(sample_db, small_sample):
+    summary = themes.theme_summary(sample_db, {"billing": ["bill"]})
+    assert summary.attrs["sampled_from"] > SMALL
+    commented = summary.attrs["commenting_detractors"] + summary.attrs["commenting_promoters"]
+    assert commented <= SMALL
+
+
+def test_the_link_trend_reads_a_sample_of_relationship_responses(sample_db, monkeypatch):
+    monkeypatch.setattr(links, "SAMPLE_ROWS", 500)
+    table = correlation.link_trend(sample_db)
+    assert (
+        table.attrs["sampled_from"]
+        == sample_db.execute("SELECT count(*) FROM relationship").fetchone()[0]
+    )
+    assert table["customers"].sum() + table["unlinked"].sum() <= 600
+
+
+def test_correlate_prints_and_returns_the_sample(sample_db, monkeypatch, capsys):
+    monkeypatch.setattr(links, "SAMPLE_ROWS", 500)
+    address = str(sample_db.path)
+    assert main(["correlate", "--json", "--db", address]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["sampled_from"] > 500
+    assert main(["correlate", "--db", address]) == 0
+    out = capsys.readouterr().out
+    assert wording.sample_note(result["sampled_from"], "relationship responses") in out
+
+
+def test_correlate_reads_every_row_below_the_size(sample_db, capsys):
+    assert main(["correlate", "--json", "--db", str(sample_db.path)]) == 0
+    assert json.loads(capsys.readouterr().out)["sampled_from"] is None
+
+
+@pytest.mark.parametrize(
+    "values, cuts_keys",
+    [
+        # Ten values in five buckets: cut points at ranks 1, 3, 5, 7 → 2, 4, 6, 8.
+        (list(range(1, 11)), [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]),
+        # Ties share a bucket: ranks 1, 3, 5, 7 of [1,1,1,1,1,2,3,4,5,6] → cuts 1, 2, 4.
+        ([1, 1, 1, 1, 1, 2, 3, 4, 5, 6], [0, 0, 0, 0, 0, 1, 2, 2, 3, 3]),
+    ],
+)
+def test_kpi_quantile_buckets(values, cuts_keys):
+    scores = np.array([10, 9, 8, 7, 6, 5, 4, 3, 2, 1])
+    frame = correlation.bucket_counts(np.array(values, dtype=float), scores)
+    expected = np.bincount(cuts_keys)
+    assert frame["n"].tolist() == expected[expected > 0].tolist()
+    assert frame["detractors"].sum() == 6 and frame["promoters"].sum() == 2
+
+
+def test_a_yes_no_kpi_gets_one_bucket_per_value():
+    frame = correlation.bucket_counts(np.array([0.0, 1, 1, 0, 1]), np.array([3, 10, 9, 8, 6]))
+    assert frame[["key", "n", "detractors", "passives", "promoters"]].values.tolist() == [
+        [0, 2, 1, 1, 0],
+        [1, 3, 1, 0, 2],
+    ]
