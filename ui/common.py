@@ -82,16 +82,19 @@ def url_param(name: str, default: str) -> str:
 def db():
     """The connection to the app's database (``CXDATA_DB``, else ``data/cx.db``): one per
     browser session, kept in its session state and reused by every rerun (a connection per
-    rerun left them open by the dozen). A new one replaces it when the path changed or a
-    restore put a new file there. A database from an earlier version is brought up to date
-    first, under a spinner."""
+    rerun left them open by the dozen). A new one replaces it when the path changed, a
+    restore put a new file there, or the session was away long enough for
+    :func:`close_ended_sessions` to close it. A database from an earlier version is brought up
+    to date first, under a spinner."""
     path, address = app_database(), database_address()
-    held = st.session_state.get("_cx_database")
-    if held is not None:
-        if held.path == path and held.scope == user_scope() and held.reusable():
-            return held
-        held.conn.close()
-        del st.session_state["_cx_database"]
+    with _held_lock:
+        held = st.session_state.get("_cx_database")
+        if held is not None:
+            if held.path == path and held.scope == user_scope() and held.reusable():
+                _hold(held)
+                return held
+            held.conn.close()
+            del st.session_state["_cx_database"]
     # 16 MB of page cache: enough for the pages' reads, and one per session adds up.
     if store.pending_migrations(path):
         with st.spinner(
@@ -101,8 +104,81 @@ def db():
             database = store.connect(address, cache_mb=16)
     else:
         database = store.connect(address, cache_mb=16)
-    st.session_state["_cx_database"] = database
+    with _held_lock:
+        st.session_state["_cx_database"] = database
+        _hold(database)
     return database
+
+
+# How often the server looks for sessions that have ended (see close_ended_sessions).
+SWEEP_INTERVAL_S = 3.0
+
+# The connection each browser session of this server holds, by session id, with the script
+# thread that last asked for it: what close_ended_sessions closes. Guarded by _held_lock,
+# which db() also holds while it checks and hands out a session's connection.
+_held: dict[str, tuple[object, threading.Thread]] = {}
+_held_lock = threading.Lock()
+_sweeper: threading.Thread | None = None
+
+
+def _hold(database) -> None:
+    """Note ``database`` as the running session's connection (under ``_held_lock``); on a
+    server, start the sweep that closes it once the session has ended. Outside a server
+    (``AppTest``, a bare ``python page.py``) there are no sessions to outlive: nothing to do."""
+    global _sweeper
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or _server() is None:
+        return
+    _held[ctx.session_id] = (database, threading.current_thread())
+    if _sweeper is None or not _sweeper.is_alive():
+        _sweeper = threading.Thread(target=_sweep_forever, name="cx-connection-sweep", daemon=True)
+        _sweeper.start()
+
+
+def _server():
+    """Streamlit's runtime when this process is a server (``streamlit run``), else None."""
+    from streamlit import runtime
+
+    return runtime.get_instance() if runtime.exists() else None
+
+
+def _sweep_forever() -> None:
+    import time
+
+    while True:
+        time.sleep(SWEEP_INTERVAL_S)
+        with contextlib.suppress(Exception):  # a sweep that failed is retried by the next one
+            close_ended_sessions()
+
+
+def close_ended_sessions() -> int:
+    """Close the connections of browser sessions that have ended; how many were closed.
+
+    A session has ended for this purpose when the server no longer counts it among its active
+    sessions (its tab was closed, the browser went away or its network dropped) and its last
+    script run has finished. Streamlit keeps such a session for a while in case the browser
+    reconnects (``server.disconnectedSessionTTL``) and then drops it without telling the app;
+    the connection in its state would stay open, with its page cache and file handles (on
+    PostgreSQL: a pooled connection taken from the others), until Python's cyclic collector
+    happened to free it. Closing it here gives it back at once; a browser that does reconnect
+    gets a new connection from :func:`db` on its next run. The session's own script thread
+    is never running while its connection is closed, so no query is cut short.
+    """
+    server = _server()
+    if server is None:
+        return 0
+    closed = 0
+    with _held_lock:
+        for session_id, (database, thread) in list(_held.items()):
+            if thread.is_alive() or server.is_active_session(session_id):
+                continue
+            del _held[session_id]
+            with contextlib.suppress(Exception):  # already closed, or a server gone away
+                database.conn.close()
+            closed += 1
+    return closed
 
 
 def plain(text: object) -> str:
