@@ -48,7 +48,8 @@ PG_SUITES := tests/test_store.py tests/test_datasets.py tests/test_counts.py \
 	tests/test_reliability_faults.py tests/test_reliability_input.py tests/test_cli*.py \
 	tests/test_followups.py tests/test_departments.py tests/test_effects.py \
 	tests/test_outcomes.py tests/test_maturity.py tests/test_milestones.py tests/test_themes.py \
-	tests/test_sample.py tests/test_brief.py tests/test_verbatims.py tests/pages
+	tests/test_sample.py tests/test_brief.py tests/test_verbatims.py tests/test_rows_stored.py \
+	tests/test_sampling.py tests/pages
 
 test: $(DEV_STAMP)
 	$(PY) -m pytest
