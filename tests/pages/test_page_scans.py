@@ -117,4 +117,3 @@ def test_every_listed_scan_is_still_made(sample_db, fresh_database, monkeypatch)
         scans = full_scans(fresh_database, recorded_statements(monkeypatch, page))
         made |= {known for known in KNOWN_SCANS for s in scans if re.search(known, s)}
     assert made == set(KNOWN_SCANS)
-
