@@ -29,7 +29,7 @@ from common import OUT, parser, report, survey_file
 ID_INDEXES = (
     "CREATE UNIQUE INDEX raw_id ON raw (response_id)",
     "CREATE INDEX raw_date ON raw (responded_at)",
-    "CREATE INDEX raw_customer_date ON raw (customer_id, responded_at)",
+    "CREATE INDEX raw_customer_date ON raw (customer_id, responded_at, score)",
 )
 
 

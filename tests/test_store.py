@@ -99,7 +99,7 @@ def test_version_7_names_the_unique_keys_keeping_rows_extra_columns_and_indexes(
     for kind, key in store.KEY_COLUMN.items():
         index = next(i for i in db[kind].indexes if i.name == f"{kind}_key")
         assert index.unique and index.columns == ["source", key]
-    assert {"survey_responded_at", "survey_customer_responded"} <= {
+    assert {"survey_responded_at", "survey_customer_responded_score"} <= {
         i.name for i in db["survey"].indexes
     }
     with store.transaction(db) as conn:
@@ -115,7 +115,23 @@ def test_version_7_names_the_unique_keys_keeping_rows_extra_columns_and_indexes(
 @pytest.mark.sqlite_only("SQLite's index list; pg_schema.BASELINE creates the same indexes")
 def test_dates_and_customer_are_indexed(db):
     indexed = {tuple(i.columns) for i in db["survey"].indexes}
-    assert {("responded_at",), ("customer_id", "responded_at")} <= indexed
+    assert {("responded_at",), ("customer_id", "responded_at", "score")} <= indexed
+
+
+@pytest.mark.sqlite_only("SQLite's query plan")
+def test_the_lookback_reads_touchpoint_scores_from_the_index_alone(db):
+    """The lookback join (cxdata.store.links) never visits survey rows for the score: at ten
+    million responses the table lookups were most of ``correlate``'s time."""
+    from cxdata.store import links
+
+    plan = db.execute(
+        "EXPLAIN QUERY PLAN SELECT r.id, coalesce(sum(s.score), 0), count(s.score) FROM "
+        + links._LOOKBACK_JOIN
+        + " GROUP BY r.id",
+        ["-90 days"],
+    ).fetchall()
+    survey_steps = [row[-1] for row in plan if " s " in f" {row[-1]} "]
+    assert survey_steps and all("COVERING INDEX" in step for step in survey_steps), plan
 
 
 def test_same_file_twice_adds_nothing_and_says_so(db):

@@ -336,6 +336,12 @@ def _rows_stored(conn) -> None:
 
 MIGRATIONS[15] = _rows_stored
 
+# Version 16: the lookback's covering index (see ``schema._COVERING_LOOKBACK_INDEX``).
+MIGRATIONS[16] = """
+CREATE INDEX survey_customer_responded_score ON survey (customer_id, responded_at, score);
+DROP INDEX IF EXISTS survey_customer_responded;
+"""
+
 
 def migrate(db, version: int, target: int) -> int:
     """Bring a server database from ``version`` to ``target``: a new one gets the baseline (and
