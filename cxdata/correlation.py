@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxdata import nps, store
 from cxdata.errors import InputError
@@ -67,9 +66,21 @@ def fisher_interval(r: float | None, n: int | None, level: float = 0.95, method:
         return None, None
     variance = 1.06 if method == "spearman" else 1.0
     se = math.sqrt(variance / (n - 3))
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = nps.normal_quantile(0.5 + level / 2)
     centre = math.atanh(min(max(r, -0.9999999), 0.9999999))
     return math.tanh(centre - z * se), math.tanh(centre + z * se)
+
+
+def spearman_rho(x, y) -> float:
+    """Spearman's rank correlation: Pearson's r of the average ranks (as
+    ``scipy.stats.spearmanr``), for values without NaN.
+
+    >>> round(spearman_rho([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]), 4)
+    0.8208
+    """
+    ranks_x = pd.Series(x, dtype=float).rank().to_numpy()
+    ranks_y = pd.Series(y, dtype=float).rank().to_numpy()
+    return float(np.corrcoef(ranks_x, ranks_y)[0, 1])
 
 
 def correlation(x, y, level: float = 0.95) -> dict:
@@ -113,7 +124,7 @@ def correlation(x, y, level: float = 0.95) -> dict:
     if n < MIN_PAIRS or np.ptp(x) == 0 or np.ptp(y) == 0:
         return out
     r = float(np.corrcoef(x, y)[0, 1])
-    rho = float(stats.spearmanr(x, y).statistic)
+    rho = spearman_rho(x, y)
     out["pearson_r"], out["pearson_ci"] = r, list(fisher_interval(r, n, level))
     out["spearman_rho"] = rho
     out["spearman_ci"] = list(fisher_interval(rho, n, level, "spearman"))
@@ -394,7 +405,7 @@ def correlation_difference(r1: float, n1: int, r2: float, n2: int) -> float | No
     if None in (r1, r2) or min(n1, n2) <= 3 or not (np.isfinite(r1) and np.isfinite(r2)):
         return None
     z = (math.atanh(r2) - math.atanh(r1)) / math.sqrt(1 / (n1 - 3) + 1 / (n2 - 3))
-    return float(2 * stats.norm.sf(abs(z)))
+    return nps.two_sided_p(z)
 
 
 def kpi_correlations(db, level: float = 0.95) -> pd.DataFrame:

@@ -34,11 +34,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxdata import nps, store
 from cxdata import themes as theme_module
-from cxdata.correlation import fisher_interval, kpi_columns
+from cxdata.correlation import fisher_interval, kpi_columns, spearman_rho
 from cxdata.errors import InputError
 from cxdata.formatting import column_label
 from cxdata.store import links
@@ -281,7 +280,7 @@ def driver_table(
         rho = r = None
         if both.sum() >= 3 and np.ptp(x[both]) > 0 and np.ptp(y_all[both]) > 0:
             r = float(np.corrcoef(x[both], y_all[both])[0, 1])
-            rho = float(stats.spearmanr(x[both], y_all[both]).statistic)
+            rho = spearman_rho(x[both], y_all[both])
             usable.append(d)
         elif both.sum():
             notes.append(f"'{d}' does not vary where the target is known; left out of weights.")

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxdata import formatting, nps
 from cxdata.errors import InputError
@@ -969,7 +968,7 @@ def power_figures(
     q = min(passive_share, 1 - abs(score))
     p_promoter, p_detractor = (1 - q + score) / 2, (1 - q - score) / 2
     variance = p_promoter + p_detractor - (p_promoter - p_detractor) ** 2
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    z = nps.normal_quantile(1 - alpha / 2) + nps.normal_quantile(power)
     needed = math.ceil(2 * variance * z**2 / (delta / 100.0) ** 2) if delta > 0 else None
     mix = (p_detractor * n_per_month, q * n_per_month, p_promoter * n_per_month)
     detectable = nps.detectable_change(mix, mix, level=1 - alpha, power=power)

@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from cxdata import nps
 from cxdata.formatting import money
 from cxdata.store import outcomes as links
 
@@ -69,7 +69,7 @@ def wilson_interval(successes: int, n: int, level: float = LEVEL) -> tuple[float
     """
     if n <= 0:
         return (float("nan"), float("nan"))
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = nps.normal_quantile(0.5 + level / 2)
     p = successes / n
     denominator = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denominator
