@@ -7,9 +7,12 @@ exceed the real one."""
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cxdata import correlation, drivers, themes, wording
+from cxdata import correlation, drivers, store, themes, wording
 from cxdata.cli import main
 from cxdata.store import links
 
@@ -27,6 +30,20 @@ def test_sample_ids_are_those_whose_hash_falls_below_the_share():
     threshold = int(links.SAMPLE_MODULUS * 5_000 / 50_000) + 1
     expected = [i for i in range(1, 50_001) if (i * 2654435761) % links.SAMPLE_MODULUS < threshold]
     assert ids.tolist() == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    top=st.integers(1, 3_000_000),
+    total=st.integers(1, 3_000_000),
+    max_rows=st.integers(1, 3_000_000),
+)
+def test_sample_ids_are_every_id_whose_hash_falls_below_the_share(top, total, max_rows):
+    """Listed from the residues of the hashes, not by hashing every id: the same ids."""
+    threshold = int(links.SAMPLE_MODULUS * max_rows / total) + 1
+    ids = np.arange(1, top + 1, dtype=np.int64)
+    expected = ids[(ids * links.SAMPLE_MULTIPLIER) % links.SAMPLE_MODULUS < threshold]
+    assert np.array_equal(links.sample_ids(top, total, max_rows), expected)
 
 
 def test_a_sample_holds_about_the_rows_asked_for():
@@ -96,6 +113,57 @@ def test_the_link_trend_reads_a_sample_of_relationship_responses(sample_db, monk
         == sample_db.execute("SELECT count(*) FROM relationship").fetchone()[0]
     )
     assert table["customers"].sum() + table["unlinked"].sum() <= 600
+
+
+READS = [  # (columns, kpis, keep_unlinked, require): what each reader of the sample asks
+    (["score", "ease", "agent_knowledge"], "every", True, None),  # default drivers, ranking
+    (["score", "ease", "channel"], "first", True, None),  # a ranking with a segment
+    (["score"], "first", False, "first"),  # KPI buckets
+    (["responded_at", "score"], "first", False, "first"),  # KPI trend
+    (["score"], "every", True, None),  # KPI ranking
+    (["score", "comment"], "first", True, None),  # a theme driver: not kept, read alone
+]
+
+
+@pytest.mark.parametrize("columns, kpis, keep_unlinked, require", READS)
+def test_the_shared_sample_gives_each_reader_its_own_read(
+    sample_db, small_sample, monkeypatch, columns, kpis, keep_unlinked, require
+):
+    every = correlation.kpi_columns(sample_db)
+    kpis = every if kpis == "every" else every[:1]
+    require = every[0] if require else None
+
+    def read():
+        return links.survey_with_interaction(
+            sample_db, columns, kpis, keep_unlinked=keep_unlinked, require=require, max_rows=SMALL
+        )
+
+    shared = read()
+    monkeypatch.setattr(links, "_shared_sample", lambda *args: None)
+    alone = read()
+    assert len(alone) > 0.5 * SMALL
+    assert shared.attrs == alone.attrs
+    pd.testing.assert_frame_equal(shared, alone, check_dtype=False)
+
+
+def test_the_shared_sample_is_read_again_after_a_write(sample_db, small_sample):
+    kpi = correlation.kpi_columns(sample_db)[0]
+
+    def ease_of_first_row():
+        frame = links.survey_with_interaction(sample_db, ["ease"], [kpi], max_rows=SMALL)
+        return frame["ease"].iloc[0]
+
+    before = ease_of_first_row()
+    first = links._shared[1]
+    assert ease_of_first_row() == before and links._shared[1] is first  # read once
+    condition, params, _ = links.sample_clause(sample_db, "survey", "s", SMALL)
+    with store.transaction(sample_db) as conn:
+        conn.execute(
+            f"UPDATE survey SET ease = -1 WHERE id = (SELECT min(s.id) FROM survey s "
+            f"JOIN transactional t ON t.interaction_id = s.interaction_id WHERE {condition})",
+            params,
+        )
+    assert ease_of_first_row() == -1
 
 
 def test_correlate_prints_and_returns_the_sample(sample_db, monkeypatch, capsys):

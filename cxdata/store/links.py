@@ -14,14 +14,16 @@ and :mod:`cxdata.drivers`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import sqlite_utils
 
+from cxdata.store.counts import DIMENSIONS
 from cxdata.store.datasets import stored_rows
-from cxdata.store.sql import in_values, quote
+from cxdata.store.sql import data_version, in_values, numeric_columns, quote, table_columns
 
 # Survey alias s, transactional alias t.
 _INTERACTION_JOIN = (
@@ -39,6 +41,8 @@ LEFT JOIN survey s
                             ELSE r.responded_at END"""
 
 SAMPLE_MODULUS = 1_000_003
+SAMPLE_MULTIPLIER = 2654435761  # the hash of an id: (id × multiplier) mod modulus
+_INVERSE = pow(SAMPLE_MULTIPLIER, -1, SAMPLE_MODULUS)
 # Beyond this many responses the Drivers page, ``drivers`` and ``correlate`` read a fixed
 # pseudo-random sample of them (:func:`sample_clause`), said so beside the figures.
 SAMPLE_ROWS = 100_000
@@ -66,9 +70,15 @@ def sample_ids(top: int, total: int, max_rows: int) -> np.ndarray:
     >>> len(sample_ids(1_000, 1_000, 100)) in range(80, 121)
     True
     """
-    threshold = int(SAMPLE_MODULUS * max_rows / total) + 1
-    ids = np.arange(1, top + 1, dtype=np.int64)
-    return ids[(ids * 2654435761) % SAMPLE_MODULUS < threshold]
+    threshold = min(int(SAMPLE_MODULUS * max_rows / total) + 1, SAMPLE_MODULUS)
+    # The modulus is prime, so the multiplier has an inverse: the ids of hash h are those
+    # ≡ h · inverse (mod the modulus). Listing them costs what the sample holds, where hashing
+    # every id from 1 to ``top`` cost 0.1–0.4 s at ten million.
+    residues = np.arange(threshold, dtype=np.int64) * _INVERSE % SAMPLE_MODULUS
+    ids = (residues[:, None] + SAMPLE_MODULUS * np.arange(top // SAMPLE_MODULUS + 1)).ravel()
+    ids = ids[(ids >= 1) & (ids <= top)]
+    ids.sort()
+    return ids
 
 
 def sample_clause(
@@ -209,6 +219,10 @@ def survey_with_interaction(
         sample, params, total = sample_clause(db, "survey", "s", max_rows)
         if sample:
             conditions.append(sample)
+    if sample and kpis:
+        shared = _shared_sample(db, sample, params, max_rows, [*columns, *kpis])
+        if shared is not None:
+            return _from_shared(shared, columns, kpis, keep_unlinked, require, total)
     sql = f"SELECT {', '.join(selects)} {source}"
     if conditions:
         sql += " WHERE " + " AND ".join(conditions)
@@ -216,4 +230,65 @@ def survey_with_interaction(
     frame = _frame(db.execute(sql, params), [*columns, *kpis])
     if sample:
         frame.attrs["sampled_from"] = total
+    return frame
+
+
+# --- one read of the sample per data version ------------------------------------------------
+
+# The Drivers page asks for the sampled responses several times in one run (default drivers,
+# the ranking, the KPI ranking, the KPI buckets), each a read of 100,000 rows by id and their
+# interactions. The last sample read is kept here, with the numeric columns of both and the
+# survey's segments (what the page's first visit asks for; other text, such as comments, is
+# read by the one reader that needs it), keyed by the data version (a fresh token on every
+# write), the department scope and the sample size; one sample per process.
+_SHARED_SKIP = {"id", "interaction_id", "dataset_id", "source_row"}
+_shared_lock = threading.Lock()
+_shared: tuple[tuple, pd.DataFrame] | None = None
+
+
+def _shared_sample(
+    db: sqlite_utils.Database, sample: str, params: list, max_rows: int, wanted: Sequence[str]
+) -> pd.DataFrame | None:
+    """The sampled survey rows with their interaction's numeric columns (``t.NAME``) and
+    ``t.id`` (missing when the response reaches none), in id order; None when ``wanted``
+    asks for a column it does not keep (then the caller reads its own)."""
+    global _shared
+    present = set(table_columns(db, "survey"))
+    own = numeric_columns(db, "survey", skip=_SHARED_SKIP)
+    own += [c for c in DIMENSIONS if c in present]
+    kpis = numeric_columns(db, "transactional", skip=_SHARED_SKIP)
+    if any(c not in own and c not in kpis for c in wanted):
+        return None
+    key = (data_version(db), getattr(db, "scope", None), max_rows, tuple(own), tuple(kpis))
+    with _shared_lock:
+        if _shared is not None and _shared[0] == key:
+            return _shared[1]
+        selects = [f"s.{quote(c)}" for c in own] + [f"t.{quote(k)}" for k in ["id", *kpis]]
+        sql = (
+            f"SELECT {', '.join(selects)} {_survey_join('LEFT JOIN')} WHERE {sample} ORDER BY s.id"
+        )
+        frame = _frame(db.execute(sql, params), [*own, *(f"t.{k}" for k in ["id", *kpis])])
+        _shared = (key, frame)
+        return frame
+
+
+def _from_shared(
+    shared: pd.DataFrame,
+    columns: Sequence[str],
+    kpis: Sequence[str],
+    keep_unlinked: bool,
+    require: str | None,
+    total: int,
+) -> pd.DataFrame:
+    """What :func:`survey_with_interaction` reads, taken from the shared sample."""
+    keep = np.ones(len(shared), dtype=bool)
+    if not keep_unlinked:
+        keep &= shared["t.id"].notna().to_numpy()
+    if require is not None:
+        keep &= shared[f"t.{require}"].notna().to_numpy()
+    picked = shared.loc[keep, [*columns, *(f"t.{k}" for k in kpis)]]
+    frame = pd.DataFrame(
+        {name: picked.iloc[:, i].to_numpy(copy=True) for i, name in enumerate([*columns, *kpis])}
+    )
+    frame.attrs["sampled_from"] = total
     return frame
