@@ -272,6 +272,13 @@ def _shared_sample(
         return frame
 
 
+def forget_shared_sample() -> None:
+    """Drop the kept sample (a benchmark's cold start, like clearing Streamlit's caches)."""
+    global _shared
+    with _shared_lock:
+        _shared = None
+
+
 def _from_shared(
     shared: pd.DataFrame,
     columns: Sequence[str],
