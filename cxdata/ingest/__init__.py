@@ -56,7 +56,7 @@ from cxdata.ingest.report import (
 )
 from cxdata.ingest.sniff import FileFormat, sniff
 from cxdata.ingest.writer import Writer
-from cxdata.store import counts
+from cxdata.store import counts, imports
 
 __all__ = [
     "CHUNK_ROWS",
@@ -163,8 +163,12 @@ def _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress) -> 
         if report.accepted == 0:
             raise InputError(no_valid_rows(report, fmt.name))
         report.inserted = store.rows_inserted(conn, kind, before)
-        # Only rows of the same source can have been overwritten: recount those imports.
-        if plan.table_had_rows:
+        if writer.merging or not (plan.table_had_rows or store.is_postgres(conn)):
+            # The rows each import owns, from what this one did (into an empty table: all of
+            # them), without counting the table.
+            imports.move_rows_stored(conn, dataset_id, report.inserted, writer.moved)
+        elif plan.table_had_rows:
+            # Only rows of the same source can have been overwritten: recount those imports.
             store.recount_rows(conn, kind, source=source)
         else:
             store.recount_rows(conn, kind, ids=[dataset_id])

@@ -9,8 +9,11 @@ values) and hands the rows to a second thread, which upserts them while the next
 parsed. For the survey it also keeps the change to the per-day counts (new rows in, the rows
 they replace out), applied once at the end. When the table had rows before the import, the
 stored rows of other imports that a chunk overwrites are first kept as versions of those
-imports, so deleting this one restores them. The SQL it needs beyond the store's row writes is
-in :mod:`cxdata.store.imports`.
+imports, so deleting this one restores them. On SQLite such a chunk is merged: staged in a
+temporary table and compared with the stored rows there, a row repeating its stored row
+exactly only changes hands (values, indexes and counts stay), the others are upserted; the
+rows each import owns are then set from what moved, without counting the table. The SQL it
+needs beyond the store's row writes is in :mod:`cxdata.store.imports`.
 """
 
 from __future__ import annotations
@@ -52,6 +55,14 @@ class Writer:
         self.rejections: list[tuple] = []  # (row, line, reason, cells) of every rejected row
         self.seen = np.empty(0, dtype=np.uint64)  # sorted key hashes of the rows written so far
         self.counts: list[pd.DataFrame] = []  # survey: per-chunk changes to the per-day counts
+        # Merging survey rows: per written chunk, which rows were the same as the stored ones
+        # and the counts of the stored rows changed (from the write thread), and the values
+        # to count once that is known (from the main thread).
+        self._replaced: list[tuple] = []
+        self._pending_counts: list[tuple] = []
+        self._staged_names: list[str] | None = None  # the columns of the staging table
+        # Merging: the stored rows taken over from each earlier import (None: of none).
+        self.moved: dict[int | None, int] = {}
         self._thread = _WriteThread()  # started by write(), which is called once
 
     def write(self, chunk_rows: int, progress: Progress) -> None:
@@ -61,8 +72,12 @@ class Writer:
         with self._thread:
             for raw in raw_chunks(plan.fmt, plan.width, chunk_rows, plan.fast_read):
                 self.write_chunk(raw)
+                self._count_replaced()
                 done = report.rows / max(plan.rows, 1)
                 progress(0.3 + 0.7 * done, f"Imported {report.rows:,} of {plan.rows:,} rows…")
+        self._count_replaced()
+        if self._staged_names is not None:
+            imports.drop_staging(self.conn, plan.kind)
         store.insert_rejections(self.conn, self.dataset_id, self.rejections)
         report.rejected_rows = [
             {"row": row, "line": line, "reason": reason}
@@ -135,11 +150,58 @@ class Writer:
             self._count_survey_rows(cols, final_ids, prior)
         if plan.key_deferred:
             self._thread.submit(store.insert_rows, self.conn, plan.kind, names, zip(*data))
+        elif self.merging:
+            self._thread.submit(self._merge, names, zip(*data))
         else:
             # Rows of earlier imports can be overwritten only when the table had rows.
             keep = cols[key] if plan.table_had_rows else None
             self._thread.submit(self._upsert, names, zip(*data), keep)
         self.report.accepted += len(take)
+
+    @property
+    def merging(self) -> bool:
+        """Whether chunks go through :meth:`_merge`: into a table that had rows, on SQLite
+        (a server's upsert is one statement from a staged table: :meth:`_upsert`)."""
+        return self.plan.table_had_rows and not store.is_postgres(self.conn)
+
+    def _merge(self, names: list[str], rows) -> None:
+        """On the write thread, into a table that had rows: stage the chunk and compare it
+        with the stored rows (:func:`cxdata.store.imports.stage_rows`); keep the rows other
+        imports wrote as their versions (so deleting this import can restore them); then
+        upsert the rows that are new or differ, and only move those that repeat the stored
+        row exactly to this import (values, indexes and counts stay as they are). Hands the
+        survey's count changes to :meth:`_count_replaced`."""
+        conn, kind = self.conn, self.plan.kind
+        if names != self._staged_names:
+            imports.create_staging(conn, kind, names)
+            self._staged_names = names
+        imports.stage_rows(conn, kind, names, rows)
+        for owner, n in imports.staged_moves(conn, kind, self.dataset_id).items():
+            self.moved[owner] = self.moved.get(owner, 0) + n
+        imports.keep_staged_versions(conn, kind, self.dataset_id)
+        replaced = imports.staged_replaced_counts(conn) if kind == "survey" else None
+        same = imports.write_staged(conn, kind, names)
+        if kind == "survey":
+            self._replaced.append((same, replaced))
+
+    def _count_replaced(self) -> None:
+        """Merging survey rows, on the main thread as the write thread's results come: each
+        written chunk's rows in, the stored rows it changed out; rows the same as the stored
+        row change nothing."""
+        while self._replaced:
+            same, replaced = self._replaced.pop(0)
+            days, scores, segments, last = self._pending_counts.pop(0)
+            if not replaced.empty:
+                self.counts.append(_negated(replaced))
+            take = np.flatnonzero(last & ~same)
+            if len(take):
+                self.counts.append(
+                    counts.counts(
+                        _subset(days, take),
+                        scores[take],
+                        {d: _subset(v, take) for d, v in segments.items()},
+                    )
+                )
 
     def _upsert(self, names: list[str], rows, keep_ids: np.ndarray | None) -> None:
         """On the write thread: keep the versions of other imports' rows among ``keep_ids``
@@ -187,6 +249,12 @@ class Writer:
         rows they replace."""
         plan = self.plan
         last = np.ones(len(final_ids), dtype=bool)  # key deferred: repeats are dropped at the end
+        if self.merging:  # counted when the write thread has compared them (_count_replaced)
+            last = ~pd.Series(final_ids).duplicated(keep="last").to_numpy()
+            segments = {d: cols[d] for d in counts.DIMENSIONS if d in cols}
+            scores = np.asarray(_to_python(cols["score"]), dtype=float)
+            self._pending_counts.append((cols["responded_at"], scores, segments, last))
+            return
         if not plan.key_deferred:
             # Keys that may already be stored: all of them when the table had rows before
             # this import, else only those an earlier chunk of this file wrote.

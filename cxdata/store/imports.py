@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from cxdata.store import counts
@@ -79,6 +80,17 @@ def keep_overwritten(
             [kind, source, *params, dataset_id],
         )
         return
+    conn.execute(
+        "INSERT INTO row_versions (dataset_id, kind, source, key, customer_id, row) "
+        f"SELECT dataset_id, ?, source, {quote(key)}, customer_id, {_version_json(conn, kind)} "
+        f"FROM {quote(kind)} "
+        f"WHERE source = ? AND {condition} AND dataset_id IS NOT NULL AND dataset_id != ?",
+        [kind, source, *params, dataset_id],
+    )
+
+
+def _version_json(conn: sqlite3.Connection, kind: str) -> str:
+    """SQLite: a stored row of ``kind`` as a version's JSON (every column but ``id``, no nulls)."""
     columns = [name for name, *_ in column_info(conn, kind) if name != "id"]
     row = "'{}'"
     for start in range(0, len(columns), _PAIRS_PER_CALL):
@@ -86,13 +98,141 @@ def keep_overwritten(
             f"{_text_literal(c)}, {quote(c)}" for c in columns[start : start + _PAIRS_PER_CALL]
         )
         row = f"json_patch({row}, json_object({pairs}))"  # a null in the patch drops the key
-    conn.execute(
-        "INSERT INTO row_versions (dataset_id, kind, source, key, customer_id, row) "
-        f"SELECT dataset_id, ?, source, {quote(key)}, customer_id, {row} FROM {quote(kind)} "
-        f"WHERE source = ? AND {condition} AND dataset_id IS NOT NULL AND dataset_id != ?",
-        [kind, source, *params, dataset_id],
-    )
+    return row
 
 
 def _text_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+# Merging into a table that had rows (SQLite): each chunk is staged in a temporary table and
+# compared with the stored rows there, so no row crosses into Python twice. The staged table
+# has the chunk's columns with the table's own types (the same conversions, so a staged value
+# equals the stored one exactly when storing it would change nothing), plus what the
+# comparison found: whether the key is stored (cx_found), its row id (cx_id, so the writes
+# that follow find it without the key's index), by which import (cx_owner), and whether the
+# stored row already holds every staged value (cx_same).
+
+
+def _staged(kind: str) -> str:
+    return quote(f"cx_staged_{kind}")
+
+
+def create_staging(conn: sqlite3.Connection, kind: str, columns: Sequence[str]) -> None:
+    """Create the (empty) staging table of ``kind`` for chunks of these columns; inside the
+    import's transaction, so its rollback takes the table away too."""
+    types = {name: sql_type for name, sql_type, *_ in column_info(conn, kind)}
+    defined = ", ".join(f"{quote(c)} {types[c]}" for c in columns)
+    conn.execute(f"DROP TABLE IF EXISTS temp.{_staged(kind)}")
+    conn.execute(
+        f"CREATE TEMP TABLE {_staged(kind)} ({defined}, cx_found INTEGER NOT NULL DEFAULT 0, "
+        "cx_id INTEGER, cx_owner INTEGER, cx_same INTEGER NOT NULL DEFAULT 0)"
+    )
+
+
+def drop_staging(conn: sqlite3.Connection, kind: str) -> None:
+    conn.execute(f"DROP TABLE IF EXISTS temp.{_staged(kind)}")
+
+
+def stage_rows(conn: sqlite3.Connection, kind: str, columns: Sequence[str], rows) -> None:
+    """Put one chunk in the staging table (emptied first), in file order, and compare each row
+    with the stored row of its key: found, its import, and whether it holds the same values in
+    every staged column but the bookkeeping ones. A key the chunk repeats never counts as the
+    same (its rows must be applied in order)."""
+    staged, key = _staged(kind), quote(KEY_COLUMN[kind])
+    names = ", ".join(quote(c) for c in columns)
+    conn.execute(f"DELETE FROM {staged}")
+    conn.executemany(
+        f"INSERT INTO {staged} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows
+    )
+    compared = [c for c in columns if c not in ("source", KEY_COLUMN[kind], *_WRITER_COLUMNS)]
+    same = " AND ".join(f"t.{quote(c)} IS s.{quote(c)}" for c in compared) or "1"
+    conn.execute(
+        f"UPDATE {staged} AS s SET cx_found = 1, cx_id = t.id, cx_owner = t.dataset_id, "
+        f"cx_same = ({same}) "
+        f"FROM {quote(kind)} AS t WHERE t.source = s.source AND t.{key} = s.{key}"
+    )
+    conn.execute(
+        f"UPDATE {staged} SET cx_same = 0 WHERE cx_same AND {key} IN "
+        f"(SELECT {key} FROM {staged} GROUP BY {key} HAVING count(*) > 1)"
+    )
+
+
+# Which import wrote a row, and its line there: never compared.
+_WRITER_COLUMNS = ("dataset_id", "source_row")
+
+
+def keep_staged_versions(conn: sqlite3.Connection, kind: str, dataset_id: int) -> None:
+    """:func:`keep_overwritten` for the staged chunk's keys: the stored rows other imports
+    wrote, as their versions."""
+    staged, key = _staged(kind), quote(KEY_COLUMN[kind])
+    conn.execute(
+        "INSERT INTO row_versions (dataset_id, kind, source, key, customer_id, row) "
+        f"SELECT dataset_id, ?, source, {key}, customer_id, {_version_json(conn, kind)} "
+        f"FROM {quote(kind)} WHERE id IN (SELECT cx_id FROM {staged} "
+        "WHERE cx_found AND cx_owner IS NOT NULL AND cx_owner != ?)",
+        [kind, dataset_id],
+    )
+
+
+def staged_replaced_counts(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Per-day counts of the stored survey rows the staged chunk is about to change (found and
+    not the same; the same ones keep their counts)."""
+    staged = _staged("survey")
+    return counts.counts_of_rows(
+        conn,
+        f"id IN (SELECT cx_id FROM {staged} WHERE cx_found AND NOT cx_same)",
+        [],
+    )
+
+
+def staged_moves(conn: sqlite3.Connection, kind: str, dataset_id: int) -> dict:
+    """How many stored rows of each other import (None: rows of no import) the staged chunk
+    takes over: its found keys, each once, not already this import's."""
+    staged, key = _staged(kind), quote(KEY_COLUMN[kind])
+    return dict(
+        conn.execute(
+            f"SELECT cx_owner, count(DISTINCT {key}) FROM {staged} "
+            "WHERE cx_found AND cx_owner IS NOT ? GROUP BY cx_owner",
+            [dataset_id],
+        ).fetchall()
+    )
+
+
+def move_rows_stored(conn: sqlite3.Connection, dataset_id: int, inserted: int, moved: dict) -> None:
+    """After a merge (or an import into an empty table, ``moved`` empty): set the rows each
+    import owns (``datasets.rows_stored``) from what it did, without counting the table (a
+    full scan per import of the source: the table has no index on ``dataset_id``). This import
+    holds its new rows and those it took over; each earlier import lost those taken from it
+    (``moved``, summed over the chunks from :func:`staged_moves`)."""
+    conn.executemany(
+        "UPDATE datasets SET rows_stored = rows_stored - ? WHERE id = ?",
+        [(n, owner) for owner, n in moved.items() if owner is not None],
+    )
+    conn.execute(
+        "UPDATE datasets SET rows_stored = ? WHERE id = ?",
+        [inserted + sum(moved.values()), dataset_id],
+    )
+
+
+def write_staged(conn: sqlite3.Connection, kind: str, columns: Sequence[str]) -> np.ndarray:
+    """Write the staged chunk: the rows holding the stored values only change hands (this
+    import's dataset_id and line; values, indexes and counts stay), the others are upserted
+    in file order. Returns which staged rows (in file order) were the same."""
+    staged, key = _staged(kind), quote(KEY_COLUMN[kind])
+    conn.execute(
+        f"UPDATE {quote(kind)} AS t SET dataset_id = s.dataset_id, source_row = s.source_row "
+        f"FROM {staged} AS s WHERE s.cx_same AND t.id = s.cx_id"
+    )
+    names = ", ".join(quote(c) for c in columns)
+    updates = ", ".join(
+        f"{quote(c)} = excluded.{quote(c)}"
+        for c in columns
+        if c not in ("source", KEY_COLUMN[kind])
+    )
+    conn.execute(
+        f"INSERT INTO {quote(kind)} ({names}) SELECT {names} FROM {staged} WHERE NOT cx_same "
+        f"ORDER BY rowid ON CONFLICT (source, {key}) DO UPDATE SET {updates}"
+    )
+    flags = conn.execute(f"SELECT cx_same FROM {staged} ORDER BY rowid").fetchall()
+    return np.fromiter((f for (f,) in flags), dtype=bool, count=len(flags))
