@@ -151,7 +151,8 @@ class Writer:
         if plan.key_deferred:
             self._thread.submit(store.insert_rows, self.conn, plan.kind, names, zip(*data))
         elif self.merging:
-            self._thread.submit(self._merge, names, zip(*data))
+            repeats = bool(pd.Series(final_ids).duplicated().any())
+            self._thread.submit(self._merge, names, zip(*data), repeats)
         else:
             # Rows of earlier imports can be overwritten only when the table had rows.
             keep = cols[key] if plan.table_had_rows else None
@@ -164,18 +165,19 @@ class Writer:
         (a server's upsert is one statement from a staged table: :meth:`_upsert`)."""
         return self.plan.table_had_rows and not store.is_postgres(self.conn)
 
-    def _merge(self, names: list[str], rows) -> None:
+    def _merge(self, names: list[str], rows, repeats: bool) -> None:
         """On the write thread, into a table that had rows: stage the chunk and compare it
         with the stored rows (:func:`cxdata.store.imports.stage_rows`); keep the rows other
         imports wrote as their versions (so deleting this import can restore them); then
         upsert the rows that are new or differ, and only move those that repeat the stored
         row exactly to this import (values, indexes and counts stay as they are). Hands the
-        survey's count changes to :meth:`_count_replaced`."""
+        survey's count changes to :meth:`_count_replaced`. ``repeats``: the chunk repeats an
+        id."""
         conn, kind = self.conn, self.plan.kind
         if names != self._staged_names:
             imports.create_staging(conn, kind, names)
             self._staged_names = names
-        imports.stage_rows(conn, kind, names, rows)
+        imports.stage_rows(conn, kind, names, rows, repeats)
         for owner, n in imports.staged_moves(conn, kind, self.dataset_id).items():
             self.moved[owner] = self.moved.get(owner, 0) + n
         imports.keep_staged_versions(conn, kind, self.dataset_id)

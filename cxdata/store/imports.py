@@ -134,11 +134,14 @@ def drop_staging(conn: sqlite3.Connection, kind: str) -> None:
     conn.execute(f"DROP TABLE IF EXISTS temp.{_staged(kind)}")
 
 
-def stage_rows(conn: sqlite3.Connection, kind: str, columns: Sequence[str], rows) -> None:
+def stage_rows(
+    conn: sqlite3.Connection, kind: str, columns: Sequence[str], rows, repeats: bool = True
+) -> None:
     """Put one chunk in the staging table (emptied first), in file order, and compare each row
     with the stored row of its key: found, its import, and whether it holds the same values in
     every staged column but the bookkeeping ones. A key the chunk repeats never counts as the
-    same (its rows must be applied in order)."""
+    same (its rows must be applied in order); ``repeats`` False says the chunk repeats none
+    (no search for them)."""
     staged, key = _staged(kind), quote(KEY_COLUMN[kind])
     names = ", ".join(quote(c) for c in columns)
     conn.execute(f"DELETE FROM {staged}")
@@ -152,10 +155,11 @@ def stage_rows(conn: sqlite3.Connection, kind: str, columns: Sequence[str], rows
         f"cx_same = ({same}) "
         f"FROM {quote(kind)} AS t WHERE t.source = s.source AND t.{key} = s.{key}"
     )
-    conn.execute(
-        f"UPDATE {staged} SET cx_same = 0 WHERE cx_same AND {key} IN "
-        f"(SELECT {key} FROM {staged} GROUP BY {key} HAVING count(*) > 1)"
-    )
+    if repeats:
+        conn.execute(
+            f"UPDATE {staged} SET cx_same = 0 WHERE cx_same AND {key} IN "
+            f"(SELECT {key} FROM {staged} GROUP BY {key} HAVING count(*) > 1)"
+        )
 
 
 # Which import wrote a row, and its line there: never compared.
