@@ -4,7 +4,7 @@ import pytest
 
 from cxdata import ingest, store
 from cxdata.errors import InputError
-from cxdata.store import counts
+from cxdata.store import counts, imports
 from tests.conftest import DATA
 
 
@@ -213,7 +213,12 @@ def test_import_failing_half_way_leaves_database_as_it_was(db, write_csv, monkey
     body = "".join(f"2025-04-{(i % 28) + 1:02d},{i % 11},v{i}\n" for i in range(50))
     path = write_csv("half.csv", "date,score,NewColumn\n" + body)
     calls = []
+    # A chunk goes to the table by upsert_rows, or (SQLite, into a table with rows) staged
+    # and written by write_staged: the second chunk fails whichever way it goes.
     monkeypatch.setattr(store, "upsert_rows", failing(store.upsert_rows, 2, "disk full", calls))
+    monkeypatch.setattr(
+        imports, "write_staged", failing(imports.write_staged, 2, "disk full", calls)
+    )
     with pytest.raises(RuntimeError, match="disk full"):
         ingest.import_file(db, path, "survey", chunk_rows=10)
     assert len(calls) == 2

@@ -219,7 +219,7 @@ def survey_with_interaction(
         sample, params, total = sample_clause(db, "survey", "s", max_rows)
         if sample:
             conditions.append(sample)
-    if sample and kpis:
+    if sample and kpis and max_rows is not None:
         shared = _shared_sample(db, sample, params, max_rows, [*columns, *kpis])
         if shared is not None:
             return _from_shared(shared, columns, kpis, keep_unlinked, require, total)
