@@ -63,6 +63,30 @@ def test_counts_match_a_fresh_count_after_imports_and_deletes(
             assert counts.consistent(db)
 
 
+@pytest.mark.parametrize("chunk_rows", [3, 1000])
+def test_an_export_without_a_segment_column_keeps_the_counts_of_the_stored_values(
+    tmp_path, write_csv, chunk_rows
+):
+    """The rows it overwrites keep their product, so their counts must too (not "(none)")."""
+    db = store.connect(tmp_path / "cx.db")
+    first = "".join(f"R{i},2025-08-0{1 + i % 5},{i % 11},TV,Web\n" for i in range(20))
+    ingest.import_file(
+        db, write_csv("a.csv", "response_id,date,score,product,channel\n" + first), "survey"
+    )
+    later = "".join(f"R{i},2025-08-0{1 + i % 5},{(i + 3) % 11}\n" for i in range(10, 26))
+    ingest.import_file(
+        db, write_csv("b.csv", "response_id,date,score\n" + later), "survey", chunk_rows=chunk_rows
+    )
+    assert counts.consistent(db)
+    by_product = dict(
+        db.execute(
+            "SELECT value, sum(detractors + passives + promoters) FROM survey_counts "
+            "WHERE dim = 'product' GROUP BY value"
+        ).fetchall()
+    )
+    assert by_product == {"TV": 20, counts.NONE: 6}
+
+
 def test_trend_from_counts_equals_the_trend_from_responses(sample_db):
     stored = nps.trend(sample_db, "month", nps.Query(where=(("channel", "Chat"),)))
     raw = sample_db.execute(

@@ -160,6 +160,9 @@ def _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress) -> 
                 writer.build_key()
         if plan.kind == "survey":
             counts.apply(conn, counts.total(writer.counts))
+            segments = [d for d in writer.missing_segments if d in store.table_columns(db, kind)]
+            if segments and writer.days:
+                counts.recount_days(conn, segments, writer.days)
         if report.accepted == 0:
             raise InputError(no_valid_rows(report, fmt.name))
         report.inserted = store.rows_inserted(conn, kind, before)

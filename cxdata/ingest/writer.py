@@ -63,6 +63,11 @@ class Writer:
         self._staged_names: list[str] | None = None  # the columns of the staging table
         # Merging: the stored rows taken over from each earlier import (None: of none).
         self.moved: dict[int | None, int] = {}
+        # Into a table with rows, a file without a segment column keeps the stored rows'
+        # values of it, which its rows' counts cannot know: the days this file wrote, to
+        # count those segments again from the table (see recount_segments).
+        self.missing_segments: set[str] = set()
+        self.days: set[str] = set()
         self._thread = _WriteThread()  # started by write(), which is called once
 
     def write(self, chunk_rows: int, progress: Progress) -> None:
@@ -250,6 +255,11 @@ class Writer:
         """Add the count changes of one chunk of survey rows: its rows in, minus the stored
         rows they replace."""
         plan = self.plan
+        if plan.table_had_rows:
+            self.missing_segments.update(d for d in counts.DIMENSIONS if d not in cols)
+            if self.missing_segments:
+                day = pd.Series(cols["responded_at"], dtype="string").str.slice(0, 10)
+                self.days.update(day.dropna().unique().tolist())
         last = np.ones(len(final_ids), dtype=bool)  # key deferred: repeats are dropped at the end
         if self.merging:  # counted when the write thread has compared them (_count_replaced)
             last = ~pd.Series(final_ids).duplicated(keep="last").to_numpy()

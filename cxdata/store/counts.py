@@ -193,6 +193,28 @@ def rebuild(conn) -> None:
         )
 
 
+def recount_days(conn, dims: list[str], days) -> None:
+    """Count ``dims`` of ``days`` (``YYYY-MM-DD``) again from the responses: after an import
+    that left those columns of the rows it overwrote as they were stored, which its own
+    counts put under "(none)". Reads the responses of those days through the date index."""
+    days = sorted(set(days))
+    for start in range(0, len(days), 400):
+        chunk = days[start : start + 400]
+        marks = ", ".join("?" for _ in chunk)
+        last = (pd.Timestamp(chunk[-1]) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+        for dim in dims:
+            conn.execute(
+                f"DELETE FROM survey_counts WHERE dim = ? AND day IN ({marks})", [dim, *chunk]
+            )
+            conn.execute(
+                f"INSERT INTO survey_counts SELECT date(responded_at), '{dim}', "
+                f"coalesce(CAST({quote(dim)} AS TEXT), '{NONE}'), {BAND_SUMS} FROM survey "
+                f"WHERE responded_at >= ? AND responded_at < ? AND date(responded_at) IN ({marks}) "
+                "GROUP BY 1, 3",
+                [chunk[0], last, *chunk],
+            )
+
+
 def consistent(db) -> bool:
     """Whether the stored counts equal a fresh count of the responses (for tests)."""
     stored = pd.DataFrame(db.execute("SELECT * FROM survey_counts").fetchall(), columns=_COLUMNS)
