@@ -25,6 +25,7 @@ import pandas as pd
 
 from cxdata.errors import InputError
 from cxdata.formatting import utc_now_text
+from cxdata.ingest.values import EARLIEST_DATE
 from cxdata.store import app_tables, transaction
 from cxdata.verbatims import mask_pii
 
@@ -68,13 +69,14 @@ def _text(value) -> str:
 
 
 def _since(db, days: int | None) -> str | None:
-    """The first day of the window: ``days`` before the latest response ('' for all time;
-    None when there are no responses)."""
+    """The first day of the window: ``days`` before the latest response (for all time, the
+    earliest date an import accepts: a server compares it as a date, where '' is none);
+    None when there are no responses."""
     latest = app_tables.latest_response_at(db)
     if latest is None:
         return None
     if days is None:
-        return ""
+        return EARLIEST_DATE
     return (pd.Timestamp(latest[:10]) - pd.Timedelta(days=days)).strftime("%Y-%m-%d")
 
 

@@ -57,7 +57,7 @@ def test_counts_from_the_per_day_counts_equal_the_row_by_row_count(sample_db, se
     rng = random.Random(seed)
     _edit_at_random(sample_db, rng, share)
     latest = app_tables.latest_response_at(sample_db)[:10]
-    for days in (7, 60, 400, 5000):
+    for days in (7, 60, 400, None):
         since = followups._since(sample_db, days)
         for today in (latest, "2024-01-01", "2030-01-01", rng.choice(["2025-03-15", latest])):
             fast = app_tables._unfiltered_followup_counts(sample_db, since, today)

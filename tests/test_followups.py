@@ -443,3 +443,9 @@ def test_list_owner_filter_takes_an_alias(loop):
     db, _ = loop
     _departments(db, ("Claims", None, ["CL"]))
     assert list(followups.followup_list(db, owner="cl")["response_id"]) == ["R5", "R1"]
+
+
+def test_counts_of_every_detractor_when_no_window_is_asked(loop):
+    db, _ = loop
+    counts = followups.followup_counts(db, days=None, today=TODAY)
+    assert counts == {"open": 4, "contacted": 0, "overdue": 2}
