@@ -160,12 +160,14 @@ def _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress) -> 
                 writer.build_key()
         if plan.kind == "survey":
             counts.apply(conn, counts.total(writer.counts))
-            segments = [d for d in writer.missing_segments if d in store.table_columns(db, kind)]
-            if segments and writer.days:
-                counts.recount_days(conn, segments, writer.days)
         if report.accepted == 0:
             raise InputError(no_valid_rows(report, fmt.name))
         report.inserted = store.rows_inserted(conn, kind, before)
+        overwrote = report.inserted < report.accepted - report.duplicates_in_file
+        if plan.kind == "survey" and overwrote:  # only overwritten rows keep a stored segment
+            segments = [d for d in writer.missing_segments if d in store.table_columns(db, kind)]
+            if segments and writer.days:
+                counts.recount_days(conn, segments, writer.days)
         if writer.merging or not (plan.table_had_rows or store.is_postgres(conn)):
             # The rows each import owns, from what this one did (into an empty table: all of
             # them), without counting the table.

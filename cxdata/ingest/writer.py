@@ -65,7 +65,7 @@ class Writer:
         self.moved: dict[int | None, int] = {}
         # Into a table with rows, a file without a segment column keeps the stored rows'
         # values of it, which its rows' counts cannot know: the days this file wrote, to
-        # count those segments again from the table (see recount_segments).
+        # count those segments again from the table (counts.recount_days).
         self.missing_segments: set[str] = set()
         self.days: set[str] = set()
         self._thread = _WriteThread()  # started by write(), which is called once

@@ -336,11 +336,15 @@ def _rows_stored(conn) -> None:
 
 MIGRATIONS[15] = _rows_stored
 
-# Version 16: the lookback's covering index (see ``schema._COVERING_LOOKBACK_INDEX``).
-MIGRATIONS[16] = """
-CREATE INDEX survey_customer_responded_score ON survey (customer_id, responded_at, score);
-DROP INDEX IF EXISTS survey_customer_responded;
-"""
+
+def _covering_lookback_index(conn) -> None:
+    """Version 16: the lookback's covering index, the same SQL as SQLite's."""
+    from cxdata.store import schema
+
+    conn.execute(schema._COVERING_LOOKBACK_INDEX)
+
+
+MIGRATIONS[16] = _covering_lookback_index
 
 
 def migrate(db, version: int, target: int) -> int:
