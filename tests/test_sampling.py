@@ -166,6 +166,26 @@ def test_the_shared_sample_is_read_again_after_a_write(sample_db, small_sample):
     assert ease_of_first_row() == -1
 
 
+def test_the_sample_read_ahead_is_the_one_the_drivers_use(sample_db, small_sample):
+    # The Drivers page reads the sample in the background while the link trend runs.
+    links.forget_shared_sample()
+    assert links.keep_shared_sample(sample_db)
+    kept = links._shared[1]
+    assert links.keep_shared_sample(sample_db) and links._shared[1] is kept  # kept: no read
+    chosen = drivers.default_drivers(sample_db, "score")
+    ranking = drivers.rank_drivers(sample_db, "score", chosen, rng=np.random.default_rng(1))
+    assert links._shared[1] is kept
+    links.forget_shared_sample()
+    alone = drivers.rank_drivers(sample_db, "score", chosen, rng=np.random.default_rng(1))
+    pd.testing.assert_frame_equal(ranking.table, alone.table)
+
+
+def test_no_sample_is_read_ahead_of_a_table_read_whole(sample_db):
+    links.forget_shared_sample()
+    assert not links.keep_shared_sample(sample_db, max_rows=10**9)
+    assert links._shared is None
+
+
 def test_correlate_prints_and_returns_the_sample(sample_db, monkeypatch, capsys):
     monkeypatch.setattr(links, "SAMPLE_ROWS", 500)
     address = str(sample_db.path)

