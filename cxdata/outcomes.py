@@ -19,7 +19,8 @@ revenue per customer is the mean revenue of the *linked detractors* — the cust
 move. The passive → promoter move uses the passives' churn, the promoters' churn and the
 passives' mean revenue. Its interval is a percentile bootstrap that resamples the linked
 customers (customer outcomes) within each group (a ``numpy.random.Generator`` the caller
-seeds, :data:`SEED` on every surface). Below :data:`MIN_CUSTOMERS` linked customers in
+seeds, :data:`SEED` on every surface); a group of more than :data:`EXACT_UP_TO` customers is
+resampled from its counts, at a cost that does not grow with it (``_resampled_means``). Below :data:`MIN_CUSTOMERS` linked customers in
 either group no value is stated, and the result says why.
 
 This is an association in the organisation's own data, not an experiment (:data:`CAVEAT`).
@@ -59,6 +60,9 @@ CAVEAT = (
 )
 # Draws per batch of the bootstrap (resamples × customers), so memory stays bounded.
 _BATCH_DRAWS = 4_000_000
+# Beyond this many customers in a group, a resample is drawn from its counts (see
+# _resampled_means), at a cost that does not grow with the customers.
+EXACT_UP_TO = 20_000
 
 
 def wilson_interval(successes: int, n: int, level: float = LEVEL) -> tuple[float, float]:
@@ -347,8 +351,20 @@ def _resampled_means(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Means of ``churn`` (and of ``revenue``, its missing values left out) over
     ``bootstrap`` resamples of the group's customers drawn with replacement, the same
-    customers for both; drawn in batches so memory stays bounded."""
+    customers for both.
+
+    Up to :data:`EXACT_UP_TO` customers each resample is drawn customer by customer, in
+    batches so memory stays bounded. A larger group's resample is drawn from what the means
+    depend on: how many of the drawn customers churned and how many have a revenue, as the
+    counts of the four kinds of customer (churned or not, revenue or none) — a multinomial,
+    exactly the distribution drawing customers one by one gives — and each kind's revenue
+    total from its normal limit (mean × count, variance × count). At those sizes that limit
+    is closer to the drawn totals than the bootstrap's own Monte-Carlo error; ten million
+    responses link about 270,000 outcomes, whose resamples drawn one by one took 5 s.
+    """
     n = len(churn)
+    if n > EXACT_UP_TO and np.isin(churn, (0.0, 1.0)).all():
+        return _resampled_from_counts(churn, revenue, rng, bootstrap)
     batch = max(1, _BATCH_DRAWS // max(n, 1))
     churn_means, revenue_means = [], []
     has = filled = None
@@ -367,6 +383,32 @@ def _resampled_means(
         np.concatenate(churn_means),
         np.concatenate(revenue_means) if revenue is not None else None,
     )
+
+
+def _resampled_from_counts(
+    churn: np.ndarray, revenue: np.ndarray | None, rng: np.random.Generator, bootstrap: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`_resampled_means` of a large group with churn 0/1, from each resample's counts
+    of the four kinds of customer (see there)."""
+    n = len(churn)
+    left = churn == 1
+    has = np.zeros(n, dtype=bool) if revenue is None else ~np.isnan(revenue)
+    kinds = [left & has, left & ~has, ~left & has, ~left & ~has]
+    shares = np.array([kind.sum() for kind in kinds], dtype=float) / n
+    counts = rng.multinomial(n, shares / shares.sum(), size=bootstrap)
+    churn_means = (counts[:, 0] + counts[:, 1]) / n
+    if revenue is None:
+        return churn_means, None
+    totals = np.zeros(bootstrap)
+    for k in (0, 2):  # the kinds with a revenue
+        values = revenue[kinds[k]]
+        if len(values):
+            drawn = counts[:, k]
+            spread = np.sqrt(drawn * values.var()) * rng.standard_normal(bootstrap)
+            totals += drawn * values.mean() + spread
+    present = counts[:, 0] + counts[:, 2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return churn_means, np.where(present > 0, totals / present, np.nan)
 
 
 def value_sentence(result: OutcomeValue, currency: str = "") -> str:

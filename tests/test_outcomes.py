@@ -219,6 +219,53 @@ def test_the_same_seed_gives_the_same_interval():
     assert run() == run()
 
 
+def _coupled(rng, n_per_group: int) -> pd.DataFrame:
+    """Like :func:`constructed`, with churners' revenue lower and a fifth of revenues
+    missing, so churn and revenue of a resample move together."""
+    data = constructed(rng, n_per_group)
+    data.loc[data["churned"] == 1, "revenue"] *= 0.6
+    data.loc[rng.random(len(data)) < 0.2, "revenue"] = np.nan
+    return data
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_large_groups_resampled_from_counts_give_the_drawn_interval(monkeypatch, seed):
+    # Above EXACT_UP_TO customers a resample is drawn from its counts of each kind of customer
+    # (and each kind's revenue total from its normal limit) instead of customer by customer;
+    # its interval must be the drawn one's, to within the bootstrap's own Monte-Carlo error.
+    data = _coupled(np.random.default_rng(seed), 4_000)
+
+    def interval(exact_up_to: int) -> list[float]:
+        monkeypatch.setattr(outcomes, "EXACT_UP_TO", exact_up_to)
+        rng = np.random.default_rng(7)
+        result = outcomes.outcome_value(data, 100_000, rng=rng, bootstrap=10_000)
+        return [
+            bound
+            for point in (result.value_of_a_point, result.value_passive_to_promoter)
+            for bound in (point.ci_low, point.ci_high, point.value)
+        ]
+
+    drawn, counted = interval(10**9), interval(0)
+    assert drawn[2::3] == counted[2::3]  # the estimates do not depend on the resamples
+    width = drawn[1] - drawn[0]
+    # 10,000 resamples: a bound's Monte-Carlo error is about 1 % of the width either way.
+    assert counted == pytest.approx(drawn, abs=0.06 * width)
+
+
+def test_resampled_churn_from_counts_has_the_binomial_spread():
+    # Churn 0/1: drawing n customers with replacement gives Binomial(n, p) / n.
+    rng = np.random.default_rng(11)
+    churn = (rng.random(50_000) < 0.2).astype(float)
+    revenue = np.where(rng.random(50_000) < 0.3, np.nan, rng.uniform(600, 1200, 50_000))
+    means, revenue_means = outcomes._resampled_means(churn, revenue, rng, 4000)
+    p, n = churn.mean(), len(churn)
+    assert means.mean() == pytest.approx(p, abs=3 * np.sqrt(p * (1 - p) / n / 4000))
+    assert means.std() == pytest.approx(np.sqrt(p * (1 - p) / n), rel=0.05)
+    present = revenue[~np.isnan(revenue)]
+    assert revenue_means.mean() == pytest.approx(present.mean(), rel=1e-3)
+    assert revenue_means.std() == pytest.approx(present.std() / np.sqrt(len(present)), rel=0.1)
+
+
 def test_too_few_linked_customers_state_no_value_and_say_why():
     rng = np.random.default_rng(3)
     data = constructed(rng, 500)
