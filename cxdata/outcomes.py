@@ -247,8 +247,7 @@ def value_of_nps(
     given, every customer with an outcome. ``rng`` defaults to one seeded with :data:`SEED`,
     so every surface shows the same interval."""
     rng = rng if rng is not None else np.random.default_rng(SEED)
-    counts = links.link_counts(db, months)
-    linked = links.linked_outcomes(db, months)
+    linked, counts = links.outcome_link(db, months)
     base = customers if customers is not None else max(counts["outcome_customers"], 1)
     result = outcome_value(linked, base, rng=rng, bootstrap=bootstrap, level=level)
     message = result.message

@@ -110,6 +110,82 @@ def test_link_counts_say_how_far_the_link_reaches(db, write_csv):
     }
 
 
+def _random_story(seed: int):
+    """Responses and outcomes of ten customers whose days interleave: month ends (where
+    '+15 months' overflows), times of day, outcomes on a response's day, blank churned and
+    blank customers."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2024-01-28", "2026-12-31", freq="D")
+    days = days[(days.day >= 28) | (days.day <= 2) | (rng.random(len(days)) < 0.05)]
+
+    def day():
+        return days[rng.integers(len(days))].strftime("%Y-%m-%d")
+
+    responses = []
+    for i in range(60):
+        at = day() + (f" {rng.integers(24):02d}:{rng.integers(60):02d}:00" if i % 3 else "")
+        customer = "" if i % 17 == 5 else f"C{rng.integers(10)}"
+        responses.append((f"r{i}", customer, at, int(rng.integers(11))))
+    results = {}
+    for _ in range(40):
+        customer = f"C{rng.integers(10)}"
+        responded = [r[2][:10] for r in responses if r[1] == customer]
+        seen = (
+            responded[rng.integers(len(responded))] if responded and rng.random() < 0.3 else day()
+        )
+        churned = ["yes", "no", ""][rng.integers(3)]
+        results[(customer, seen)] = (customer, seen, churned, int(rng.integers(500, 1500)))
+    return responses, list(results.values())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_link_from_each_outcome_is_the_link_from_each_response(db, write_csv, seed):
+    # outcome_link works the link out from the outcomes; response_outcomes is its definition,
+    # one response at a time. Per outcome, the latest response linked (by time, then id), and
+    # how many responses are linked, must be the same.
+    responses, results = _random_story(seed)
+    ids = {"customer_id": "customer_id"}  # ten customers look like a set of choices
+    ingest.import_file(
+        db, write_csv("r.csv", relationship_csv(responses)), "relationship", mapping=ids
+    )
+    ingest.import_file(db, write_csv("o.csv", outcomes_csv(results)), "outcomes", mapping=ids)
+    for months in (1, 15):
+        each = links.response_outcomes(db, months).dropna(subset=["observed_at"])
+        each = each.assign(order=each["response_id"].str[1:].astype(int))
+        latest = (
+            each.sort_values(["responded_at", "order"])
+            .groupby(["customer_id", "observed_at"], as_index=False)
+            .last()
+        )
+        expected = latest[["customer_id", "score", "observed_at", "churned", "revenue"]]
+        frame, counts = links.outcome_link(db, months)
+        key = ["customer_id", "observed_at"]
+        pd.testing.assert_frame_equal(
+            frame.sort_values(key).reset_index(drop=True),
+            expected.sort_values(key).reset_index(drop=True),
+            check_dtype=False,
+        )
+        assert counts["linked"] == len(each)
+        assert counts["responses"] == len(responses)
+        assert counts["with_customer"] == sum(1 for r in responses if r[1])
+    assert len(links.outcome_link(db, 15)[0]) > 3  # the story links some
+
+
+def test_of_two_outcomes_on_one_day_the_first_is_linked(db, write_csv):
+    ingest.import_file(
+        db,
+        write_csv("r.csv", relationship_csv([("r1", "C1", "2025-01-10", 2)])),
+        "relationship",
+    )
+    lines = "outcome_id,customer_id,observed_at,churned,revenue\n"
+    lines += "o1,C1,2025-06-30,no,900\no2,C1,2025-06-30,yes,800\n"
+    ingest.import_file(db, write_csv("o.csv", lines), "outcomes")
+    frame, counts = links.outcome_link(db, 15)
+    assert frame[["customer_id", "churned", "revenue"]].values.tolist() == [["C1", 0, 900]]
+    assert counts["linked"] == 1
+    assert links_of(db) == {"r1": "2025-06-30"}
+
+
 @pytest.mark.sqlite_only("SQLite's EXPLAIN QUERY PLAN")
 def test_the_link_walks_the_customer_and_date_index(db):
     plan = db.execute(

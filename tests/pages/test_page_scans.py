@@ -32,9 +32,9 @@ BRIEFING, DRIVERS, MILESTONES, DATA = (
 # Whole-table scans the pages still make: a regular expression over the statement (its values
 # replaced by ?) → why it is there and the pages that may make it.
 KNOWN_SCANS = {
-    # What a point of NPS is worth: how far the link from relationship responses to
-    # outcomes reaches, over every outcome; to become counts kept with the link.
-    r"^SELECT count\(\*\), count\(DISTINCT customer_id\) FROM outcomes$": (
+    # What a point of NPS is worth: the customer base (every customer with an outcome),
+    # from the whole (customer_id, observed_at) index of the outcomes.
+    r"^SELECT count\(DISTINCT customer_id\) FROM outcomes$": (
         "outcome link",
         {BRIEFING, DRIVERS, MILESTONES},
     ),
