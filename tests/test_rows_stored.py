@@ -114,6 +114,8 @@ def test_the_migration_counts_the_rows_of_earlier_imports(tmp_path, write_csv):
     db.execute("ALTER TABLE datasets DROP COLUMN rows_stored")
     db.execute("DROP INDEX survey_customer_responded_score")  # and version 16's index
     db.execute("CREATE INDEX survey_customer_responded ON survey (customer_id, responded_at)")
+    db.execute("ALTER TABLE row_versions DROP COLUMN owner_only")  # and version 17's columns
+    db.execute("ALTER TABLE row_versions DROP COLUMN source_row")
     db.execute("DELETE FROM schema_version WHERE version >= 15")
     db.conn.commit()
     db.conn.close()

@@ -144,24 +144,35 @@ class Writer:
         cols = {name: _subset(v, take) for name, v in out.items()}
         final_ids, prior = self._row_ids(cols, key, len(take))
         cols[key] = final_ids
-        names = ["source", key] + [c for c in cols if c != key] + ["dataset_id", "source_row"]
-        data = [np.full(len(take), self.source, dtype=object), cols[key]]
-        data += [_to_python(cols[c]) for c in cols if c != key]
-        data += [
-            np.full(len(take), self.dataset_id, dtype=object),
-            (np.asarray(index)[take] + 1).astype(object),
-        ]
+        # The values every row shares (source, import), then those of each row.
+        fixed = {"source": self.source, "dataset_id": self.dataset_id}
+        varying = [key] + [c for c in cols if c != key] + ["source_row"]
+        data = [cols[key]] + [_to_python(cols[c]) for c in cols if c != key]
+        data.append((np.asarray(index)[take] + 1).astype(object))
         if plan.kind == "survey":
             self._count_survey_rows(cols, final_ids, prior)
-        if plan.key_deferred:
-            self._thread.submit(store.insert_rows, self.conn, plan.kind, names, zip(*data))
+        if plan.key_deferred:  # SQLite only (store.key_can_wait)
+            self._thread.submit(
+                imports.insert_fixed, self.conn, plan.kind, fixed, varying, zip(*data)
+            )
         elif self.merging:
             repeats = bool(pd.Series(final_ids).duplicated().any())
-            self._thread.submit(self._merge, names, zip(*data), repeats)
+            # The rows are staged here, while the write thread is idle: binding values needs
+            # Python's lock, which the next chunk's parsing would contend for. The comparison
+            # and writes that follow are statements of SQL, which run without the lock on the
+            # write thread while the next chunk is parsed.
+            self._thread.wait()
+            names = [*fixed, *varying]
+            if names != self._staged_names:
+                imports.create_staging(self.conn, plan.kind, names)
+                self._staged_names = names
+            imports.stage_rows(self.conn, plan.kind, fixed, varying, zip(*data))
+            self._thread.submit(self._merge, names, repeats)
         else:
             # Rows of earlier imports can be overwritten only when the table had rows.
             keep = cols[key] if plan.table_had_rows else None
-            self._thread.submit(self._upsert, names, zip(*data), keep)
+            shared = [np.full(len(take), v, dtype=object) for v in fixed.values()]
+            self._thread.submit(self._upsert, [*fixed, *varying], zip(*shared, *data), keep)
         self.report.accepted += len(take)
 
     @property
@@ -170,19 +181,16 @@ class Writer:
         (a server's upsert is one statement from a staged table: :meth:`_upsert`)."""
         return self.plan.table_had_rows and not store.is_postgres(self.conn)
 
-    def _merge(self, names: list[str], rows, repeats: bool) -> None:
-        """On the write thread, into a table that had rows: stage the chunk and compare it
-        with the stored rows (:func:`cxdata.store.imports.stage_rows`); keep the rows other
-        imports wrote as their versions (so deleting this import can restore them); then
+    def _merge(self, names: list[str], repeats: bool) -> None:
+        """On the write thread, into a table that had rows, once the chunk is staged: compare
+        it with the stored rows (:func:`cxdata.store.imports.compare_staged`); keep the rows
+        other imports wrote as their versions (so deleting this import can restore them); then
         upsert the rows that are new or differ, and only move those that repeat the stored
         row exactly to this import (values, indexes and counts stay as they are). Hands the
         survey's count changes to :meth:`_count_replaced`. ``repeats``: the chunk repeats an
         id."""
         conn, kind = self.conn, self.plan.kind
-        if names != self._staged_names:
-            imports.create_staging(conn, kind, names)
-            self._staged_names = names
-        imports.stage_rows(conn, kind, names, rows, repeats)
+        imports.compare_staged(conn, kind, names, repeats)
         for owner, n in imports.staged_moves(conn, kind, self.dataset_id).items():
             self.moved[owner] = self.moved.get(owner, 0) + n
         imports.keep_staged_versions(conn, kind, self.dataset_id)

@@ -204,10 +204,12 @@ def dataset_deletion(db: sqlite_utils.Database, dataset_id: int) -> Deletion:
 
 def _restore_versions(conn: sqlite3.Connection, kind: str, dataset_id: int) -> list[int]:
     """Give each row ``dataset_id`` wrote the most recent remaining version of it (and forget
-    that version: it is the stored row again); returns the row ids restored."""
+    that version: it is the stored row again); returns the row ids restored. An owner-only
+    version (schema version 17: the later import repeated the row exactly) gives back its
+    import and line; the values stay, being that import's."""
     key = quote(KEY_COLUMN[kind])
     found = conn.execute(
-        "SELECT t.id, v.rowid, v.row FROM "
+        "SELECT t.id, v.rowid, v.owner_only, v.dataset_id, v.source_row, v.row FROM "
         f"(SELECT id, source, {key} AS key FROM {quote(kind)} WHERE dataset_id = ?) AS t "
         "JOIN row_versions AS v ON v.rowid = (SELECT rowid FROM row_versions "
         "WHERE kind = ? AND source = t.source AND key = t.key "
@@ -216,8 +218,12 @@ def _restore_versions(conn: sqlite3.Connection, kind: str, dataset_id: int) -> l
     ).fetchall()
     if not found:
         return []
+    conn.executemany(
+        f"UPDATE {quote(kind)} SET dataset_id = ?, source_row = ? WHERE id = ?",
+        [(owner, line, row_id) for row_id, _, only, owner, line, _ in found if only],
+    )
+    full = [(row_id, version_id, text) for row_id, version_id, only, *_, text in found if not only]
     columns = [name for name, *_ in column_info(conn, kind) if name != "id"]
-    version_ids = [version_id for _, version_id, _ in found]
     if is_postgres(conn):
         # Each column read back in its own type from the version's JSON.
         names = ", ".join(quote(c) for c in columns)
@@ -225,18 +231,18 @@ def _restore_versions(conn: sqlite3.Connection, kind: str, dataset_id: int) -> l
             f"UPDATE {quote(kind)} AS t SET ({names}) = (SELECT {names} FROM "
             f"jsonb_populate_record(NULL::{quote(kind)}, "
             "(SELECT row FROM row_versions WHERE rowid = ?))) WHERE t.id = ?",
-            [(version_id, row_id) for row_id, version_id, _ in found],
+            [(version_id, row_id) for row_id, version_id, _ in full],
         )
-    else:
+    elif full:
         sets = ", ".join(f"{quote(c)} = ?" for c in columns)
         rows = []
-        for row_id, _, text in found:
+        for row_id, _, text in full:
             version = json.loads(text)
             rows.append([version.get(c) for c in columns] + [row_id])
         conn.executemany(f"UPDATE {quote(kind)} SET {sets} WHERE id = ?", rows)
-    condition, params = in_values(conn, "rowid", version_ids)
+    condition, params = in_values(conn, "rowid", [version_id for _, version_id, *_ in found])
     conn.execute(f"DELETE FROM row_versions WHERE {condition}", params)
-    return [row_id for row_id, _, _ in found]
+    return [row_id for row_id, *_ in found]
 
 
 def _drop_unused_columns(conn: sqlite3.Connection, kind: str) -> tuple[str, ...]:

@@ -71,6 +71,12 @@ def keep_overwritten(
     """
     key = KEY_COLUMN[kind]
     condition, params = in_values(conn, quote(key), [str(i) for i in ids])
+    _fill_owner_only(
+        conn,
+        kind,
+        f"SELECT id FROM {quote(kind)} WHERE source = ? AND {condition}",
+        [source, *params],
+    )
     if is_postgres(conn):
         conn.execute(
             "INSERT INTO row_versions (dataset_id, kind, source, key, customer_id, row) "
@@ -89,13 +95,46 @@ def keep_overwritten(
     )
 
 
-def _version_json(conn: sqlite3.Connection, kind: str) -> str:
+def _fill_owner_only(conn: sqlite3.Connection, kind: str, ids: str, params: list) -> None:
+    """Before the stored rows of ``kind`` with the row ids ``ids`` selects get new values:
+    their owner-only versions (schema version 17) become full ones, the row's values as they
+    are now with the version's own import and line. Costs an index lookup per row."""
+    key = quote(KEY_COLUMN[kind])
+    if is_postgres(conn):
+        conn.execute(
+            "UPDATE row_versions AS v SET owner_only = 0, source_row = NULL, "
+            "row = jsonb_strip_nulls(to_jsonb(t) - 'id') || jsonb_strip_nulls("
+            "jsonb_build_object('dataset_id', v.dataset_id, 'source_row', v.source_row)) "
+            f"FROM {quote(kind)} AS t WHERE v.owner_only = 1 AND v.kind = ? "
+            f"AND v.source = t.source AND v.key = t.{key} AND t.id IN ({ids})",
+            [kind, *params],
+        )
+        return
+    # The changed rows lead (CROSS JOIN fixes the order), each finding its versions through
+    # row_versions_key; the JSON is built only for the versions found.
+    conn.execute(
+        "UPDATE row_versions SET owner_only = 0, source_row = NULL, row = "
+        f"(SELECT json_patch({_version_json(conn, kind, 't')}, json_object('dataset_id', "
+        "row_versions.dataset_id, 'source_row', row_versions.source_row)) "
+        f"FROM {quote(kind)} AS t WHERE t.source = row_versions.source "
+        f"AND t.{key} = row_versions.key) "
+        f"WHERE rowid IN (WITH c(id) AS ({ids}) SELECT v.rowid FROM c "
+        f"CROSS JOIN {quote(kind)} AS t CROSS JOIN row_versions AS v "
+        "WHERE t.id = c.id AND v.kind = ? AND v.source = t.source "
+        f"AND v.key = t.{key} AND v.owner_only = 1)",
+        [*params, kind],
+    )
+
+
+def _version_json(conn: sqlite3.Connection, kind: str, table: str = "") -> str:
     """SQLite: a stored row of ``kind`` as a version's JSON (every column but ``id``, no nulls)."""
     columns = [name for name, *_ in column_info(conn, kind) if name != "id"]
+    prefix = f"{table}." if table else ""
     row = "'{}'"
     for start in range(0, len(columns), _PAIRS_PER_CALL):
         pairs = ", ".join(
-            f"{_text_literal(c)}, {quote(c)}" for c in columns[start : start + _PAIRS_PER_CALL]
+            f"{_text_literal(c)}, {prefix}{quote(c)}"
+            for c in columns[start : start + _PAIRS_PER_CALL]
         )
         row = f"json_patch({row}, json_object({pairs}))"  # a null in the patch drops the key
     return row
@@ -135,19 +174,47 @@ def drop_staging(conn: sqlite3.Connection, kind: str) -> None:
 
 
 def stage_rows(
-    conn: sqlite3.Connection, kind: str, columns: Sequence[str], rows, repeats: bool = True
+    conn: sqlite3.Connection, kind: str, fixed: dict, columns: Sequence[str], rows
 ) -> None:
-    """Put one chunk in the staging table (emptied first), in file order, and compare each row
-    with the stored row of its key: found, its import, and whether it holds the same values in
-    every staged column but the bookkeeping ones. A key the chunk repeats never counts as the
-    same (its rows must be applied in order); ``repeats`` False says the chunk repeats none
-    (no search for them)."""
+    """Put one chunk in the staging table (emptied first), in file order: ``fixed`` the values
+    every row shares (the source, the import), then ``columns`` from ``rows``. The rows cross
+    from Python here (one bound value at a time, under Python's lock); the comparison that
+    follows is one statement of SQL (:func:`compare_staged`)."""
+    conn.execute(f"DELETE FROM {_staged(kind)}")
+    conn.executemany(_insert_sql(_staged(kind), fixed, columns), rows)
+
+
+def insert_fixed(
+    conn: sqlite3.Connection, kind: str, fixed: dict, columns: Sequence[str], rows
+) -> None:
+    """SQLite's plain bulk insert (an import whose key is deferred): ``fixed`` the values every
+    row shares, then ``columns`` from ``rows``."""
+    conn.executemany(_insert_sql(quote(kind), fixed, columns), rows)
+
+
+def _insert_sql(table: str, fixed: dict, columns: Sequence[str]) -> str:
+    """An INSERT of ``columns`` bound per row after the ``fixed`` values written into the
+    statement: each bound value costs a call under Python's lock, a literal nothing (a tenth
+    of a bulk insert's time for the source and the import's id)."""
+    names = ", ".join(quote(c) for c in [*fixed, *columns])
+    values = [_literal(v) for v in fixed.values()] + ["?"] * len(columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join(values)})"
+
+
+def _literal(value: str | int) -> str:
+    if isinstance(value, str):
+        return _text_literal(value)
+    return str(int(value))
+
+
+def compare_staged(
+    conn: sqlite3.Connection, kind: str, columns: Sequence[str], repeats: bool = True
+) -> None:
+    """Compare each staged row with the stored row of its key: found, its import, and whether
+    it holds the same values in every staged column but the bookkeeping ones. A key the chunk
+    repeats never counts as the same (its rows must be applied in order); ``repeats`` False
+    says the chunk repeats none (no search for them)."""
     staged, key = _staged(kind), quote(KEY_COLUMN[kind])
-    names = ", ".join(quote(c) for c in columns)
-    conn.execute(f"DELETE FROM {staged}")
-    conn.executemany(
-        f"INSERT INTO {staged} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows
-    )
     compared = [c for c in columns if c not in ("source", KEY_COLUMN[kind], *_WRITER_COLUMNS)]
     same = " AND ".join(f"t.{quote(c)} IS s.{quote(c)}" for c in compared) or "1"
     conn.execute(
@@ -168,13 +235,25 @@ _WRITER_COLUMNS = ("dataset_id", "source_row")
 
 def keep_staged_versions(conn: sqlite3.Connection, kind: str, dataset_id: int) -> None:
     """:func:`keep_overwritten` for the staged chunk's keys: the stored rows other imports
-    wrote, as their versions."""
+    wrote, as their versions. A row the chunk repeats exactly keeps its values, so its version
+    only records the owner and line (``owner_only``); for the rows whose values change, the
+    owner-only versions of earlier imports first become full ones."""
     staged, key = _staged(kind), quote(KEY_COLUMN[kind])
+    others = "cx_found AND cx_owner IS NOT NULL AND cx_owner != ?"
+    _fill_owner_only(conn, kind, f"SELECT cx_id FROM {staged} WHERE cx_found AND NOT cx_same", [])
     conn.execute(
         "INSERT INTO row_versions (dataset_id, kind, source, key, customer_id, row) "
         f"SELECT dataset_id, ?, source, {key}, customer_id, {_version_json(conn, kind)} "
-        f"FROM {quote(kind)} WHERE id IN (SELECT cx_id FROM {staged} "
-        "WHERE cx_found AND cx_owner IS NOT NULL AND cx_owner != ?)",
+        f"FROM {quote(kind)} WHERE id IN (SELECT cx_id FROM {staged} WHERE {others} "
+        "AND NOT cx_same)",
+        [kind, dataset_id],
+    )
+    conn.execute(
+        "INSERT INTO row_versions "
+        "(dataset_id, kind, source, key, customer_id, row, owner_only, source_row) "
+        f"SELECT dataset_id, ?, source, {key}, customer_id, '{{}}', 1, source_row "
+        f"FROM {quote(kind)} WHERE id IN (SELECT cx_id FROM {staged} WHERE {others} "
+        "AND cx_same)",
         [kind, dataset_id],
     )
 

@@ -347,6 +347,16 @@ def _covering_lookback_index(conn) -> None:
 MIGRATIONS[16] = _covering_lookback_index
 
 
+def _owner_only_versions(conn) -> None:
+    """Version 17: versions that only record an owner, the same SQL as SQLite's."""
+    from cxdata.store import schema
+
+    conn.execute(schema._OWNER_ONLY_VERSIONS)
+
+
+MIGRATIONS[17] = _owner_only_versions
+
+
 def migrate(db, version: int, target: int) -> int:
     """Bring a server database from ``version`` to ``target``: a new one gets the baseline (and
     the SQLite functions) in one transaction, then each later migration in its own. Two

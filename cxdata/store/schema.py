@@ -390,6 +390,17 @@ DROP INDEX IF EXISTS survey_customer_responded;
 """
 
 
+# Version 17 (issue 24): a version that only records an owner. When a later import repeats a
+# stored row exactly it takes the row over without changing a value, so the version kept for
+# the earlier import needs no copy of the row: ``owner_only`` 1, ``row`` '{}', and that
+# import's line in ``source_row``; its values are the stored row's. Before an import changes
+# such a row's values, its owner-only versions become full ones (``row`` the values then), so
+# deleting the later import gives back dataset_id and source_row only (or the row as it was).
+_OWNER_ONLY_VERSIONS = """
+ALTER TABLE row_versions ADD COLUMN owner_only INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE row_versions ADD COLUMN source_row INTEGER;
+"""
+
 # Forward migrations: MIGRATIONS[i] takes a database from version i to i + 1: a script, or a
 # function of the connection for changes that depend on the table (its extra columns).
 # Never edit a released entry; append a new one.
@@ -410,6 +421,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _OUTCOMES,
     _rows_stored,
     _COVERING_LOOKBACK_INDEX,
+    _OWNER_ONLY_VERSIONS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
