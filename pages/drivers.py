@@ -12,7 +12,7 @@ from ui.drivers import (
     table_section,
     theme_section,
 )
-from ui.value import value_section
+from ui.value import value_ahead, value_section
 
 page_setup()
 st.title("Drivers & correlation")
@@ -22,6 +22,7 @@ if not store.has_rows(database, "survey"):
         "A ratings table can be analysed below without importing it." if editing() else ""
     )
 else:
+    value_ahead(database)  # the last section, worked out while the others are drawn
     link_section(database)
     driver_section(database)
     kpi_section(database)

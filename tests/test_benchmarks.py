@@ -47,6 +47,7 @@ def test_every_benchmark_is_smoke_tested():
         "bench_drivers",
         "bench_postgres",
         "bench_growth",
+        "bench_value",
     }
 
 

@@ -15,6 +15,37 @@ def test_the_drivers_page_states_what_a_point_is_worth_on_the_sample(app, sample
     assert table["Churn"].iloc[0] > table["Churn"].iloc[2]  # the sample: 22 % vs 6 % planted
 
 
+def test_the_value_is_worked_out_once_while_the_page_is_drawn(app, sample_db, monkeypatch):
+    # The Drivers page starts it in a background thread before its first section; the
+    # section's own call waits for that one (the cache computes a value once).
+    import threading
+
+    import ui.value
+
+    calls: list[str] = []
+    started: list[str] = []
+    real_value, real_thread = outcomes.value_of_nps, threading.Thread
+
+    def counted(db, **kwargs):
+        calls.append(threading.current_thread().name)
+        return real_value(db, **kwargs)
+
+    def thread(*args, target=None, **kwargs):
+        started.append(getattr(target, "__qualname__", ""))
+        return real_thread(*args, target=target, **kwargs)
+
+    monkeypatch.setattr(outcomes, "value_of_nps", counted)
+    monkeypatch.setattr(ui.value, "Thread", thread)
+    at = app()  # the Briefing, which states the value too
+    calls.clear()
+    at.switch_page("pages/drivers.py").run()
+    assert not at.exception
+    assert started == ["value_ahead.<locals>.work"]
+    assert len(calls) == 1
+    at.run()
+    assert len(calls) == 1 and len(started) == 2  # a rerun: the thread finds it cached
+
+
 def test_without_outcomes_the_page_says_what_to_upload(app, sample_db):
     with sample_db.conn:
         sample_db.execute("DELETE FROM outcomes")
