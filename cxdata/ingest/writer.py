@@ -191,7 +191,7 @@ class Writer:
         id."""
         conn, kind = self.conn, self.plan.kind
         imports.compare_staged(conn, kind, names, repeats)
-        for owner, n in imports.staged_moves(conn, kind, self.dataset_id).items():
+        for owner, n in imports.staged_moves(conn, kind, self.dataset_id, repeats).items():
             self.moved[owner] = self.moved.get(owner, 0) + n
         imports.keep_staged_versions(conn, kind, self.dataset_id)
         replaced = imports.staged_replaced_counts(conn) if kind == "survey" else None

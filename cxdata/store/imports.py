@@ -269,13 +269,17 @@ def staged_replaced_counts(conn: sqlite3.Connection) -> pd.DataFrame:
     )
 
 
-def staged_moves(conn: sqlite3.Connection, kind: str, dataset_id: int) -> dict:
+def staged_moves(
+    conn: sqlite3.Connection, kind: str, dataset_id: int, repeats: bool = True
+) -> dict:
     """How many stored rows of each other import (None: rows of no import) the staged chunk
-    takes over: its found keys, each once, not already this import's."""
+    takes over: its found keys, each once, not already this import's. ``repeats`` False says
+    the chunk repeats no key (each found row is counted once as it is)."""
     staged, key = _staged(kind), quote(KEY_COLUMN[kind])
+    counted = f"count(DISTINCT {key})" if repeats else "count(*)"
     return dict(
         conn.execute(
-            f"SELECT cx_owner, count(DISTINCT {key}) FROM {staged} "
+            f"SELECT cx_owner, {counted} FROM {staged} "
             "WHERE cx_found AND cx_owner IS NOT ? GROUP BY cx_owner",
             [dataset_id],
         ).fetchall()
