@@ -20,8 +20,9 @@ move. The passive → promoter move uses the passives' churn, the promoters' chu
 passives' mean revenue. Its interval is a percentile bootstrap that resamples the linked
 customers (customer outcomes) within each group (a ``numpy.random.Generator`` the caller
 seeds, :data:`SEED` on every surface); a group of more than :data:`EXACT_UP_TO` customers is
-resampled from its counts, at a cost that does not grow with it (``_resampled_means``). Below :data:`MIN_CUSTOMERS` linked customers in
-either group no value is stated, and the result says why.
+resampled from its counts, at a cost that does not grow with it (``_resampled_means``).
+Below :data:`MIN_CUSTOMERS` linked customers in either group no value is stated, and the result
+says why.
 
 This is an association in the organisation's own data, not an experiment (:data:`CAVEAT`).
 

@@ -1,5 +1,7 @@
 """What a point of NPS is worth (issue 22): the outcome link, churn by group, the value."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -184,6 +186,15 @@ def test_of_two_outcomes_on_one_day_the_first_is_linked(db, write_csv):
     assert frame[["customer_id", "churned", "revenue"]].values.tolist() == [["C1", 0, 900]]
     assert counts["linked"] == 1
     assert links_of(db) == {"r1": "2025-06-30"}
+
+
+@pytest.mark.sqlite_only("SQLite's EXPLAIN QUERY PLAN")
+def test_the_link_from_each_outcome_reads_the_responses_from_the_index_alone(db):
+    plan = db.execute("EXPLAIN QUERY PLAN " + links._OUTCOME_LINK, {"window": "+15 months"})
+    steps = [row[-1] for row in plan.fetchall()]
+    reads = [s for s in steps if re.match(r"(SEARCH|SCAN) r\b", s)]
+    assert len(reads) == 2, steps  # the latest response and the count, per outcome
+    assert all("COVERING INDEX relationship_customer_responded_score" in s for s in reads)
 
 
 @pytest.mark.sqlite_only("SQLite's EXPLAIN QUERY PLAN")

@@ -357,6 +357,16 @@ def _owner_only_versions(conn) -> None:
 MIGRATIONS[17] = _owner_only_versions
 
 
+def _covering_outcome_link_index(conn) -> None:
+    """Version 18: the outcome link's covering index, the same SQL as SQLite's."""
+    from cxdata.store import schema
+
+    conn.execute(schema._COVERING_OUTCOME_LINK_INDEX)
+
+
+MIGRATIONS[18] = _covering_outcome_link_index
+
+
 def migrate(db, version: int, target: int) -> int:
     """Bring a server database from ``version`` to ``target``: a new one gets the baseline (and
     the SQLite functions) in one transaction, then each later migration in its own. Two

@@ -401,6 +401,16 @@ ALTER TABLE row_versions ADD COLUMN owner_only INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE row_versions ADD COLUMN source_row INTEGER;
 """
 
+# Version 18 (issue 24): what a point of NPS is worth links each outcome to its customer's
+# relationship responses before it (store.outcomes.outcome_link) from the index alone:
+# (customer_id, responded_at, score) replaces (customer_id), which it covers. At ten million
+# responses with 280,000 outcomes the link went from about 7 s to 1.8 s; it builds in 1 s.
+_COVERING_OUTCOME_LINK_INDEX = """
+CREATE INDEX IF NOT EXISTS relationship_customer_responded_score
+    ON relationship (customer_id, responded_at, score);
+DROP INDEX IF EXISTS relationship_customer_id;
+"""
+
 # Forward migrations: MIGRATIONS[i] takes a database from version i to i + 1: a script, or a
 # function of the connection for changes that depend on the table (its extra columns).
 # Never edit a released entry; append a new one.
@@ -422,6 +432,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _rows_stored,
     _COVERING_LOOKBACK_INDEX,
     _OWNER_ONLY_VERSIONS,
+    _COVERING_OUTCOME_LINK_INDEX,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
