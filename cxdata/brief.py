@@ -37,6 +37,7 @@ from cxdata.formatting import (
     money,
     month_name,
     natural_datetime,
+    plus_minus_points,
     signed,
     utc_now_text,
 )
@@ -213,16 +214,30 @@ class Card:
 STATUS_VALUES = {"behind": "Behind", "on track": "Within noise", "ahead": "Ahead"}
 
 
+def _points(margin: float) -> str:
+    """A margin in whole points, as the cards show NPS; below half a point "under 1" (with
+    hundreds of thousands of responses "give or take 0" would read as exact)."""
+    return "under 1" if margin < 0.5 else f"{margin:.0f}"
+
+
+def _places(margin: float | None) -> int:
+    """Decimals of an interval's ends: one when the margin is under a point, so its ends
+    differ (+8 to +8 would read as no uncertainty)."""
+    return 1 if margin is not None and margin < 1 else 0
+
+
 def cards(b: Briefing) -> list[Card]:
     """The five headline figures, as the page's cards show them and the HTML brief lists
     them: NPS, change on last month, 3-month NPS, the goal's status, maturity. Captions are
     plain words; the statistics behind them are in ``help``."""
     pct = f"{b.level:.0%}".replace("%", " %")
     responses = f"{b.n:,} response{'s' if b.n != 1 else ''}"
-    margin = f" · give or take {b.margin:.0f}" if b.margin is not None else ""
+    margin = f" · give or take {_points(b.margin)}" if b.margin is not None else ""
     low_n = " · few, read with care" if b.n < b.thresholds.low_n else ""
+    places = _places(b.margin)
     interval = (
-        f"{pct} interval {signed(b.ci_low, 0)} to {signed(b.ci_high, 0)} (adjusted Wald), "
+        f"{pct} interval {signed(b.ci_low, places)} to {signed(b.ci_high, places)} "
+        "(adjusted Wald), "
         f"n = {b.n:,}"
         if b.ci_low is not None and b.ci_high is not None
         else f"n = {b.n:,}"
@@ -255,8 +270,9 @@ def cards(b: Briefing) -> list[Card]:
                 "3-month NPS",
                 signed(status.rolling_nps, 0),
                 f"plan for this month {signed(status.milestone, 0)}{with_data}",
-                f"{pct} interval {signed(status.ci_low, 0)} to {signed(status.ci_high, 0)} "
-                f"(±{status.margin:.0f}), n = {status.n:,} over 3 months; the milestone is "
+                f"{pct} interval {signed(status.ci_low, _places(status.margin))} to "
+                f"{signed(status.ci_high, _places(status.margin))} "
+                f"(±{_points(status.margin)}), n = {status.n:,} over 3 months; the milestone is "
                 "the goal's path for this month",
             )
         )
@@ -303,7 +319,7 @@ def _test_detail(c: Comparison) -> str:
     """The statistics behind :func:`noise_words`, for a tooltip."""
     text = f"p = {c.p_value:.2f} (two-sample test of the NPS difference)"
     if c.needed is not None and not c.significant:
-        text += f"; a change of ±{c.needed:.0f} points is needed at this volume"
+        text += f"; a change of {plus_minus_points(c.needed)} is needed at this volume"
     return text
 
 

@@ -68,6 +68,20 @@ def number(value, spec: str = "+.1f") -> str:
     return format(value, spec)
 
 
+def plus_minus_points(value: float) -> str:
+    """A change in NPS points either way, in whole points as the figures show NPS; below half
+    a point "under ±1 point" (at hundreds of thousands of responses "±0 points" would say
+    any change is real).
+
+    >>> plus_minus_points(15.3), plus_minus_points(1.2), plus_minus_points(0.4)
+    ('±15 points', '±1 point', 'under ±1 point')
+    """
+    if value < 0.5:
+        return "under ±1 point"
+    whole = f"{value:.0f}"
+    return f"±{whole} point" + ("" if whole == "1" else "s")
+
+
 def signed(value, digits: int = 1) -> str:
     """A change or an NPS with its sign; ``–`` when there is none.
 

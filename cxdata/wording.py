@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from cxdata import nps
-from cxdata.formatting import column_label, natural_date, period_label, signed
+from cxdata.formatting import column_label, natural_date, period_label, plus_minus_points, signed
 
 CONFIDENCE = f"{nps.LEVEL:.0%}".replace("%", " %")  # "95 %"
 REAL_CHANGE = f"a real change ({CONFIDENCE} confidence)"
@@ -130,10 +130,8 @@ def trend_detail(row, period: str) -> str:
     text += "" if _missing(p) else f", p = {p:.3f} (two-sample test)"
     if row["significant"]:
         return text + ": significant."
-    return (
-        text + f": not significant — a change of ±{row['detectable_change']:.0f} points is needed "
-        "at this volume."
-    )
+    needed = plus_minus_points(row["detectable_change"])
+    return text + f": not significant — a change of {needed} is needed at this volume."
 
 
 def strength(r: float) -> str:

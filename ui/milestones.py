@@ -12,7 +12,7 @@ from cxdata import departments as org_departments
 from cxdata import forecast as forecasting
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
-from cxdata.formatting import money, signed
+from cxdata.formatting import money, plus_minus_points, signed
 from ui.common import (
     chart_downloads,
     chart_height,
@@ -132,7 +132,7 @@ def goal_line(goal: milestones.Goal, power: dict) -> None:
         plain(
             f"Goal: {signed(goal.baseline, 0)} → {signed(goal.target, 0)}{by} ({goal.shape}) · "
             f"{goal.n_per_month:,} responses a month · detectable change "
-            f"±{power['detectable_change']:.0f} points"
+            f"{plus_minus_points(power['detectable_change'])}"
         ),
         help=plain(
             f"At {goal.n_per_month:,} responses a month, a change between two months smaller "

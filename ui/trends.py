@@ -10,7 +10,7 @@ import streamlit as st
 from cxdata import departments, effects, followups, milestones, nps, store, verbatims, wording
 from cxdata.errors import InputError
 from cxdata.export import safe_csv
-from cxdata.formatting import column_label, natural_date, natural_datetimes
+from cxdata.formatting import column_label, natural_date, natural_datetimes, plus_minus_points
 from ui.common import (
     bullet_list,
     data_version,
@@ -191,7 +191,7 @@ def change_text(row: pd.Series, period: str) -> str:
         )
     return (
         f"; change {row['change']:+.1f} vs the {period} before, not significant — a change of "
-        f"±{row['detectable_change']:.0f} points is needed at this volume"
+        f"{plus_minus_points(row['detectable_change'])} is needed at this volume"
     )
 
 
