@@ -348,10 +348,16 @@ MIGRATIONS[16] = _covering_lookback_index
 
 
 def _owner_only_versions(conn) -> None:
-    """Version 17: versions that only record an owner, the same SQL as SQLite's."""
+    """Version 17: versions that only record an owner, the same SQL as SQLite's, and an index
+    of them: an import on a server looks for them among the rows it overwrites (only a store
+    copied from SQLite holds any), which without it would read every kept version."""
     from cxdata.store import schema
 
     conn.execute(schema._OWNER_ONLY_VERSIONS)
+    conn.execute(
+        "CREATE INDEX row_versions_owner_only ON row_versions (kind, source, key) "
+        "WHERE owner_only = 1"
+    )
 
 
 MIGRATIONS[17] = _owner_only_versions
