@@ -37,8 +37,11 @@ $(DB_FILE): | $(RUNTIME_STAMP)
 	$(PY) -m cxdata sample --db $(DB).building
 	mv $(DB).building $(DB)
 
+# MALLOC_ARENA_MAX=2: every script run and read-ahead is a thread, and glibc gives threads
+# malloc arenas of their own that keep what they freed; on ten million responses with outcomes
+# the server held 676 MB after three tours of the pages with the default, 517 MB with two.
 run: $(RUNTIME_STAMP) $(DB_FILE)
-	CXDATA_DB='$(DB)' $(PY) -m streamlit run serve.py --server.address $(ADDRESS) \
+	MALLOC_ARENA_MAX=2 CXDATA_DB='$(DB)' $(PY) -m streamlit run serve.py --server.address $(ADDRESS) \
 		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 # The suites that read and write the store, run again on a throwaway PostgreSQL server

@@ -5,6 +5,9 @@ Target: under 600 MB after the tour (the ratio is after / before). Each of ``--r
 tours is a new browser session; the last line is the memory once every tab has closed and
 the server has given their connections back.
 
+``--outcomes`` tours the same database with its customers' outcomes (what a point of NPS is
+worth is then worked out on the Briefing, Drivers and Milestones pages).
+
 Needs Linux (/proc) and Debian's chromium (``apt-get install -y chromium``).
 """
 
@@ -19,7 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import ROOT, arguments, report, scale_database
+from common import ROOT, parser, report, scale_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -60,7 +63,8 @@ def start_server(database: Path, log) -> tuple[subprocess.Popen, str]:
             "false",
         ],
         cwd=ROOT,
-        env={**os.environ, "CXDATA_DB": str(database)},
+        # As make run serves it: two malloc arenas (see the Makefile).
+        env={"MALLOC_ARENA_MAX": "2", **os.environ, "CXDATA_DB": str(database)},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -153,12 +157,23 @@ tour.open = []
 
 
 def main() -> None:
-    args = arguments(__doc__.split("\n\n")[0])
+    options = parser(__doc__.split("\n\n")[0])
+    options.add_argument(
+        "--outcomes",
+        action="store_true",
+        help="tour the scale database with its customers' outcomes (bench_value's value_N.db)",
+    )
+    args = options.parse_args()
     if not CHROMIUM.exists():
         raise SystemExit("Debian's chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
-    database = scale_database(args.rows)
+    if args.outcomes:
+        from bench_value import value_database
+
+        database = value_database(args.rows)
+    else:
+        database = scale_database(args.rows)
     size_mb = sum(
         p.stat().st_size for p in database.parent.glob(database.name + "*") if p.is_file()
     ) / (1024 * 1024)
