@@ -22,13 +22,10 @@ Targets at 10M (issue "ten million responses"): correlate ≤ 2 s, Drivers page 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import OUT, ROOT, parser, report, scale_database, survey_file
+from common import OUT, command_seconds, parser, report, scale_database, survey_file
 
 COMMANDS = {
     "`correlate`": ["correlate"],
@@ -36,22 +33,6 @@ COMMANDS = {
     "`datasets`": ["datasets"],
 }
 TARGETS = {"`correlate`": "≤ 2 s at 10M"}
-
-
-def command_seconds(arguments: list[str], repeats: int) -> float:
-    """Best wall time of ``python -m cxdata ARGUMENTS`` (output discarded)."""
-    best = float("inf")
-    for _ in range(max(1, repeats)):
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "cxdata", *arguments],
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def seconds(value: float) -> str:

@@ -18,12 +18,9 @@ the ratio is what the outcomes add to a first visit.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from common import OUT, ROOT, arguments, report, sample_files, scale_database
+from common import OUT, arguments, command_seconds, report, sample_files, scale_database
 
 PAGES = {"pages/briefing.py": ("month", None), "pages/drivers.py": ("target", "promoter")}
 
@@ -61,20 +58,6 @@ def value_database(rows: int) -> Path:
         for leftover in OUT.glob(building.name + "-*"):
             leftover.unlink()
     return path
-
-
-def command_seconds(arguments_: list[str], repeats: int) -> float:
-    best = float("inf")
-    for _ in range(max(1, repeats)):
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "cxdata", *arguments_],
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:

@@ -91,6 +91,22 @@ def scale_database(rows: int) -> Path:
     return path
 
 
+def command_seconds(arguments: list[str], repeats: int) -> float:
+    """Best wall time of ``python -m cxdata ARGUMENTS`` as a user runs it (output discarded)."""
+    best = float("inf")
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "cxdata", *arguments],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def best_of(fn, repeats: int) -> float:
     times = []
     for _ in range(repeats):
