@@ -152,12 +152,14 @@ def _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress) -> 
         big = plan.rows >= _DEFER_INDEXES_ROWS and plan.rows >= before // 2
         plan.key_deferred = big and before == 0 and store.key_can_wait(conn)
         writer = Writer(conn, plan, report, dataset_id, source)
-        with store.indexes_deferred(conn, kind, big):
+        with imports.cache_kept(conn), store.indexes_deferred(conn, kind, big):
             if plan.key_deferred:
                 store.drop_key(conn, kind)
             writer.write(chunk_rows, progress)
             if plan.key_deferred:
                 writer.build_key()
+            if big:  # the secondary indexes are built as this block ends
+                imports.sort_in_small_runs(conn)
         if plan.kind == "survey":
             counts.apply(conn, counts.total(writer.counts))
         if report.accepted == 0:

@@ -12,7 +12,8 @@ transaction.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,34 @@ from cxdata.store.sql import column_info, in_values, is_postgres, quote
 
 # SQLite's functions take at most 127 arguments: a row's JSON is built in groups of columns.
 _PAIRS_PER_CALL = 60
+
+
+# The page cache while an import's deferred indexes are built (KiB): SQLite sorts each index's
+# keys in runs as large as the page cache, and a key in random order (customer + date) sorts
+# faster in small runs merged than in one large one: at a million responses 0.7 s instead of
+# 1.2 s with the 64 MB cache (keys already in file order, as the dates are, lose 0.1 s).
+SORT_CACHE_KIB = 2_000
+
+
+@contextmanager
+def cache_kept(conn: sqlite3.Connection) -> Iterator[None]:
+    """Around an import's writes: the connection's page cache size as it was afterwards,
+    whatever :func:`sort_in_small_runs` set meanwhile."""
+    if is_postgres(conn):
+        yield
+        return
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def sort_in_small_runs(conn: sqlite3.Connection) -> None:
+    """Just before the deferred secondary indexes are built (inside :func:`cache_kept`): a
+    small page cache, so their keys are sorted in small runs (:data:`SORT_CACHE_KIB`)."""
+    if not is_postgres(conn):
+        conn.execute(f"PRAGMA cache_size = {-SORT_CACHE_KIB}")
 
 
 def repeated_key_rows(conn: sqlite3.Connection, table: str, key_column: str) -> list[int]:
