@@ -1,8 +1,9 @@
 """No page reads every response to draw itself, except where the figure needs them (SPEC §9):
 each page is run once on the sample with empty caches, every statement its
 connections execute is recorded, and SQLite's EXPLAIN QUERY PLAN says which of them scan a
-whole data table (survey, transactional, relationship, outcomes). A scan that is bounded
-(``LIMIT``) is fine; any other must be listed in ``KNOWN_SCANS`` with why. A new one fails
+whole data table (survey, transactional, relationship, outcomes). A scan that is bounded by
+the statement's own ``LIMIT`` (at its end: a subquery's bounds only the subquery) is fine;
+any other must be listed in ``KNOWN_SCANS`` with why. A new one fails
 this test: make it an index lookup or a maintained aggregate, or list it here knowingly."""
 
 import re
@@ -32,8 +33,15 @@ BRIEFING, DRIVERS, MILESTONES, DATA = (
 # Whole-table scans the pages still make: a regular expression over the statement (its values
 # replaced by ?) → why it is there and the pages that may make it.
 KNOWN_SCANS = {
-    # What a point of NPS is worth: the customer base (every customer with an outcome),
-    # from the whole (customer_id, observed_at) index of the outcomes.
+    # What a point of NPS is worth: every outcome that says whether the customer churned,
+    # each linked to its customer's responses through the index; the value needs them all
+    # (280,000 outcomes of ten million responses: 1.8 s).
+    r"^WITH o AS MATERIALIZED \( SELECT o\.id, o\.customer_id, o\.observed_at, o\.churned": (
+        "outcome link",
+        {BRIEFING, DRIVERS, MILESTONES},
+    ),
+    # ...and its customer base (every customer with an outcome), from the whole
+    # (customer_id, observed_at) index of the outcomes.
     r"^SELECT count\(DISTINCT customer_id\) FROM outcomes$": (
         "outcome link",
         {BRIEFING, DRIVERS, MILESTONES},
@@ -78,8 +86,10 @@ def full_scans(path, statements: list[str]) -> dict[str, list[str]]:
     for sql in statements:
         if not re.match(r"\s*(SELECT|WITH)\b", sql, re.I):
             continue
-        if re.search(r"\bLIMIT\b", sql, re.I) and not re.search(r"\bGROUP BY\b", sql, re.I):
-            continue  # reads at most its LIMIT of rows
+        if re.search(r"\bLIMIT\s+(\?|\d+)\s*;?\s*$", sql, re.I) and not re.search(
+            r"\bGROUP BY\b", sql, re.I
+        ):
+            continue  # reads at most its LIMIT of rows (the statement's own, at its end)
         plan = [row[-1] for row in check.execute("EXPLAIN QUERY PLAN " + sql).fetchall()]
         # The plan names a table by its alias when it has one (FROM survey s: "SCAN s").
         names = set(DATA_TABLES) | {
