@@ -68,6 +68,7 @@ def test_a_database_without_outcomes_says_what_to_import(run, tmp_path, write_cs
     )
     code, out, _ = run("value", "--db", str(tmp_path / "cx.db"))
     assert code == 0 and "No outcomes yet" in out and "--kind outcomes" in out
+    assert out.count("\n") == 1  # that line alone: no table of zeros, no "1 customers"
 
 
 @pytest.mark.parametrize(

@@ -91,6 +91,9 @@ def print_value(result: dict) -> None:
 
     currency = result["currency"]
     link = result["link"]
+    if result["linked_outcomes"] == 0:  # no table of zeros: what to import, in one line
+        print(result["sentence"])
+        return
     print(
         f"{link.get('linked', 0):,} of {link.get('with_customer', 0):,} relationship responses "
         f"with a customer id are followed by an outcome within {result['link_months']} months; "
