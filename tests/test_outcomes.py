@@ -114,8 +114,8 @@ def test_link_counts_say_how_far_the_link_reaches(db, write_csv):
 
 def _random_story(seed: int):
     """Responses and outcomes of ten customers whose days interleave: month ends (where
-    '+15 months' overflows), times of day, outcomes on a response's day, blank churned and
-    blank customers."""
+    '+15 months' overflows), times of day (of responses and of outcomes), outcomes on a
+    response's day, blank churned and blank customers."""
     rng = np.random.default_rng(seed)
     days = pd.date_range("2024-01-28", "2026-12-31", freq="D")
     days = days[(days.day >= 28) | (days.day <= 2) | (rng.random(len(days)) < 0.05)]
@@ -135,8 +135,9 @@ def _random_story(seed: int):
         seen = (
             responded[rng.integers(len(responded))] if responded and rng.random() < 0.3 else day()
         )
+        at = seen + ["", " 00:00:00", " 14:30:00"][rng.integers(3)]  # exports with times too
         churned = ["yes", "no", ""][rng.integers(3)]
-        results[(customer, seen)] = (customer, seen, churned, int(rng.integers(500, 1500)))
+        results[(customer, seen)] = (customer, at, churned, int(rng.integers(500, 1500)))
     return responses, list(results.values())
 
 
