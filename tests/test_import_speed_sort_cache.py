@@ -55,3 +55,10 @@ def test_a_failed_large_import_keeps_the_cache_size_too(db, write_csv, monkeypat
         ingest.import_file(db, write_csv("bad.csv", survey_csv(10, score="x")), "survey")
     assert cache_size(db) == before
     assert store.count_rows(db, "survey") == 0
+
+
+def test_a_quarter_of_a_large_table_is_enough_to_rebuild_its_indexes():
+    defers = ingest._defers_indexes
+    assert defers(60_000, 0) and not defers(40_000, 0)  # a small file goes row by row
+    assert defers(500_000, 1_000_000) and not defers(400_000, 1_000_000)  # half
+    assert defers(1_200_000, 3_000_000) and not defers(700_000, 3_000_000)  # a quarter

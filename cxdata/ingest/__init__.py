@@ -74,12 +74,19 @@ __all__ = [
 
 CHUNK_ROWS = 100_000
 
-# Imports at least this large, and at least a quarter of the rows the table holds, rebuild its
-# secondary indexes once at the end. A row added to an index larger than the page cache costs
-# several times its share of a rebuild: merging 1.2M rows (half of them new) into 3M took
-# 20-21 s so against 23-25 s when each row went into the indexes (at 1M, the same either way).
+# Imports at least this large, and at least half the rows the table holds, rebuild its
+# secondary indexes once at the end; into a table of at least _LARGE_TABLE_ROWS, a quarter is
+# enough. A row added to an index much larger than the page cache costs several times its
+# share of a rebuild: merging 1.2M rows (half of them new) into 3M took 20-21 s so against
+# 23-25 s with each row going into the indexes; into 1M, 400k rows were 0.2-0.5 s slower so.
 _DEFER_INDEXES_ROWS = 50_000
-_DEFER_INDEXES_SHARE = 4
+_LARGE_TABLE_ROWS = 2_000_000
+
+
+def _defers_indexes(rows: int, before: int) -> bool:
+    """Whether an import of ``rows`` into a table of ``before`` rebuilds the indexes after."""
+    share = 4 if before >= _LARGE_TABLE_ROWS else 2
+    return rows >= _DEFER_INDEXES_ROWS and rows >= before // share
 
 
 def import_file(
@@ -153,7 +160,7 @@ def _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress) -> 
         report.extra_columns = list(plan.extras.values())
         store.add_columns(conn, kind, _new_columns(db, plan, fmt.name))
         plan.table_had_rows = before > 0
-        big = plan.rows >= _DEFER_INDEXES_ROWS and plan.rows >= before // _DEFER_INDEXES_SHARE
+        big = _defers_indexes(plan.rows, before)
         plan.key_deferred = big and before == 0 and store.key_can_wait(conn)
         writer = Writer(conn, plan, report, dataset_id, source)
         with imports.cache_kept(conn), store.indexes_deferred(conn, kind, big):
