@@ -38,6 +38,7 @@ from cxdata.formatting import (
     month_name,
     natural_datetime,
     plus_minus_points,
+    points,
     signed,
     utc_now_text,
 )
@@ -214,12 +215,6 @@ class Card:
 STATUS_VALUES = {"behind": "Behind", "on track": "Within noise", "ahead": "Ahead"}
 
 
-def _points(margin: float) -> str:
-    """A margin in whole points, as the cards show NPS; below half a point "under 1" (with
-    hundreds of thousands of responses "give or take 0" would read as exact)."""
-    return "under 1" if margin < 0.5 else f"{margin:.0f}"
-
-
 def _places(margin: float | None) -> int:
     """Decimals of an interval's ends: one when the margin is under a point, so its ends
     differ (+8 to +8 would read as no uncertainty)."""
@@ -232,7 +227,7 @@ def cards(b: Briefing) -> list[Card]:
     plain words; the statistics behind them are in ``help``."""
     pct = f"{b.level:.0%}".replace("%", " %")
     responses = f"{b.n:,} response{'s' if b.n != 1 else ''}"
-    margin = f" · give or take {_points(b.margin)}" if b.margin is not None else ""
+    margin = f" · give or take {points(b.margin)}" if b.margin is not None else ""
     low_n = " · few, read with care" if b.n < b.thresholds.low_n else ""
     places = _places(b.margin)
     interval = (
@@ -272,7 +267,7 @@ def cards(b: Briefing) -> list[Card]:
                 f"plan for this month {signed(status.milestone, 0)}{with_data}",
                 f"{pct} interval {signed(status.ci_low, _places(status.margin))} to "
                 f"{signed(status.ci_high, _places(status.margin))} "
-                f"(±{_points(status.margin)}), n = {status.n:,} over 3 months; the milestone is "
+                f"(±{points(status.margin)}), n = {status.n:,} over 3 months; the milestone is "
                 "the goal's path for this month",
             )
         )

@@ -69,17 +69,31 @@ def number(value, spec: str = "+.1f") -> str:
 
 
 def plus_minus_points(value: float) -> str:
-    """A change in NPS points either way, in whole points as the figures show NPS; below half
-    a point "under ±1 point" (at hundreds of thousands of responses "±0 points" would say
-    any change is real).
+    """A change in NPS points either way: in whole points as the figures show NPS, to one
+    decimal below half a point (at hundreds of thousands of responses "±0 points" would say
+    any change is real, and "under ±1" would read as an upper limit).
 
-    >>> plus_minus_points(15.3), plus_minus_points(1.2), plus_minus_points(0.4)
-    ('±15 points', '±1 point', 'under ±1 point')
+    >>> plus_minus_points(15.3), plus_minus_points(1.2), plus_minus_points(0.5)
+    ('±15 points', '±1 point', '±0.5 points')
     """
-    if value < 0.5:
-        return "under ±1 point"
+    text = points(value)
+    if text.startswith("under "):
+        return f"under ±{text.removeprefix('under ')} points"
+    return f"±{text} point" + ("" if text == "1" else "s")
+
+
+def points(value: float) -> str:
+    """NPS points without a sign: whole, or to one decimal when they round to 0 (a margin of
+    0.3 is not 0); "under 0.1" below that.
+
+    >>> points(8.4), points(0.5), points(0.04)
+    ('8', '0.5', 'under 0.1')
+    """
     whole = f"{value:.0f}"
-    return f"±{whole} point" + ("" if whole == "1" else "s")
+    if whole != "0":
+        return whole
+    tenths = f"{value:.1f}"
+    return "under 0.1" if tenths == "0.0" else tenths
 
 
 def signed(value, digits: int = 1) -> str:

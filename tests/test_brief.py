@@ -75,11 +75,13 @@ def test_the_statistics_are_in_the_cards_tooltips_not_the_sentence():
 
 def test_a_margin_under_half_a_point_is_not_given_as_zero():
     # 424,000 responses: 95 % interval about ±0.3 points. "give or take 0" would read as
-    # exact, and "+8 to +8" as no interval at all.
+    # exact, and "+8 to +8" as no interval at all; 0.5 rounds to 0 (to even) in Python.
     nps_card = brief.cards(make(nps=8.0, n=424_367, ci=(7.7, 8.3)))[0]
-    assert nps_card.caption == "424,367 responses · give or take under 1"
+    assert nps_card.caption == "424,367 responses · give or take 0.3"
     assert "95 % interval +7.7 to +8.3" in nps_card.help
     assert brief.cards(make(n=9_000, ci=(2.4, 3.6)))[0].caption.endswith("give or take 1")
+    assert brief.cards(make(n=40_000, ci=(2.5, 3.5)))[0].caption.endswith("give or take 0.5")
+    assert brief.cards(make(n=5_000, ci=(2.0, 4.0)))[0].caption.endswith("give or take 1")
 
 
 def test_sentence_names_the_goal_status_in_words_that_say_what_it_means():

@@ -75,8 +75,9 @@ def url_drivers(options: list[str], default: list[str]) -> list[str]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def load_link_trend(path: str, version: str, by: str, lookback: int) -> pd.DataFrame:
-    # Not cached: a new data version, so the drivers below will want their sample too. It is
-    # read meanwhile on a connection of its own (both reads of a first visit overlap).
+    # Not cached: a new data version (or a new period or window), so the drivers below may
+    # want their sample too. It is read meanwhile on a connection of its own (both reads of a
+    # first visit overlap); when it is kept already, the thread finds it and ends.
     threading.Thread(target=_keep_sample, args=(path,), daemon=True).start()
     return correlation.link_trend(store.connect(path), by, lookback)
 

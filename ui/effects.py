@@ -11,7 +11,7 @@ from cxdata import brief, effects, milestones, settings, store
 from cxdata.formatting import money, period_label
 from cxdata.wording import driver_label
 from ui.common import bullet_list, data_version, database_address, plain, presenting, show_table
-from ui.value import load_value
+from ui.value import value_of
 
 MARKERS = {"worked": "▲", "worse": "▼", "no effect": "●"}
 
@@ -30,7 +30,7 @@ def effects_section(database, scenario: str) -> None:
         return  # no portfolio yet: the portfolio section says what to do
     st.subheader("Shipped fixes: measured against the plan")
     if store.has_rows(database, "outcomes"):
-        value = load_value(database_address(), data_version(database))
+        value = value_of(database)
         currency = settings.currency(database)
         line = brief.value_line(value, milestones.saved_goal(database), currency)
         if presenting():  # the interval on hover, as every statistic on the screen share

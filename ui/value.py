@@ -19,9 +19,17 @@ GROUP_NAMES = {
 }
 
 
-@st.cache_data(max_entries=8, show_spinner="Linking responses to outcomes…")
+# No spinner of its own: it is also called from value_ahead's thread, where Streamlit has no
+# page to draw one on (and logs a warning); the callers on the page wrap it in one.
+@st.cache_data(max_entries=8, show_spinner=False)
 def load_value(address: str, version: str) -> outcomes.OutcomeValue:
     return outcomes.value_of_nps(store.connect(address))
+
+
+def value_of(database) -> outcomes.OutcomeValue:
+    """What a point is worth on this database, under a spinner while it is worked out."""
+    with st.spinner("Linking responses to outcomes…"):
+        return load_value(database_address(), data_version(database))
 
 
 def value_ahead(database) -> None:
@@ -53,7 +61,7 @@ def value_section(database) -> None:
             "of NPS is worth a year."
         )
         return
-    result = load_value(database_address(), data_version(database))
+    result = value_of(database)
     currency = settings.currency(database)
     st.markdown("### " + plain(outcomes.value_sentence(result, currency)))
     st.caption(plain(result.caveat))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from cxdata.cli.common import existing_database, file_reading, fmt, parse_map, print_file_reading
 from cxdata.errors import InputError
+from cxdata.formatting import plus_minus_points
 
 # As cxdata.nps.METHODS (a test keeps them equal), without importing scipy for --help.
 METHODS = ("adjusted-wald", "wald")
@@ -169,7 +170,8 @@ def print_nps(result: dict) -> None:
             if g["p_value"] < 1 - result["level"]:
                 note = "significant"
             else:  # issue 17: say what this volume can see, not "not yet"
-                note = f"not significant — ±{g['detectable_change']:.0f} needed at this volume"
+                needed = plus_minus_points(g["detectable_change"]).removesuffix(" points")
+                note = f"not significant — {needed.removesuffix(' point')} needed at this volume"
             flags = ", ".join(x for x in (flags, note) if x)
         print(
             (f"{g['segment'][:15]:<16}" if seg else "")

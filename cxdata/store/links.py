@@ -289,7 +289,9 @@ def keep_shared_sample(db: sqlite_utils.Database, max_rows: int | None = None) -
     The Drivers page calls this on a connection of its own in a background thread while it
     works out the link trend, so the two reads of its first visit overlap: SQLite works
     outside Python's interpreter lock (at ten million responses 1.8 s → 1.3 s for both)."""
-    if not has_interaction_ids(db):  # then the drivers join no KPI and share no sample
+    # Without interactions, or interaction ids, the drivers join no KPI and share no sample.
+    # The import counts first: a survey naming no interaction is read whole to be sure.
+    if stored_rows(db, "transactional") == 0 or not has_interaction_ids(db):
         return False
     max_rows = SAMPLE_ROWS if max_rows is None else max_rows
     sample, params, _ = sample_clause(db, "survey", "s", max_rows)
