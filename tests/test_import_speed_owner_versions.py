@@ -136,3 +136,16 @@ def test_deleting_the_first_import_keeps_the_later_rows(db, three):
     assert store.count_rows(db, "survey") == 0
     assert db.execute("SELECT count(*) FROM row_versions").fetchone()[0] == 0
     assert counts.consistent(db)
+
+
+def test_a_row_taken_over_exactly_then_changed_later_in_the_same_file_comes_back(db, write_csv):
+    a = ingest.import_file(db, write_csv("a.csv", survey_csv(AUGUST)), "survey")
+    august = db.execute(ROWS).fetchall()
+    rows = [(1, 1, "note 1"), (2, 2, "note 2"), (9, 5, "new"), (1, 8, "later")]
+    b = ingest.import_file(db, write_csv("b.csv", survey_csv(rows)), "survey", chunk_rows=2)
+    assert db.execute("SELECT score FROM survey WHERE response_id = 'R001'").fetchone() == (8,)
+    store.delete_dataset(db, b.dataset_id)
+    assert db.execute(ROWS).fetchall() == august
+    assert db.execute("SELECT count(*) FROM row_versions").fetchone()[0] == 0
+    assert counts.consistent(db)
+    assert kept(db) == counted(db) == {a.dataset_id: 6}
