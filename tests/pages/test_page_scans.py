@@ -2,7 +2,8 @@
 each page is run once on the sample with empty caches, every statement its
 connections execute is recorded, and SQLite's EXPLAIN QUERY PLAN says which of them scan a
 whole data table (survey, transactional, relationship, outcomes). A scan that is bounded by
-the statement's own ``LIMIT`` (at its end: a subquery's bounds only the subquery) is fine;
+the statement's own ``LIMIT`` (at its end: a subquery's bounds only the subquery) is let
+pass: it stops at its limit, though a filter that few rows match may read far before it;
 any other must be listed in ``KNOWN_SCANS`` with why. A new one fails
 this test: make it an index lookup or a maintained aggregate, or list it here knowingly."""
 
