@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,10 +132,13 @@ def briefing(
     thresholds: nps.Thresholds = nps.Thresholds(),
     *,
     rng: np.random.Generator,
+    value_of_nps: Callable[..., outcomes.OutcomeValue] = outcomes.value_of_nps,
 ) -> Briefing:
     """Everything the briefing shows for ``month`` (YYYY-MM; default the latest complete
     month), at confidence ``level`` with the low-n / hidden ``thresholds``; the forecast
-    draws from ``rng`` (the page and the CLI seed it with ``milestones.SEED``)."""
+    draws from ``rng`` (the page and the CLI seed it with ``milestones.SEED``).
+    ``value_of_nps(db)`` gives what a point is worth, when there are outcomes (the page
+    passes its cached one: it does not depend on the month, and takes seconds at scale)."""
     month = month or latest_complete_month(db)
     if month is None:
         raise InputError("There are no touchpoint survey responses to brief on yet.")
@@ -167,7 +171,7 @@ def briefing(
     _add_maturity(db, b)
     _add_portfolio(db, b)
     _add_effects(db, b)
-    b.value = outcomes.value_of_nps(db) if store.has_rows(db, "outcomes") else None
+    b.value = value_of_nps(db) if store.has_rows(db, "outcomes") else None
     stats = followups.followup_stats(db, month)
     b.problems_closed, b.detractors = stats["resolved_in_month"], stats["detractors_in_month"]
     b.overdue, b.open_followups = stats["overdue"], stats["open"]

@@ -17,13 +17,17 @@ from ui.common import (
     presenting,
     url_choice,
 )
+from ui.value import load_value, value_ahead
 
 
 @st.cache_data(max_entries=24, show_spinner="Preparing the briefing…")
 def load_briefing(path: str, version: str, month: str | None) -> brief.Briefing:
     # Seeded as the command line seeds it, so the forecast's odds are the same in both.
     rng = np.random.default_rng(milestones.SEED)
-    return brief.briefing(store.connect(path), month, rng=rng)
+    # What a point is worth from its own cache: the same for every month, shared with the
+    # Drivers and Milestones pages (seconds at ten million responses with outcomes).
+    value = lambda _db: load_value(path, version)  # noqa: E731
+    return brief.briefing(store.connect(path), month, rng=rng, value_of_nps=value)
 
 
 def month_picker(database) -> str:
@@ -118,6 +122,7 @@ def empty_state() -> None:
 
 
 def show(database) -> None:
+    value_ahead(database)  # worked out while the rest of the briefing is
     try:
         b = header(database)
     except InputError as exc:

@@ -1,6 +1,9 @@
 """What a point of NPS is worth, on the Drivers page (issue 22)."""
 
+from streamlit.testing.v1 import AppTest
+
 from cxdata import outcomes
+from tests.pages.conftest import ROOT
 
 
 def test_the_drivers_page_states_what_a_point_is_worth_on_the_sample(app, sample_db):
@@ -36,14 +39,19 @@ def test_the_value_is_worked_out_once_while_the_page_is_drawn(app, sample_db, mo
 
     monkeypatch.setattr(outcomes, "value_of_nps", counted)
     monkeypatch.setattr(ui.value, "Thread", thread)
-    at = app()  # the Briefing, which states the value too
-    calls.clear()
-    at.switch_page("pages/drivers.py").run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/drivers.py").run()  # opened directly, as a link opens it
     assert not at.exception
     assert started == ["value_ahead.<locals>.work"]
     assert len(calls) == 1
     at.run()
     assert len(calls) == 1 and len(started) == 2  # a rerun: the thread finds it cached
+    # The Briefing states the same value: from the same cache, for every month.
+    at.switch_page("pages/briefing.py").run()
+    assert not at.exception
+    at.selectbox(key="month").select_index(1).run()
+    assert not at.exception
+    assert len(calls) == 1
 
 
 def test_without_outcomes_the_page_says_what_to_upload(app, sample_db):
