@@ -192,7 +192,16 @@ def _chart_table(b: Briefing) -> pd.DataFrame | None:
     return table
 
 
-TREND_TITLE = "NPS by month, 95 % band; milestone path dotted orange"
+def trend_title(table: pd.DataFrame) -> str:
+    """The trend chart's title, naming the lines it draws: the 3-month NPS when there is one,
+    the milestone path when a goal is set (it said "milestone path" with no goal, and left the
+    dashed 3-month line unnamed)."""
+    parts = ["NPS by month, 95 % band"]
+    if "rolling_nps" in table and table["rolling_nps"].notna().any():
+        parts.append("3-month NPS dashed")
+    if "milestone" in table and table["milestone"].notna().any():
+        parts.append("milestone path dotted orange")
+    return "; ".join(parts)
 
 
 def trend_chart(b: Briefing, height: int = 300):
@@ -201,7 +210,10 @@ def trend_chart(b: Briefing, height: int = 300):
     if b.chart_table is None:
         return None
     return charts.nps_trend_chart(
-        b.chart_table, title=TREND_TITLE, height=height, annotations=b.annotations
+        b.chart_table,
+        title=trend_title(b.chart_table),
+        height=height,
+        annotations=b.annotations,
     )
 
 

@@ -332,3 +332,15 @@ def test_fixes_shipped_in_the_charts_months_are_marked_on_the_trend(sample_db):
     assert len(b.annotations) and (b.annotations["kind"] == "fix").all()
     spec = brief.trend_chart(b).to_dict()
     assert any(layer.get("mark", {}).get("type") == "rule" for layer in spec["layer"])
+
+
+def test_the_trend_chart_title_names_the_lines_it_draws(db, write_csv, sample_db):
+    # The sample has a goal: its path is drawn and named, with the 3-month line.
+    title = brief.trend_chart(brief.briefing(sample_db, "2025-10", rng=rng())).to_dict()["title"]
+    assert title == "NPS by month, 95 % band; 3-month NPS dashed; milestone path dotted orange"
+    # Without a goal there is no path to name (the title said "milestone path" regardless).
+    lines = ["response_id,responded_at,score"]
+    lines += [f"r{i},2025-0{1 + i % 6}-1{i % 9},{i % 11}" for i in range(300)]
+    ingest.import_file(db, write_csv("s.csv", "\n".join(lines) + "\n"), "survey")
+    title = brief.trend_chart(brief.briefing(db, "2025-06", rng=rng())).to_dict()["title"]
+    assert title == "NPS by month, 95 % band; 3-month NPS dashed"
