@@ -132,13 +132,14 @@ def briefing(
     thresholds: nps.Thresholds = nps.Thresholds(),
     *,
     rng: np.random.Generator,
-    value_of_nps: Callable[..., outcomes.OutcomeValue] = outcomes.value_of_nps,
+    value_of_nps: Callable[..., outcomes.OutcomeValue] | None = outcomes.value_of_nps,
 ) -> Briefing:
     """Everything the briefing shows for ``month`` (YYYY-MM; default the latest complete
     month), at confidence ``level`` with the low-n / hidden ``thresholds``; the forecast
     draws from ``rng`` (the page and the CLI seed it with ``milestones.SEED``).
-    ``value_of_nps(db)`` gives what a point is worth, when there are outcomes (the page
-    passes its cached one: it does not depend on the month, and takes seconds at scale)."""
+    ``value_of_nps(db)`` gives what a point is worth, when there are outcomes; None leaves
+    ``value`` for the caller to fill in (the page does, from its own cache, once the rest is
+    on the screen: it does not depend on the month, and takes seconds at scale)."""
     month = month or latest_complete_month(db)
     if month is None:
         raise InputError("There are no touchpoint survey responses to brief on yet.")
@@ -171,7 +172,8 @@ def briefing(
     _add_maturity(db, b)
     _add_portfolio(db, b)
     _add_effects(db, b)
-    b.value = value_of_nps(db) if store.has_rows(db, "outcomes") else None
+    if value_of_nps is not None and store.has_rows(db, "outcomes"):
+        b.value = value_of_nps(db)
     stats = followups.followup_stats(db, month)
     b.problems_closed, b.detractors = stats["resolved_in_month"], stats["detractors_in_month"]
     b.overdue, b.open_followups = stats["overdue"], stats["open"]

@@ -17,17 +17,17 @@ from ui.common import (
     presenting,
     url_choice,
 )
-from ui.value import load_value, value_ahead
+from ui.value import value_ahead, value_of
 
 
 @st.cache_data(max_entries=24, show_spinner="Preparing the briefing…")
 def load_briefing(path: str, version: str, month: str | None) -> brief.Briefing:
     # Seeded as the command line seeds it, so the forecast's odds are the same in both.
     rng = np.random.default_rng(milestones.SEED)
-    # What a point is worth from its own cache: the same for every month, shared with the
-    # Drivers and Milestones pages (seconds at ten million responses with outcomes).
-    value = lambda _db: load_value(path, version)  # noqa: E731
-    return brief.briefing(store.connect(path), month, rng=rng, value_of_nps=value)
+    # Without what a point is worth: show() adds it from its own cache once the rest is on
+    # the screen (the same for every month, shared with the Drivers and Milestones pages;
+    # seconds at ten million responses with outcomes).
+    return brief.briefing(store.connect(path), month, rng=rng, value_of_nps=None)
 
 
 def month_picker(database) -> str:
@@ -131,6 +131,8 @@ def show(database) -> None:
     top_band(b)
     story(b)
     chart_and_movers(b)
+    if store.has_rows(database, "outcomes"):  # the figures above are on the screen meanwhile
+        b.value = value_of(database)
     actions_and_voices(b)
     if not presenting():
         st.caption(

@@ -1,5 +1,6 @@
 """What a point of NPS is worth, on the Drivers page (issue 22)."""
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from cxdata import outcomes
@@ -90,3 +91,18 @@ def test_presenting_the_milestones_effects_gives_lines_that_wrap(sample_db):
     assert not [d for d in at.dataframe if "verdict" in d.value.columns]  # lines, not a table
     lines = " ".join(m.value for m in at.markdown)
     assert "First-call billing fix" in lines and "it worked" in lines
+
+
+def test_the_briefing_states_the_value_below_its_headline_figures(app, sample_db):
+    # The briefing's loader leaves the value out; the page adds it from the value's cache
+    # once the cards, sentence and chart are drawn, in the same words as the HTML brief.
+    from cxdata import brief, milestones, settings
+
+    at = app()
+    assert not at.exception
+    month = at.selectbox(key="month").value
+    b = brief.briefing(sample_db, month, rng=np.random.default_rng(milestones.SEED))
+    line = brief.value_line(b.value, b.goal, settings.currency(sample_db))
+    shown = [m.value.replace("\\", "").replace("\u2060", "") for m in at.markdown]
+    assert any(line in text for text in shown)
+    assert line in brief.render_html(b)
