@@ -9,6 +9,7 @@ import pytest
 
 from cxdata import ingest, store
 from cxdata.store import counts
+from tests.test_merge_speed_semantics import counted, kept
 
 ROWS = (
     "SELECT response_id, responded_at, score, channel, customer_id, comment, ease, dataset_id, "
@@ -25,19 +26,6 @@ def survey_csv(rows) -> str:
 
 
 AUGUST = [(i, i, f"note {i}") for i in range(6)]
-
-
-def kept(db) -> dict[int, int]:
-    return {d["id"]: d["rows_stored"] for d in store.list_datasets(db)}
-
-
-def counted(db) -> dict[int, int]:
-    found = {d: 0 for (d,) in db.execute("SELECT id FROM datasets")}
-    for dataset_id, n in db.execute(
-        "SELECT dataset_id, count(*) FROM survey GROUP BY dataset_id"
-    ).fetchall():
-        found[dataset_id] = n
-    return found
 
 
 def as_owner_only(db, dataset_id: int) -> None:
