@@ -767,6 +767,13 @@ def expand_drivers(frame: pd.DataFrame, target: str, drivers: list[str]) -> list
     return [c for c in out if c != target]
 
 
+def read_sample_ahead(db) -> bool:
+    """Read the sample the drivers share now (a page's background thread, while it works
+    out something else): whether one is kept afterwards (see
+    :func:`cxdata.store.links.keep_shared_sample`)."""
+    return links.keep_shared_sample(db)
+
+
 def default_drivers(db, target: str, min_coverage: float = 0.5) -> list[str]:
     """Ratings and KPIs present for at least ``min_coverage`` of the target's rows: a driver
     missing for most rows would shrink the relative-weights sample to a special case."""

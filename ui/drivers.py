@@ -11,7 +11,6 @@ import streamlit as st
 from cxdata import charts, correlation, drivers, store, themes, wording
 from cxdata.errors import InputError
 from cxdata.formatting import column_label
-from cxdata.store import links
 from ui.common import (
     chart_downloads,
     chart_height,
@@ -90,7 +89,7 @@ def _keep_sample(path: str) -> None:
     except Exception:
         return
     try:
-        links.keep_shared_sample(database)
+        drivers.read_sample_ahead(database)
     except Exception:
         pass
     finally:
