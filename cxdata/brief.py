@@ -302,7 +302,7 @@ def cards(b: Briefing) -> list[Card]:
             )
         )
     else:
-        out.append(Card("3-month NPS", "–", ""))
+        out.append(_rolling_card(b, pct))
         # A long word would be cut off in the card: the caption says what to do.
         out.append(Card("Goal", "–", NO_GOAL))
     if b.maturity:
@@ -317,6 +317,29 @@ def cards(b: Briefing) -> list[Card]:
     else:
         out.append(Card("Maturity", "–", "Not assessed yet: see the Maturity page."))
     return out
+
+
+def _rolling_card(b: Briefing, pct: str) -> Card:
+    """The 3-month NPS card without a goal: the pooled NPS of the month and the two before
+    it, as the chart's dashed line draws it, with its n and interval (no milestone to hold
+    it against)."""
+    table = b.chart_table
+    row = None if table is None else table[table["group"] == b.month]
+    if row is None or row.empty or pd.isna(row["rolling_nps"].iloc[0]):
+        return Card("3-month NPS", "–", "too few responses over 3 months")
+    r = row.iloc[0]
+    n, with_data = int(r["rolling_n"]), int(r["rolling_periods_with_data"])
+    margin = (float(r["rolling_ci_high"]) - float(r["rolling_ci_low"])) / 2
+    places = _places(margin)
+    coverage = f" · {with_data} of 3 months had data" if with_data < 3 else ""
+    return Card(
+        "3-month NPS",
+        signed(float(r["rolling_nps"]), 0),
+        f"{n:,} responses over 3 months{coverage}",
+        f"{pct} interval {signed(float(r['rolling_ci_low']), places)} to "
+        f"{signed(float(r['rolling_ci_high']), places)} (±{points(margin)}, adjusted Wald), "
+        f"n = {n:,} over 3 months; set a goal on Milestones to hold it against a path",
+    )
 
 
 NO_GOAL = "No goal set yet — set one on Milestones."

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from cxdata import brief, ingest, milestones, store
+from cxdata import brief, ingest, milestones, nps, store
 from cxdata import forecast as fc
 
 
@@ -279,6 +279,13 @@ def test_no_goal_saved_no_goal_briefed(db, write_csv):
     assert "goal" not in brief.sentence(b)
     goal_card = brief.cards(b)[3]
     assert (goal_card.value, goal_card.caption) == ("–", "No goal set yet — set one on Milestones.")
+    # The 3-month NPS is still shown, as the chart's dashed line: August-October pooled
+    # (240 responses: 42 promoters, 42 passives, 156 detractors -> -47.5), with its interval.
+    rolling = brief.cards(b)[2]
+    assert rolling.label == "3-month NPS" and rolling.value == "-48"
+    assert rolling.caption == "240 responses over 3 months"
+    low, high = nps.nps_interval(156, 42, 42)
+    assert f"interval {low:+.0f} to {high:+.0f}" in rolling.help
     assert brief.facts(b)["rolling"] is None and brief.facts(b)["forecast"] is None
     milestones.save_goal(db, milestones.plan_settings(db).goal)
     assert brief.briefing(db, "2026-10", rng=rng()).status is not None
