@@ -187,7 +187,7 @@ def briefing(
 def _chart_table(b: Briefing) -> pd.DataFrame | None:
     if b.trend is None or b.trend.empty:
         return None
-    table = nps.rolling(b.trend)
+    table = nps.rolling(b.trend, level=b.level)  # the cards state intervals at this level
     if b.goal is not None:
         path = milestones.milestone_path(b.goal).set_index("date")["target"]
         table["milestone"] = table["group"].map(path)
