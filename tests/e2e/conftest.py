@@ -116,6 +116,15 @@ def big(browser):
     yield from _page_of(browser, 1920, 1080)
 
 
+def script_done(page, timeout: float = 60_000) -> None:
+    """Wait until Streamlit has finished running the page's script: the app's root element says
+    so (``data-test-script-state``). A page's last text can be drawn while its script is still
+    running, and a loaded machine then reads the page before its last widgets arrive."""
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(
+        state="attached", timeout=timeout
+    )
+
+
 def shot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

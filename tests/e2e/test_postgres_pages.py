@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 
 from cxdata import effects, sample, store
 from cxdata.store import postgres
-from tests.e2e.conftest import ROOT, _free_port, shot, wait_for_app
+from tests.e2e.conftest import ROOT, _free_port, script_done, shot, wait_for_app
 from tests.postgres import drop_database, new_database
 
 pytestmark = pytest.mark.postgres
@@ -125,6 +125,7 @@ def settled(page, app, title: str, last: str, timeout: float = 60_000) -> None:
     except AssertionError:
         assert_clean(page, app)  # an exception stopped the page: report it with its traceback
         raise
+    script_done(page, timeout)
     page.wait_for_timeout(500)  # the last charts and tables draw
     assert_clean(page, app)
 

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import script_done, shot
 
 
 def test_deep_link_then_quarterly_period_updates_chart_and_table(server, page, sample_database):
@@ -13,8 +13,9 @@ def test_deep_link_then_quarterly_period_updates_chart_and_table(server, page, s
     url = server(sample_database)
     page.goto(url + "/trends")
     expect(page.get_by_role("heading", name="NPS trends")).to_be_visible(timeout=60_000)
+    script_done(page)  # the page re-runs once through app.py, which draws the menu
     nav = page.get_by_test_id("stSidebar")  # the menu app.py draws (ui.common.run_navigation)
-    expect(nav.get_by_text("Data", exact=True)).to_be_visible()
+    expect(nav.get_by_text("Data", exact=True)).to_be_visible(timeout=30_000)
     expect(nav.get_by_text("app", exact=True)).to_have_count(0)
     expect(page.get_by_text(re.compile(r"^NPS \+2 in Oct 2026 \(439 responses\)"))).to_be_visible()
     trend = page.get_by_test_id("stVegaLiteChart").first
