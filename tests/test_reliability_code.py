@@ -113,3 +113,37 @@ def test_bare_urls_and_addresses_cannot_become_links():
         text.replace("\u2060", "")
         == "see https://evil.example or www.evil.example, mail a@b.example"
     )
+
+
+def test_work_ahead_runs_in_the_background_and_leaves_failures_to_the_page():
+    import threading
+
+    from ui.common import work_ahead
+
+    done, ran_on = threading.Event(), []
+
+    def read(x):
+        ran_on.append((x, threading.current_thread() is not threading.main_thread()))
+        done.set()
+
+    work_ahead(read, 7)
+    assert done.wait(10) and ran_on == [(7, True)]
+
+    failed = threading.Event()
+
+    def broken():
+        failed.set()
+        raise RuntimeError("the database went away")
+
+    before = threading.excepthook
+    seen = []
+    threading.excepthook = lambda args: seen.append(args.exc_value)
+    try:
+        work_ahead(broken)
+        assert failed.wait(10)
+        for t in threading.enumerate():
+            if t is not threading.current_thread() and t.daemon and t.name.startswith("Thread"):
+                t.join(5)
+    finally:
+        threading.excepthook = before
+    assert seen == []  # swallowed: the page's own call does the work again and reports it

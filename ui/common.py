@@ -110,6 +110,18 @@ def db():
     return database
 
 
+def work_ahead(fn, *args) -> None:
+    """Run ``fn(*args)`` on a background thread, so what the page needs next is read while it
+    draws what it has (a cached loader then finds the result, or waits for it). A failure is
+    left to the page's own call, which does the work again and shows the error."""
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            fn(*args)
+
+    threading.Thread(target=run, daemon=True).start()
+
+
 # How often the server looks for sessions that have ended (see close_ended_sessions).
 SWEEP_INTERVAL_S = 3.0
 

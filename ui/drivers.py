@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -26,6 +24,7 @@ from ui.common import (
     temporary_copy,
     url_choice,
     url_number,
+    work_ahead,
 )
 
 PERIODS = {"month": "Month", "quarter": "Quarter", "year": "Year"}
@@ -77,21 +76,15 @@ def load_link_trend(path: str, version: str, by: str, lookback: int) -> pd.DataF
     # Not cached: a new data version (or a new period or window), so the drivers below may
     # want their sample too. It is read meanwhile on a connection of its own (both reads of a
     # first visit overlap); when it is kept already, the thread finds it and ends.
-    threading.Thread(target=_keep_sample, args=(path,), daemon=True).start()
+    work_ahead(_keep_sample, path)
     return correlation.link_trend(store.connect(path), by, lookback)
 
 
 def _keep_sample(path: str) -> None:
-    """Read the drivers' shared sample ahead of them (background thread; a failure is left
-    to the drivers' own read, which then reports it)."""
-    try:
-        database = store.connect(path, cache_mb=16)
-    except Exception:
-        return
+    """Read the drivers' shared sample ahead of them (on a background thread, ``work_ahead``)."""
+    database = store.connect(path, cache_mb=16)
     try:
         drivers.read_sample_ahead(database)
-    except Exception:
-        pass
     finally:
         database.conn.close()
 

@@ -3,14 +3,19 @@ customers' outcomes, and the yearly revenue one point keeps (cxdata.outcomes).""
 
 from __future__ import annotations
 
-from threading import Thread
-
 import pandas as pd
 import streamlit as st
 
 from cxdata import outcomes, settings, store
 from cxdata.formatting import money
-from ui.common import data_version, database_address, plain, presenting, show_table
+from ui.common import (
+    data_version,
+    database_address,
+    plain,
+    presenting,
+    show_table,
+    work_ahead,
+)
 
 GROUP_NAMES = {
     "detractor": "Detractors (0–6)",
@@ -39,15 +44,7 @@ def value_ahead(database) -> None:
     waits for it: the cache computes a value once, however many threads ask."""
     if not store.has_rows(database, "outcomes"):
         return
-    address, version = database_address(), data_version(database)
-
-    def work() -> None:
-        try:
-            load_value(address, version)
-        except Exception:
-            pass  # the section's own call computes it again and shows the error
-
-    Thread(target=work, daemon=True).start()
+    work_ahead(load_value, database_address(), data_version(database))
 
 
 def value_section(database) -> None:

@@ -28,22 +28,22 @@ def test_the_value_is_worked_out_once_while_the_page_is_drawn(app, sample_db, mo
 
     calls: list[str] = []
     started: list[str] = []
-    real_value, real_thread = outcomes.value_of_nps, threading.Thread
+    real_value, real_ahead = outcomes.value_of_nps, ui.value.work_ahead
 
     def counted(db, **kwargs):
         calls.append(threading.current_thread().name)
         return real_value(db, **kwargs)
 
-    def thread(*args, target=None, **kwargs):
-        started.append(getattr(target, "__qualname__", ""))
-        return real_thread(*args, target=target, **kwargs)
+    def ahead(fn, *args):
+        started.append(getattr(fn, "__name__", ""))
+        return real_ahead(fn, *args)
 
     monkeypatch.setattr(outcomes, "value_of_nps", counted)
-    monkeypatch.setattr(ui.value, "Thread", thread)
+    monkeypatch.setattr(ui.value, "work_ahead", ahead)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.switch_page("pages/drivers.py").run()  # opened directly, as a link opens it
     assert not at.exception
-    assert started == ["value_ahead.<locals>.work"]
+    assert started == ["load_value"]
     assert len(calls) == 1
     at.run()
     assert len(calls) == 1 and len(started) == 2  # a rerun: the thread finds it cached
