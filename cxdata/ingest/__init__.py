@@ -45,8 +45,16 @@ import sqlite_utils
 from cxdata import store
 from cxdata.errors import InputError
 from cxdata.ingest import aliases
-from cxdata.ingest.chunks import RawTable, raw_chunks, read_path, read_raw, read_table
-from cxdata.ingest.plan import Plan, import_plan
+from cxdata.ingest.chunks import (
+    FastReadFailed,
+    RawTable,
+    raw_chunks,
+    read_path,
+    read_raw,
+    read_table,
+)
+from cxdata.ingest.plan import Plan, PlanChanged, Planner, import_plan
+from cxdata.ingest.profile import Profile
 from cxdata.ingest.report import (
     REPORTED_REJECTIONS,
     ImportReport,
@@ -136,15 +144,48 @@ def import_file(
     earlier = store.find_dataset(db, fmt.sha256, kind, source)
     if earlier:
         return already_imported(report, earlier)
-    plan = import_plan(fmt, kind, mapping or {}, wave, wave_date, dayfirst, chunk_rows, progress)
-    with store.prepare_columns(db, kind, _new_columns(db, plan, fmt.name)):
-        report = _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress)
-    store.refresh_statistics(db, kind)
+    planner = Planner(fmt, kind, mapping or {}, wave, wave_date, dayfirst, chunk_rows, progress)
+    # A large export is planned from its first rows and profiled as it is written (one read
+    # of the file instead of two); the rare file whose later rows decide otherwise is rolled
+    # back and imported again by the plan of the whole file.
+    plan = planner.first_rows()
+    if plan is not None:
+        try:
+            return _import(db, fmt, plan, report, source, chunk_rows, progress, planner)
+        except PlanChanged as changed:
+            plan = changed.plan
+        except FastReadFailed:  # Arrow stumbled on a later row: pandas reads the file
+            plan = None
+        report = ImportReport(dataset_id=None, file=fmt.name, kind=kind, source=source)
+    plan = plan or planner.whole_file()
+    return _import(db, fmt, plan, report, source, chunk_rows, progress)
+
+
+def _import(db, fmt, plan, report, source, chunk_rows, progress, planner=None) -> ImportReport:
+    """Write the import by ``plan``; with ``planner``, a plan of the file's first rows, which
+    the whole file must confirm (:class:`~cxdata.ingest.plan.PlanChanged` when it does not)."""
+    with store.prepare_columns(db, plan.kind, _new_columns(db, plan, fmt.name)):
+        report = _write_import(db, fmt, plan, report, source, chunk_rows, progress, planner)
+    store.refresh_statistics(db, plan.kind)
     return report
 
 
-def _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress) -> ImportReport:
+def _confirmation(planner: Planner, plan: Plan):
+    """The check of a plan taken from the first rows, against the whole file's profile: the
+    whole file's plan when every decision is the same, else :class:`PlanChanged`."""
+
+    def confirm(profile: Profile) -> Plan:
+        whole = planner.plan(profile, plan.fast_read)
+        if whole.decisions() != plan.decisions():
+            raise PlanChanged(whole)
+        return whole
+
+    return confirm
+
+
+def _write_import(db, fmt, plan, report, source, chunk_rows, progress, planner) -> ImportReport:
     """The import's one transaction (see :func:`import_file`)."""
+    kind = plan.kind
     with store.transaction(db) as conn:
         store.lock_import(conn, kind, source)  # imports into the same rows wait for each other
         earlier = store.find_dataset(db, fmt.sha256, kind, source)
@@ -163,10 +204,14 @@ def _write_import(db, fmt, plan, report, kind, source, chunk_rows, progress) -> 
         big = _defers_indexes(plan.rows, before)
         plan.key_deferred = big and before == 0 and store.key_can_wait(conn)
         writer = Writer(conn, plan, report, dataset_id, source)
+        if planner:
+            writer.profile = planner.empty_profile()
+            writer.confirm = _confirmation(planner, plan)
         with imports.cache_kept(conn), store.indexes_deferred(conn, kind, big):
             if plan.key_deferred:
                 store.drop_key(conn, kind)
             writer.write(chunk_rows, progress)
+            report.assumptions = fmt.notes + plan.assumptions  # the whole file's, if planned again
             if plan.key_deferred:
                 writer.build_key()
             if big:  # the secondary indexes are built as this block ends

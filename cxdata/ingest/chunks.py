@@ -29,6 +29,8 @@ from cxdata.ingest.sniff import MAX_FIELD_CHARS, FileFormat, open_text, sniff
 SPARE_FIELDS = 8
 # Smaller files always go through pandas (tests move this to pick the reader).
 _FAST_READ_BYTES = 4 << 20
+# The bytes of text in each chunk the Arrow reader gives (tests make it smaller).
+_ARROW_BLOCK_BYTES = 4 << 20
 
 
 def unique_names(names: list[str]) -> list[str]:
@@ -150,7 +152,9 @@ def _arrow_chunks(
     n = width - SPARE_FIELDS
     names = [str(i) for i in range(n)]
     wanted = list(range(n)) if columns is None else sorted(columns) or [0]  # [] reads all
-    reader_options = pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=4 << 20)
+    reader_options = pacsv.ReadOptions(
+        skip_rows=1, column_names=names, block_size=_ARROW_BLOCK_BYTES
+    )
     parse_options = pacsv.ParseOptions(
         delimiter=fmt.delimiter,
         quote_char='"',

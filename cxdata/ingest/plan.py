@@ -87,6 +87,21 @@ class Plan:
         """Physical line (1-based) on which data row ``row_index`` (0-based) starts."""
         return self.fmt.header_lines + row_index + 1 + self.newlines.before(row_index)
 
+    def decisions(self) -> tuple:
+        """Everything that decides what a row becomes: two plans with the same decisions
+        write the same rows, whatever their reports say."""
+        return (
+            self.field_cols, self.extras, self.extra_numeric, self.month_first,
+            self.decimal_comma, self.status_col, self.date_prefix, self.quarter_col, self.wave,
+            self.wave_date, self.fast_read, self.latest_date,
+        )  # fmt: skip
+
+    def adopt(self, whole: Plan) -> None:
+        """Take the report's wording and the counts from ``whole``, the plan of the whole
+        file with the same :meth:`decisions` (this one was taken from the first rows)."""
+        self.assumptions, self.warnings = whole.assumptions, whole.warnings
+        self.rows, self.multiline, self.not_used = whole.rows, whole.multiline, whole.not_used
+
     def mapping(self) -> dict[str, str]:
         """Field → the file's column name, for the fields that have a column."""
         return {
@@ -112,146 +127,262 @@ def import_plan(
     ``require=False`` (the preview) plans a file that misses required columns instead of
     refusing it.
     """
-    columns = unique_names(fmt.headers)
-    n = len(columns)
-    forced = _resolve_overrides(overrides, kind, columns, fmt)
-    field_cols = {
-        f: i
-        for f, i in aliases.propose_mapping(kind, fmt.headers, fmt.labels).items()
-        if f not in forced
-    }
-    field_cols.update({f: i for f, i in forced.items() if i is not None})
-    taken = set(field_cols.values())
-    kind_fields = aliases.FIELDS[kind]
-    date_field = aliases.date_field(kind)
-    score_options = (
-        []
-        if "score" in forced
-        else [i for i in aliases.score_candidates(kind, fmt.headers, fmt.labels) if i not in taken]
-    )
-    date_options = (
-        []
-        if date_field in forced
-        else [
-            i
-            for i in aliases.date_candidates(date_field, fmt.headers, fmt.labels)
-            if i not in taken
-        ]
-    )
-    # No column is named like a date: any column whose values are dates can be the date (read
-    # in this pass; when named candidates exist but fail, the rest get a pass of their own).
-    by_value = date_field not in forced and not date_options and not wave_date
-    # A wave column ("quarter", "period") may hold period labels that can date the rows.
-    wave_col = field_cols.get("wave")
-    value_options = [i for i in range(n) if i not in taken or i == wave_col] if by_value else []
-    status_col = None
-    if fmt.layout == "qualtrics":
-        status_col = next((i for i, h in enumerate(fmt.headers) if h.lower() == "status"), None)
+    planner = Planner(fmt, kind, overrides, wave, wave_date, dayfirst, chunk_rows, progress)
+    return planner.whole_file(require)
 
-    # The first pass looks only at the columns a decision depends on: candidates for the score
-    # and date, numbers (decimal comma), the unmapped columns (kept as extras or not) and the
-    # comment's candidates (their values say which holds free text).
-    decides = ("score", "date", "number")
-    profiled = set(score_options) | set(date_options + value_options) | (set(range(n)) - taken)
-    profiled |= {i for f, i in field_cols.items() if kind_fields[f] in decides}
-    text_options = []
-    if "comment" in kind_fields and "comment" not in forced:
-        text_options = sorted(set(range(n)) - taken - set(score_options) - set(date_options))
-        if "comment" in field_cols:
-            text_options = sorted({*text_options, field_cols["comment"]})
-    profiled |= set(text_options)
-    # Segments named by their header (channel, region, …) are checked on their values too: a
-    # segment is a small set of labels, not free text or an id.
-    segment_cols = {f: i for f, i in field_cols.items() if f in SEGMENT_FIELDS and f not in forced}
-    profiled |= set(segment_cols.values())
-    # Ids named by their header are checked on their values too: unique per row (or, in
-    # transactional data, repeated a few times as an event log), never a choice set.
-    id_options = _id_candidates(kind, fmt, field_cols, forced)
-    id_cols = {i for cols in id_options.values() for i in cols}
-    profiled |= id_cols
-    # The cells that decide whether a row is kept, remembered for the rows that hold a
-    # non-number in an otherwise numeric column.
-    row_cols = set(score_options) | set(date_options)
-    row_cols |= {i for f, i in field_cols.items() if kind_fields[f] in ("score", "date")}
-    key = store.KEY_COLUMN[kind]
-    if kind_fields.get(key) == "id" and key in aliases.REQUIRED[kind] and key in field_cols:
-        row_cols.add(field_cols[key])
-    if status_col is not None:
-        row_cols.add(status_col)
-    profiled |= row_cols
 
-    def first_pass(fast: bool) -> Profile:
-        return file_profile(
-            fmt,
-            sorted(profiled),
-            fast=fast,
-            chunk_rows=chunk_rows,
-            kind=kind,
-            field_cols=field_cols,
-            score_options=score_options,
-            date_options=date_options + value_options,
-            progress=progress,
-            text_options=sorted({*text_options, *segment_cols.values(), *id_cols}),
-            row_cols=sorted(row_cols & profiled),
+class PlanChanged(Exception):
+    """The whole file decides differently from its first rows (:meth:`Planner.first_rows`):
+    the import is rolled back and made again with :attr:`plan`."""
+
+    def __init__(self, plan: Plan):
+        super().__init__("the whole file decides differently from its first rows")
+        self.plan = plan
+
+
+class NotDecided(Exception):
+    """The first rows alone cannot plan the import (it would refuse the file, or read it
+    again): the import plans from the whole file first."""
+
+
+class Planner:
+    """How one file is planned: the columns mapped by name, the candidates still in question,
+    the columns the profile looks at (:meth:`profiled`), and the decisions taken from a
+    profile (:meth:`plan`).
+
+    Usually the whole file is profiled first (:meth:`whole_file`). A large file read by Arrow
+    may instead be planned from its first rows (:meth:`first_rows`) and profiled as it is
+    written; the plan is then taken again from the whole profile and the import is kept only
+    when every decision is the same (see :func:`cxdata.ingest.import_file`).
+    """
+
+    def __init__(
+        self,
+        fmt: FileFormat,
+        kind: str,
+        overrides: dict[str, str | None],
+        wave: str | None,
+        wave_date: str | None,
+        dayfirst: bool | None,
+        chunk_rows: int,
+        progress: Progress,
+    ):
+        self.fmt, self.kind = fmt, kind
+        self.wave, self.wave_date, self.dayfirst = wave, wave_date, dayfirst
+        self.chunk_rows, self.progress = chunk_rows, progress
+        self.columns = columns = unique_names(fmt.headers)
+        n = len(columns)
+        forced = _resolve_overrides(overrides, kind, columns, fmt)
+        field_cols = {
+            f: i
+            for f, i in aliases.propose_mapping(kind, fmt.headers, fmt.labels).items()
+            if f not in forced
+        }
+        field_cols.update({f: i for f, i in forced.items() if i is not None})
+        self.field_cols = field_cols
+        taken = set(field_cols.values())
+        kind_fields = aliases.FIELDS[kind]
+        self.date_field = date_field = aliases.date_field(kind)
+        self.score_options = (
+            []
+            if "score" in forced
+            else [
+                i for i in aliases.score_candidates(kind, fmt.headers, fmt.labels) if i not in taken
+            ]
         )
-
-    fast = fast_read_possible(fmt)
-    try:
-        profile = first_pass(fast)
-    except FastReadFailed:
-        fast = False
-        profile = first_pass(fast)
-    if profile.rows == 0:
-        raise InputError(f"File '{fmt.name}' has a header but no data rows.")
-
-    plan = Plan(
-        fmt=fmt,
-        kind=kind,
-        columns=columns,
-        width=n + SPARE_FIELDS,
-        field_cols=field_cols,
-        extras={},
-        decimal_comma=bool(profile.decimal_comma),
-        status_col=status_col,
-        rows=profile.rows,
-        fast_read=fast,
-        multiline=fmt.data_lines() != profile.rows,
-    )
-    if "score" in kind_fields and "score" not in field_cols:
-        _choose_score(plan, profile, score_options)
-    if date_field not in field_cols:
-        _choose_date(
-            plan, profile, date_options + value_options, date_field, by_value, bool(wave_date)
+        self.date_options = (
+            []
+            if date_field in forced
+            else [
+                i
+                for i in aliases.date_candidates(date_field, fmt.headers, fmt.labels)
+                if i not in taken
+            ]
         )
-    if date_field not in field_cols and not wave_date and not by_value:
-        value_options = [
-            i for i in range(n) if i not in field_cols.values() and i not in date_options
-        ]
-        if value_options:  # named candidates failed: the other columns' values get a pass
-            profile.dates.update(
-                _date_profile(fmt, kind, value_options, chunk_rows, progress).dates
+        # No column is named like a date: any column whose values are dates can be the date
+        # (read in this pass; when named candidates exist but fail, the rest get a pass of
+        # their own).
+        self.by_value = date_field not in forced and not self.date_options and not wave_date
+        # A wave column ("quarter", "period") may hold period labels that can date the rows.
+        wave_col = field_cols.get("wave")
+        self.value_options = (
+            [i for i in range(n) if i not in taken or i == wave_col] if self.by_value else []
+        )
+        self.status_col = None
+        if fmt.layout == "qualtrics":
+            self.status_col = next(
+                (i for i, h in enumerate(fmt.headers) if h.lower() == "status"), None
             )
-            _choose_date(plan, profile, date_options + value_options, date_field, True)
-    if require and date_field not in field_cols and not wave_date:
-        _refuse_dates(plan, profile, date_options + value_options, date_field, chunk_rows)
-    if id_options:
-        _check_ids(plan, profile, id_options)
-    if segment_cols:
-        _check_segments(plan, profile, segment_cols)
-    if text_options:
-        _choose_comment(plan, profile, text_options)
-    if require:
-        _check_required(plan, date_field, wave, wave_date)
-    if date_field in field_cols:
-        _decide_day_month(plan, profile, date_field, dayfirst)
-    plan.wave = wave.strip() if wave and wave.strip() else None
-    plan.wave_date = _check_wave_date(wave_date, fmt.name, plan.latest_date) if wave_date else None
-    if date_field not in field_cols and plan.wave_date:
-        plan.assumptions.append(
-            f"The file has no dates: every row takes the wave date {plan.wave_date}."
+
+        # The profile looks only at the columns a decision depends on: candidates for the
+        # score and date, numbers (decimal comma), the unmapped columns (kept as extras or
+        # not) and the comment's candidates (their values say which holds free text).
+        decides = ("score", "date", "number")
+        profiled = set(self.score_options) | set(self.date_options + self.value_options)
+        profiled |= set(range(n)) - taken
+        profiled |= {i for f, i in field_cols.items() if kind_fields[f] in decides}
+        text_options = []
+        if "comment" in kind_fields and "comment" not in forced:
+            text_options = sorted(
+                set(range(n)) - taken - set(self.score_options) - set(self.date_options)
+            )
+            if "comment" in field_cols:
+                text_options = sorted({*text_options, field_cols["comment"]})
+        self.text_options = text_options
+        profiled |= set(text_options)
+        # Segments named by their header (channel, region, …) are checked on their values
+        # too: a segment is a small set of labels, not free text or an id.
+        self.segment_cols = {
+            f: i for f, i in field_cols.items() if f in SEGMENT_FIELDS and f not in forced
+        }
+        profiled |= set(self.segment_cols.values())
+        # Ids named by their header are checked on their values too: unique per row (or, in
+        # transactional data, repeated a few times as an event log), never a choice set.
+        self.id_options = _id_candidates(kind, fmt, field_cols, forced)
+        self.id_cols = {i for cols in self.id_options.values() for i in cols}
+        profiled |= self.id_cols
+        # The cells that decide whether a row is kept, remembered for the rows that hold a
+        # non-number in an otherwise numeric column.
+        row_cols = set(self.score_options) | set(self.date_options)
+        row_cols |= {i for f, i in field_cols.items() if kind_fields[f] in ("score", "date")}
+        key = store.KEY_COLUMN[kind]
+        if kind_fields.get(key) == "id" and key in aliases.REQUIRED[kind] and key in field_cols:
+            row_cols.add(field_cols[key])
+        if self.status_col is not None:
+            row_cols.add(self.status_col)
+        profiled |= row_cols
+        self.profiled = sorted(profiled)
+        self.row_cols = sorted(row_cols & profiled)
+
+    def empty_profile(self) -> Profile:
+        """A profile of no rows yet, for the columns :attr:`profiled` (``add`` fills it)."""
+        profile = Profile(
+            len(self.fmt.headers),
+            self.kind,
+            self.field_cols,
+            self.score_options,
+            self.date_options + self.value_options,
+            sorted({*self.text_options, *self.segment_cols.values(), *self.id_cols}),
+            self.row_cols,
         )
-    _plan_extras(plan, profile)
-    return plan
+        profile.columns = self.profiled
+        return profile
+
+    def whole_file(self, require: bool = True) -> Plan:
+        """The plan from a first pass over the whole file (with Arrow when it can)."""
+        fast = fast_read_possible(self.fmt)
+        try:
+            profile = self._file_profile(fast)
+        except FastReadFailed:
+            fast = False
+            profile = self._file_profile(fast)
+        return self.plan(profile, fast, require)
+
+    def first_rows(self) -> Plan | None:
+        """A plan from the file's first chunk alone (its :attr:`Plan.rows` the file's line
+        count, an estimate), for a large plain export read by Arrow; None when the file is
+        not one, or its first rows cannot decide."""
+        fmt = self.fmt
+        if not fast_read_possible(fmt) or fmt.data_lines() <= 2 * self.chunk_rows:
+            return None
+        profile = self.empty_profile()
+        width = len(fmt.headers) + SPARE_FIELDS
+        try:
+            first = next(raw_chunks(fmt, width, self.chunk_rows, True, self.profiled), None)
+        except FastReadFailed:
+            return None
+        if first is None:
+            return None
+        profile.add(first[self.profiled], fmt.delimiter)
+        try:
+            plan = self.plan(profile, True, decided_only=True)
+        except (InputError, NotDecided):
+            return None
+        plan.rows = fmt.data_lines()
+        plan.multiline = True  # not known until every row is read
+        return plan
+
+    def _file_profile(self, fast: bool) -> Profile:
+        return file_profile(
+            self.fmt,
+            self.profiled,
+            fast=fast,
+            chunk_rows=self.chunk_rows,
+            profile=self.empty_profile(),
+            progress=self.progress,
+        )
+
+    def plan(
+        self, profile: Profile, fast: bool, require: bool = True, decided_only: bool = False
+    ) -> Plan:
+        """The decisions taken from ``profile`` (of the whole file, or with ``decided_only``
+        of its first rows: then a file it would refuse, or read again, raises
+        :class:`NotDecided`)."""
+        fmt, kind, date_field = self.fmt, self.kind, self.date_field
+        n = len(self.columns)
+        if profile.rows == 0:
+            raise InputError(f"File '{fmt.name}' has a header but no data rows.")
+        date_options, value_options = self.date_options, self.value_options
+        plan = Plan(
+            fmt=fmt,
+            kind=kind,
+            columns=self.columns,
+            width=n + SPARE_FIELDS,
+            field_cols=dict(self.field_cols),
+            extras={},
+            decimal_comma=bool(profile.decimal_comma),
+            status_col=self.status_col,
+            rows=profile.rows,
+            fast_read=fast,
+            multiline=fmt.data_lines() != profile.rows,
+        )
+        field_cols = plan.field_cols
+        if "score" in aliases.FIELDS[kind] and "score" not in field_cols:
+            _choose_score(plan, profile, self.score_options)
+        if date_field not in field_cols:
+            _choose_date(
+                plan,
+                profile,
+                date_options + value_options,
+                date_field,
+                self.by_value,
+                bool(self.wave_date),
+            )
+        if date_field not in field_cols and not self.wave_date and not self.by_value:
+            value_options = [
+                i for i in range(n) if i not in field_cols.values() and i not in date_options
+            ]
+            if value_options:  # named candidates failed: the other columns' values get a pass
+                if decided_only:
+                    raise NotDecided("the other columns would be read for dates")
+                profile.dates.update(
+                    _date_profile(fmt, kind, value_options, self.chunk_rows, self.progress).dates
+                )
+                _choose_date(plan, profile, date_options + value_options, date_field, True)
+        if require and date_field not in field_cols and not self.wave_date:
+            if decided_only:
+                raise NotDecided("no date column")
+            _refuse_dates(plan, profile, date_options + value_options, date_field, self.chunk_rows)
+        if self.id_options:
+            _check_ids(plan, profile, self.id_options)
+        if self.segment_cols:
+            _check_segments(plan, profile, self.segment_cols)
+        if self.text_options:
+            _choose_comment(plan, profile, self.text_options)
+        if require:
+            _check_required(plan, date_field, self.wave, self.wave_date)
+        if date_field in field_cols:
+            _decide_day_month(plan, profile, date_field, self.dayfirst)
+        wave, wave_date = self.wave, self.wave_date
+        plan.wave = wave.strip() if wave and wave.strip() else None
+        if wave_date:
+            plan.wave_date = _check_wave_date(wave_date, fmt.name, plan.latest_date)
+        if date_field not in field_cols and plan.wave_date:
+            plan.assumptions.append(
+                f"The file has no dates: every row takes the wave date {plan.wave_date}."
+            )
+        _plan_extras(plan, profile)
+        return plan
 
 
 def _resolve_overrides(
@@ -444,10 +575,10 @@ def _date_profile(
     """Date statistics of ``columns`` alone (a second pass, only for a file that would
     otherwise be refused for having no date column; read by the pandas reader, which reads
     every file)."""
+    profile = Profile(len(fmt.headers), kind, {}, [], columns)
     return file_profile(
-        fmt, columns, fast=False, chunk_rows=chunk_rows, kind=kind, field_cols={},
-        score_options=[], date_options=columns, progress=progress,
-    )  # fmt: skip
+        fmt, columns, fast=False, chunk_rows=chunk_rows, profile=profile, progress=progress
+    )
 
 
 def _refuse_dates(

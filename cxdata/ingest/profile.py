@@ -121,6 +121,7 @@ class Profile:
         row_cols: Sequence[int] = (),
     ):
         self.width = width
+        self.columns: list[int] = []  # the columns profiled (set by the caller)
         self.rows = 0
         self.present = np.zeros(width, dtype=np.int64)
         self.numeric_fail = np.zeros(width, dtype=np.int64)
@@ -150,8 +151,10 @@ class Profile:
         has no evidence of being numeric and is stored as text."""
         return j not in self._mapped or j in self.text
 
-    def add(self, chunk: pd.DataFrame, delimiter: str) -> None:
-        """Count one chunk of raw cells (the profiled columns only)."""
+    def add(self, chunk: pd.DataFrame, delimiter: str) -> dict[int, pd.Series]:
+        """Count one chunk of raw cells (the profiled columns only); returns them cleaned
+        (:func:`~cxdata.ingest.values.clean`), column → cells, for a caller that parses the
+        same chunk."""
         self.rows += len(chunk)
         cleaned = {j: values.clean(chunk[j]) for j in chunk.columns}
         if self.decimal_comma is None:
@@ -183,6 +186,7 @@ class Profile:
                 self.score_example[j] = str(cleaned[j][bad].iloc[0])
         for j in self._date_cols:
             self._add_dates(j, cleaned[j])
+        return cleaned
 
     def _add_strays(self, j: int, failed: pd.Series, cleaned: dict[int, pd.Series]) -> None:
         self.numeric_fail[j] += int(failed.sum())
@@ -231,19 +235,12 @@ def file_profile(
     *,
     fast: bool,
     chunk_rows: int,
-    kind: str,
-    field_cols: dict[str, int],
-    score_options: list[int],
-    date_options: list[int],
+    profile: Profile,
     progress: Progress,
-    text_options: Sequence[int] = (),
-    row_cols: Sequence[int] = (),
 ) -> Profile:
-    """The profile of ``columns`` of the file, read in chunks (with Arrow if ``fast``: may
-    raise :class:`~cxdata.ingest.chunks.FastReadFailed`)."""
-    n = len(fmt.headers)
-    profile = Profile(n, kind, field_cols, score_options, date_options, text_options, row_cols)
-    for chunk in raw_chunks(fmt, n + SPARE_FIELDS, chunk_rows, fast, columns):
+    """``profile`` filled in with ``columns`` of the whole file, read in chunks (with Arrow if
+    ``fast``: may raise :class:`~cxdata.ingest.chunks.FastReadFailed`)."""
+    for chunk in raw_chunks(fmt, len(fmt.headers) + SPARE_FIELDS, chunk_rows, fast, columns):
         profile.add(chunk[columns], fmt.delimiter)
         progress(0.3 * min(1.0, profile.rows * 60 / max(fmt.size, 1)), "Checking the file…")
     return profile

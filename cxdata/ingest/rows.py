@@ -41,9 +41,20 @@ class ParsedChunk:
     skipped: np.ndarray  # bool: a survey tool's preview, test or spam response
 
 
-def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChunk:
+def parsed_chunk(
+    plan: Plan,
+    raw: pd.DataFrame,
+    warnings: Warnings,
+    cleaned: dict[int, pd.Series] | None = None,
+) -> ParsedChunk:
     """Parse one chunk of raw rows by ``plan``; optional cells that do not parse are stored
-    empty and counted in ``warnings``."""
+    empty and counted in ``warnings``. ``cleaned``: columns of the chunk already cleaned
+    (by the profile of the same chunk), column → cells."""
+    cleaned = cleaned or {}
+
+    def clean(j: int) -> pd.Series:
+        return cleaned[j] if j in cleaned else values.clean(raw[j])
+
     kind_fields = aliases.FIELDS[plan.kind]
     key = store.KEY_COLUMN[plan.kind]
     date_field = aliases.date_field(plan.kind)
@@ -71,7 +82,7 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
 
     for fld, j in plan.field_cols.items():
         kind_of = kind_fields[fld]
-        cell = values.clean(raw[j])
+        cell = clean(j)
         column = plan.columns[j]
         if kind_of == "score":
             scores, bad = values.parse_scores(cell)
@@ -88,7 +99,7 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
             if plan.date_prefix:  # "2018-09-08-ttt-online": the date it starts with
                 cell = values.date_prefixes(cell)
             elif plan.quarter_col is not None:  # a year and, in another column, its quarter
-                cell = values.year_quarters(cell, values.clean(raw[plan.quarter_col]))
+                cell = values.year_quarters(cell, clean(plan.quarter_col))
                 column = f"{column} + {plan.columns[plan.quarter_col]}"
             fast = values.iso_dates(cell)
             if fast is not None:
@@ -153,7 +164,7 @@ def parsed_chunk(plan: Plan, raw: pd.DataFrame, warnings: Warnings) -> ParsedChu
         _outcome_keys(plan, out, problems, raw.index)
     strays = []
     for j, name in plan.extras.items():
-        cell = values.clean(raw[j])
+        cell = clean(j)
         if plan.extra_numeric[j]:
             numbers, failed = values.parse_numbers(cell, plan.decimal_comma)
             if failed.any():
@@ -201,7 +212,7 @@ def count_newlines(raw: pd.DataFrame, n_cols: int, newlines: LineShifts) -> None
     counts = [
         raw[j].str.count("\n")
         for j in range(n_cols)
-        if raw[j].str.contains("\n", regex=False).any()
+        if values.may_hold(raw[j], "\n") and raw[j].str.contains("\n", regex=False).any()
     ]
     if counts:
         extra = sum(counts)

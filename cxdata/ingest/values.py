@@ -513,6 +513,16 @@ def looks_decimal_comma(s: pd.Series) -> int:
     return int(comma) - int(dot)
 
 
+def may_hold(series: pd.Series, char: str) -> bool:
+    """Whether the cells may hold ``char`` (one ASCII character): False only when the text
+    buffers behind Arrow-backed cells lack its byte (a scan at memory speed); True for other
+    cells, which the caller then checks exactly."""
+    if not isinstance(series.dtype, pd.StringDtype) or series.dtype.storage != "pyarrow":
+        return True
+    a = pa.array(series.array)  # the cells' own buffers, not a copy
+    return any(_has_byte(c, ord(char)) for c in getattr(a, "chunks", [a]))
+
+
 def _has_byte(a: pa.Array, byte: int) -> bool:
     """Whether ``byte`` occurs in the text buffer behind ``a``: a quick test before a slower
     exact one (it may also look at text outside a sliced array)."""

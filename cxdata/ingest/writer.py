@@ -29,6 +29,7 @@ from cxdata import store
 from cxdata.ingest import aliases
 from cxdata.ingest.chunks import raw_chunks
 from cxdata.ingest.plan import Plan
+from cxdata.ingest.profile import Profile
 from cxdata.ingest.report import REPORTED_REJECTIONS, ImportReport, Progress, Warnings
 from cxdata.ingest.rows import count_newlines, parsed_chunk
 from cxdata.store import counts, imports
@@ -69,17 +70,30 @@ class Writer:
         self.missing_segments: set[str] = set()
         self.days: set[str] = set()
         self._thread = _WriteThread()  # started by write(), which is called once
+        # With a plan taken from the file's first rows, the caller sets both: the whole
+        # file is profiled as it is written, and ``confirm`` takes the plan again from that
+        # profile (raising PlanChanged when a decision differs) before the import goes on.
+        self.profile: Profile | None = None
+        self.confirm: Callable[[Profile], Plan] | None = None
 
     def write(self, chunk_rows: int, progress: Progress) -> None:
         """Read the file again chunk by chunk and write it; store the rejections, fill in the
         report's rejected rows and warnings."""
         plan, report = self.plan, self.report
+        start = 0.0 if self.confirm else 0.3  # else the first pass reported the first 30 %
         with self._thread:
             for raw in raw_chunks(plan.fmt, plan.width, chunk_rows, plan.fast_read):
                 self.write_chunk(raw)
                 self._count_replaced()
-                done = report.rows / max(plan.rows, 1)
-                progress(0.3 + 0.7 * done, f"Imported {report.rows:,} of {plan.rows:,} rows…")
+                done = min(report.rows / max(plan.rows, 1), 1.0)
+                progress(
+                    start + (1 - start) * done,
+                    f"Imported {report.rows:,} of {plan.rows:,} rows…",
+                )
+            if self.confirm and self.profile:  # the last chunk's write overlaps the check
+                whole = self.confirm(self.profile)
+                plan.adopt(whole)
+                self.warnings.plan_notes(whole.warnings)
         self._count_replaced()
         if self._staged_names is not None:
             imports.drop_staging(self.conn, plan.kind)
@@ -95,10 +109,13 @@ class Writer:
         rows to the write thread."""
         plan, report = self.plan, self.report
         n_cols = len(plan.columns)
+        cleaned = None
+        if self.profile is not None:
+            cleaned = self.profile.add(raw[self.profile.columns], plan.fmt.delimiter)
         if plan.multiline:
             count_newlines(raw, n_cols, plan.newlines)
         report.rows += len(raw)
-        chunk = parsed_chunk(plan, raw, self.warnings)
+        chunk = parsed_chunk(plan, raw, self.warnings, cleaned)
         bad = np.zeros(len(raw), dtype=bool)
         for mask, _ in chunk.problems:
             bad |= mask
