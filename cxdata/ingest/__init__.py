@@ -1,9 +1,13 @@
 """Import a CSV export into the store (SPEC §3): detect, map, validate, write atomically.
 
-The file is read twice in chunks, so memory stays bounded however long it is:
+The file is read in chunks, so memory stays bounded however long it is, and in two passes:
 
 1. *Profile*: which column holds valid 0–10 scores, which day/month order makes every date
    valid, which extra columns are numeric. Only the columns these decisions need are built.
+   A large plain export skips this pass: it is planned from its first chunk and profiled as
+   it is written, and the import is kept only if the whole file's profile decides the same
+   (:meth:`Planner.first_rows <cxdata.ingest.plan.Planner.first_rows>`; else it is rolled
+   back and made again by the whole file's plan).
 2. *Write*: parse each chunk with those decisions (counting quoted line breaks, which shift
    line numbers, when the file has any) and upsert the accepted rows, all inside one
    ``BEGIN IMMEDIATE`` transaction, so an import lands whole or not at all. Rows go to SQLite
@@ -63,6 +67,7 @@ from cxdata.ingest.report import (
     no_valid_rows,
 )
 from cxdata.ingest.sniff import FileFormat, sniff
+from cxdata.ingest.stager import Stager, remove_scratch, scratch_path
 from cxdata.ingest.writer import Writer
 from cxdata.store import counts, imports
 
@@ -184,7 +189,42 @@ def _confirmation(planner: Planner, plan: Plan):
 
 
 def _write_import(db, fmt, plan, report, source, chunk_rows, progress, planner) -> ImportReport:
-    """The import's one transaction (see :func:`import_file`)."""
+    """The import's one transaction (see :func:`import_file`), with the name of a scratch
+    file for when its rows go through a process of their own (:mod:`.stager`)."""
+    scratch = _scratch(db, plan)
+    try:
+        return _write_transaction(
+            db, fmt, plan, report, source, chunk_rows, progress, planner, scratch
+        )
+    finally:
+        if scratch is not None:
+            imports.detach_scratch(db.conn)
+            remove_scratch(scratch)
+
+
+# Imports of at least this many rows into an empty SQLite table hand their rows to a process
+# of their own (cxdata.ingest.stager); tests move it.
+_STAGE_ROWS = _DEFER_INDEXES_ROWS
+
+
+def _scratch(db, plan: Plan):
+    """A scratch file's name, for an import whose key will be deferred (SQLite, a large file,
+    an empty table); None otherwise, or when none can be made."""
+    conn = db.conn
+    if store.is_postgres(conn) or getattr(conn, "read_only", False):
+        return None
+    if plan.rows < _STAGE_ROWS or store.has_rows(db, plan.kind):
+        return None
+    try:
+        path = scratch_path(imports.database_file(conn))
+    except OSError:  # a folder nobody may write to: the rows are inserted here
+        return None
+    return path
+
+
+def _write_transaction(
+    db, fmt, plan, report, source, chunk_rows, progress, planner, scratch
+) -> ImportReport:
     kind = plan.kind
     with store.transaction(db) as conn:
         store.lock_import(conn, kind, source)  # imports into the same rows wait for each other
@@ -207,10 +247,16 @@ def _write_import(db, fmt, plan, report, source, chunk_rows, progress, planner) 
         if planner:
             writer.profile = planner.empty_profile()
             writer.confirm = _confirmation(planner, plan)
+        if plan.key_deferred and scratch is not None:
+            writer.stager = Stager(scratch)
         with imports.cache_kept(conn), store.indexes_deferred(conn, kind, big):
             if plan.key_deferred:
                 store.drop_key(conn, kind)
-            writer.write(chunk_rows, progress)
+            try:
+                writer.write(chunk_rows, progress)
+            finally:
+                if writer.stager is not None:
+                    writer.stager.discard()
             report.assumptions = fmt.notes + plan.assumptions  # the whole file's, if planned again
             if plan.key_deferred:
                 writer.build_key()

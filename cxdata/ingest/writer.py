@@ -32,6 +32,7 @@ from cxdata.ingest.plan import Plan
 from cxdata.ingest.profile import Profile
 from cxdata.ingest.report import REPORTED_REJECTIONS, ImportReport, Progress, Warnings
 from cxdata.ingest.rows import count_newlines, parsed_chunk
+from cxdata.ingest.stager import SCRATCH_TABLE, Stager
 from cxdata.store import counts, imports
 
 
@@ -75,6 +76,10 @@ class Writer:
         # profile (raising PlanChanged when a decision differs) before the import goes on.
         self.profile: Profile | None = None
         self.confirm: Callable[[Profile], Plan] | None = None
+        # With the key deferred on SQLite, the caller may give the rows a process of their own
+        # (cxdata.ingest.stager): they are copied from its scratch file after the last chunk.
+        self.stager: Stager | None = None
+        self._fixed: dict = {}
 
     def write(self, chunk_rows: int, progress: Progress) -> None:
         """Read the file again chunk by chunk and write it; store the rejections, fill in the
@@ -94,6 +99,16 @@ class Writer:
                 whole = self.confirm(self.profile)
                 plan.adopt(whole)
                 self.warnings.plan_notes(whole.warnings)
+        if self.stager is not None and self.stager.names is not None:
+            self.stager.finish()
+            imports.copy_scratch(
+                self.conn,
+                self.stager.path,
+                plan.kind,
+                self._fixed,
+                self.stager.names,
+                SCRATCH_TABLE,
+            )
         self._count_replaced()
         if self._staged_names is not None:
             imports.drop_staging(self.conn, plan.kind)
@@ -164,10 +179,16 @@ class Writer:
         # The values every row shares (source, import), then those of each row.
         fixed = {"source": self.source, "dataset_id": self.dataset_id}
         varying = [key] + [c for c in cols if c != key] + ["source_row"]
-        data = [cols[key]] + [_to_python(cols[c]) for c in cols if c != key]
-        data.append((np.asarray(index)[take] + 1).astype(object))
+        rows = np.asarray(index)[take] + 1
         if plan.kind == "survey":
             self._count_survey_rows(cols, final_ids, prior)
+        if plan.key_deferred and self.stager is not None:
+            self._fixed = fixed
+            self.stager.send(varying, [cols[key], *(cols[c] for c in cols if c != key), rows])
+            self.report.accepted += len(take)
+            return
+        data = [cols[key]] + [_to_python(cols[c]) for c in cols if c != key]
+        data.append(rows.astype(object))
         if plan.key_deferred:  # SQLite only (store.key_can_wait)
             self._thread.submit(
                 imports.insert_fixed, self.conn, plan.kind, fixed, varying, zip(*data)

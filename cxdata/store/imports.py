@@ -352,3 +352,41 @@ def write_staged(conn: sqlite3.Connection, kind: str, columns: Sequence[str]) ->
     )
     flags = conn.execute(f"SELECT cx_same FROM {staged} ORDER BY rowid").fetchall()
     return np.fromiter((f for (f,) in flags), dtype=bool, count=len(flags))
+
+
+# The scratch file of an import into an empty table (cxdata.ingest.stager), attached to the
+# import's connection under this name for the copy.
+SCRATCH_SCHEMA = "cx_scratch"
+
+
+def database_file(conn: sqlite3.Connection) -> str:
+    """The file of the connection's main database ('' for one in memory)."""
+    for _, name, file in conn.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return file or ""
+    return ""
+
+
+def detach_scratch(conn: sqlite3.Connection) -> None:
+    """Detach the scratch file, if :func:`copy_scratch` attached it (after the import's
+    transaction has ended: SQLite detaches no database inside one)."""
+    attached = [name for _, name, _ in conn.execute("PRAGMA database_list").fetchall()]
+    if SCRATCH_SCHEMA in attached:
+        conn.execute(f"DETACH DATABASE {SCRATCH_SCHEMA}")
+
+
+def copy_scratch(
+    conn: sqlite3.Connection, path, kind: str, fixed: dict, columns: Sequence[str], table: str
+) -> None:
+    """Inside the import's transaction, once the child has closed the scratch file ``path``:
+    attach it, and copy every row the child wrote to its ``table`` (columns ``c0``… are
+    ``columns``, in order), in file order, with the ``fixed`` values every row shares, into
+    ``kind``'s table: one statement, run by SQLite without Python's lock. (Attached before the
+    transaction began, the file would be locked by it against the child.)"""
+    conn.execute(f"ATTACH DATABASE ? AS {SCRATCH_SCHEMA}", (str(path),))
+    names = ", ".join(quote(c) for c in [*fixed, *columns])
+    values = [_literal(v) for v in fixed.values()] + [f"c{i}" for i in range(len(columns))]
+    conn.execute(
+        f"INSERT INTO {quote(kind)} ({names}) SELECT {', '.join(values)} "
+        f"FROM {SCRATCH_SCHEMA}.{table} ORDER BY rowid"
+    )
