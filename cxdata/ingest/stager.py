@@ -39,6 +39,9 @@ class Stager:
     """The child process and its scratch file, for one import. :meth:`send` each chunk's
     columns, then :meth:`finish` (the scratch file holds every row) or :meth:`discard`."""
 
+    # The peak resident memory the last child that finished reported (for benchmarks/).
+    last_peak_mb: float = 0.0
+
     def __init__(self, path: Path):
         self.path = path
         self.names: list[str] | None = None
@@ -47,7 +50,7 @@ class Stager:
         self._proc = subprocess.Popen(
             [sys.executable, "-I", __file__, str(path)],
             stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=self._errors,
         )
         self._stream: pa.ipc.RecordBatchStreamWriter | None = None
@@ -84,7 +87,11 @@ class Stager:
                 self._proc.stdin.close()
         except (BrokenPipeError, OSError):
             pass
-        if self._proc.wait() != 0:
+        assert self._proc.stdout is not None
+        said_peak = self._proc.stdout.read().decode("ascii", "replace").split()
+        if self._proc.wait() == 0 and said_peak:
+            Stager.last_peak_mb = int(said_peak[-1]) / 1024
+        if self._proc.returncode != 0:
             self._errors.seek(0)
             said = self._errors.read().decode("utf-8", "replace").strip().splitlines()
             raise RuntimeError(
@@ -165,6 +172,11 @@ def _child(path: str) -> None:
         conn.executemany(insert, zip(*(column.to_pylist() for column in batch.columns)))
     conn.execute("COMMIT")
     conn.close()
+    try:  # the peak memory, for the benchmarks (Linux only)
+        with open("/proc/self/status") as status:
+            sys.stdout.write(" ".join(s.split()[1] for s in status if s.startswith("VmHWM:")))
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":
