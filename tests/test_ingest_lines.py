@@ -10,7 +10,7 @@ import pytest
 
 from cxdata import ingest
 from cxdata.errors import InputError
-from cxdata.ingest.plan import import_plan
+from cxdata.ingest.plan import Planner
 from cxdata.ingest.rows import count_newlines
 from cxdata.ingest.sniff import sniff
 
@@ -65,7 +65,8 @@ def _doubling_ratio(write_csv, breaks: bool) -> float:
     best = {}
     for rows in (20_000, 40_000):
         path = write_csv(f"p{rows}.csv", HEADER + "a,2025-01-02,9,x\n")
-        plan = import_plan(sniff(path), "survey", {}, None, None, None, 1000, lambda f, t: None)
+        planner = Planner(sniff(path), "survey", {}, None, None, None, 1000, lambda f, t: None)
+        plan = planner.whole_file()
         raw = pd.DataFrame({j: [comment if j == 3 else "x"] * rows for j in range(4)})
         count_newlines(raw, 4, plan.newlines)
         best[rows] = (plan, float("inf"))

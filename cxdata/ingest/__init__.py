@@ -57,7 +57,7 @@ from cxdata.ingest.chunks import (
     read_raw,
     read_table,
 )
-from cxdata.ingest.plan import Plan, PlanChanged, Planner, import_plan
+from cxdata.ingest.plan import Plan, PlanChanged, Planner
 from cxdata.ingest.profile import Profile
 from cxdata.ingest.report import (
     REPORTED_REJECTIONS,
@@ -367,17 +367,9 @@ def inspect_file(
     fmt = sniff(path, file_name)
     guessed = kind is None
     kind = kind or aliases.guess_kind(fmt.headers, fmt.labels, fmt.name)
-    plan = import_plan(
-        fmt,
-        kind,
-        mapping or {},
-        None,
-        None,
-        dayfirst,
-        CHUNK_ROWS,
-        progress or (lambda fraction, text: None),
-        require=False,
-    )
+    progress = progress or (lambda fraction, text: None)
+    planner = Planner(fmt, kind, mapping or {}, None, None, dayfirst, CHUNK_ROWS, progress)
+    plan = planner.whole_file(require=False)
     date_field = aliases.date_field(kind)
     missing = [f for f in aliases.REQUIRED[kind] if f not in plan.field_cols]
     first = next(raw_chunks(fmt, plan.width, sample_rows), None)

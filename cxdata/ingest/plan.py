@@ -1,6 +1,6 @@
-"""The per-file decisions an import is made with, taken after its first pass (SPEC §3).
+"""The per-file decisions an import is made with, taken from a profile of its columns (SPEC §3).
 
-:func:`import_plan` maps columns to fields (the caller's overrides, then aliases), profiles the
+:class:`Planner` maps columns to fields (the caller's overrides, then aliases), profiles the
 columns still in question (:mod:`cxdata.ingest.profile`) and decides from their values: which
 candidate is the score, which the date, the day/month order of the dates (by the one rule in
 :mod:`cxdata.ingest.day_month`), whether numbers use a decimal comma, and which other columns
@@ -109,26 +109,6 @@ class Plan:
             for f in aliases.FIELDS[self.kind]
             if f in self.field_cols
         }
-
-
-def import_plan(
-    fmt: FileFormat,
-    kind: str,
-    overrides: dict[str, str | None],
-    wave: str | None,
-    wave_date: str | None,
-    dayfirst: bool | None,
-    chunk_rows: int,
-    progress: Progress,
-    require: bool = True,
-) -> Plan:
-    """The plan for importing ``fmt`` as ``kind``, from a first pass over the file.
-
-    ``require=False`` (the preview) plans a file that misses required columns instead of
-    refusing it.
-    """
-    planner = Planner(fmt, kind, overrides, wave, wave_date, dayfirst, chunk_rows, progress)
-    return planner.whole_file(require)
 
 
 class PlanChanged(Exception):
