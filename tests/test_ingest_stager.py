@@ -115,3 +115,19 @@ def test_a_scratch_file_left_by_a_killed_import_is_deleted(tmp_path):
     new = stager.scratch_path(str(tmp_path / "cx.db"))
     assert not left.exists() and ours.exists() and new.exists()
     assert oct(new.stat().st_mode & 0o777) == "0o600"  # only its owner may read it
+
+
+def test_a_chunk_the_child_cannot_take_is_imported_without_it(tmp_path, monkeypatch, staged_always):
+    path = tmp_path / "plain.csv"
+    path.write_text(
+        "response_id,date,score\n" + "".join(f"R{i},2025-01-05,{i % 11}\n" for i in range(500))
+    )
+
+    def refuse(self, names, columns):
+        raise stager.ScratchUnusable("a column changed type")
+
+    monkeypatch.setattr(stager.Stager, "send", refuse)
+    db = store.connect(tmp_path / "x.db")
+    assert ingest.import_file(db, path, "survey").accepted == 500
+    assert db.execute("SELECT count(*) FROM datasets").fetchone()[0] == 1
+    assert not [p for p in staged_always if p.exists()]

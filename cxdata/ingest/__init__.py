@@ -67,7 +67,7 @@ from cxdata.ingest.report import (
     no_valid_rows,
 )
 from cxdata.ingest.sniff import FileFormat, sniff
-from cxdata.ingest.stager import Stager, remove_scratch, scratch_path
+from cxdata.ingest.stager import ScratchUnusable, Stager, remove_scratch, scratch_path
 from cxdata.ingest.writer import Writer
 from cxdata.store import counts, imports
 
@@ -195,6 +195,11 @@ def _write_import(db, fmt, plan, report, source, chunk_rows, progress, planner) 
     try:
         return _write_transaction(
             db, fmt, plan, report, source, chunk_rows, progress, planner, scratch
+        )
+    except ScratchUnusable:  # rolled back: the rows are inserted here instead
+        report = ImportReport(dataset_id=None, file=report.file, kind=plan.kind, source=source)
+        return _write_transaction(
+            db, fmt, plan, report, source, chunk_rows, progress, planner, None
         )
     finally:
         if scratch is not None:

@@ -4,11 +4,12 @@ table), so that it overlaps the parsing of the next chunk.
 Binding each value of each row costs a call under Python's lock, and the import's other work
 on the next chunk (pandas, Arrow) needs the same lock: in one process the two take turns, and a
 write thread gains nothing. A :class:`Stager` sends each chunk's columns as Arrow record
-batches through a pipe to a child Python process (this file run as a script, importing only
-Arrow and sqlite3), which inserts them into a scratch SQLite file while this process parses the
-next chunk. At the end the import copies the scratch table into its own table in one
-statement, inside its transaction (:func:`cxdata.store.imports.copy_scratch`), and the scratch
-file is deleted, whatever happened. The scratch file lies beside the database (the same disk
+batches through a pipe to a child Python process (:mod:`cxdata.store.scratch` run as a
+script, importing only Arrow and sqlite3), which inserts them into a scratch SQLite file
+while this process parses the next chunk. At the end the import copies the scratch table
+into its own table in one statement, inside its transaction
+(:func:`cxdata.store.imports.copy_scratch`), and the scratch file is deleted, whatever
+happened. The scratch file lies beside the database (the same disk
 and permissions); one left by a process that was killed is deleted by the next import there.
 
 The child never decides anything: the rows it gets are the rows the import would have
@@ -24,15 +25,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pyarrow as pa  # the child imports nothing else but sqlite3
+import pyarrow as pa
+
+from cxdata.store import scratch as _scratch_writer
 
 SCRATCH_PREFIX = "cx-scratch-"
-SCRATCH_TABLE = "cx_rows"
+# The child: cxdata/store/scratch.py run as a script (its SQL lives in the store).
+_CHILD = _scratch_writer.__file__
 
 
 class ScratchUnusable(Exception):
-    """A chunk's column cannot be sent with the type of the first chunk's: the import is made
-    again without the scratch file (never seen so far; a guard, not a path in use)."""
+    """A chunk's column cannot be sent with the type of the first chunk's: the import is rolled
+    back and made again with its rows inserted by the import itself (never seen so far)."""
 
 
 class Stager:
@@ -48,7 +52,7 @@ class Stager:
         self._schema: pa.Schema | None = None
         self._errors = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", __file__, str(path)],
+            [sys.executable, "-I", _CHILD, str(path)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._errors,
@@ -154,30 +158,3 @@ def _settled(kind: pa.DataType) -> pa.DataType:
     if pa.types.is_null(kind) or pa.types.is_string(kind):
         return pa.large_string()
     return kind
-
-
-def _child(path: str) -> None:
-    """The child: rows from the Arrow stream on stdin into ``path``'s scratch table, in order."""
-    import sqlite3
-
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: nothing to recover
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("BEGIN")
-    reader = pa.ipc.open_stream(sys.stdin.buffer)
-    names = [f.name for f in reader.schema]
-    conn.execute(f"CREATE TABLE {SCRATCH_TABLE} ({', '.join(names)})")
-    insert = f"INSERT INTO {SCRATCH_TABLE} VALUES ({', '.join('?' for _ in names)})"
-    for batch in reader:
-        conn.executemany(insert, zip(*(column.to_pylist() for column in batch.columns)))
-    conn.execute("COMMIT")
-    conn.close()
-    try:  # the peak memory, for the benchmarks (Linux only)
-        with open("/proc/self/status") as status:
-            sys.stdout.write(" ".join(s.split()[1] for s in status if s.startswith("VmHWM:")))
-    except OSError:
-        pass
-
-
-if __name__ == "__main__":
-    _child(sys.argv[1])

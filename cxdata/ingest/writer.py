@@ -32,8 +32,9 @@ from cxdata.ingest.plan import Plan
 from cxdata.ingest.profile import Profile
 from cxdata.ingest.report import REPORTED_REJECTIONS, ImportReport, Progress, Warnings
 from cxdata.ingest.rows import count_newlines, parsed_chunk
-from cxdata.ingest.stager import SCRATCH_TABLE, Stager
+from cxdata.ingest.stager import Stager
 from cxdata.store import counts, imports
+from cxdata.store.scratch import SCRATCH_TABLE
 
 
 class Writer:
